@@ -1,0 +1,11 @@
+package io.flinkdistill.evaluation;
+
+/**
+ * Quality of one student version on an eval window.
+ *
+ * @param agreement share of samples where student and teacher predict the same class
+ * @param accuracy accuracy on the gold-labelled samples, NaN when there are none
+ * @param labelled how many samples carried a gold label
+ * @param meanKl mean KL(teacher || student) at temperature 1
+ */
+public record EvalResult(int size, double agreement, double accuracy, int labelled, double meanKl) {}

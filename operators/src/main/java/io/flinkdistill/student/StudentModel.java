@@ -1,0 +1,277 @@
+package io.flinkdistill.student;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A small pre-LayerNorm transformer encoder with mean pooling, a classification head and a
+ * projection of its pooled features to the teacher's width (for the feature-matching loss).
+ *
+ * <p>Parameters are plain named DJL arrays owned by this model's manager, so that weights and
+ * optimizer state can be checkpointed by name and restored bit for bit. Every operation in
+ * {@link #forward} takes an activation (never a parameter) as its receiver, so results land in the
+ * caller's per-step manager and nothing accumulates in the long-lived one.
+ */
+public final class StudentModel implements AutoCloseable {
+    private final StudentConfig config;
+    private final NDManager manager;
+    private final Map<String, NDArray> params = new LinkedHashMap<>();
+
+    private StudentModel(StudentConfig config, NDManager parent) {
+        this.config = config;
+        this.manager = parent.newSubManager();
+    }
+
+    /** A freshly initialised student; the same config (seed included) gives the same weights. */
+    public static StudentModel create(StudentConfig config, NDManager parent) {
+        StudentModel m = new StudentModel(config, parent);
+        SplittableRandom rng = new SplittableRandom(config.seed());
+        int h = config.hidden();
+        m.add("embed.tokens", rng, 0.02f, config.vocabSize(), config.embedDim());
+        m.add("embed.proj", rng, xavier(config.embedDim(), h), config.embedDim(), h);
+        m.add("embed.pos", rng, 0.02f, config.maxTokens(), h);
+        for (int l = 0; l < config.layers(); l++) {
+            String p = "layer" + l + ".";
+            m.constant(p + "ln1.g", 1f, h);
+            m.constant(p + "ln1.b", 0f, h);
+            for (String w : new String[] {"q", "k", "v", "o"}) {
+                m.add(p + "attn." + w + ".w", rng, xavier(h, h), h, h);
+                m.constant(p + "attn." + w + ".b", 0f, h);
+            }
+            m.constant(p + "ln2.g", 1f, h);
+            m.constant(p + "ln2.b", 0f, h);
+            m.add(p + "ffn.in.w", rng, xavier(h, config.ffn()), h, config.ffn());
+            m.constant(p + "ffn.in.b", 0f, config.ffn());
+            m.add(p + "ffn.out.w", rng, xavier(config.ffn(), h), config.ffn(), h);
+            m.constant(p + "ffn.out.b", 0f, h);
+        }
+        m.constant("final.ln.g", 1f, h);
+        m.constant("final.ln.b", 0f, h);
+        m.add("head.w", rng, xavier(h, config.numClasses()), h, config.numClasses());
+        m.constant("head.b", 0f, config.numClasses());
+        m.add("feature.proj.w", rng, xavier(h, config.teacherDim()), h, config.teacherDim());
+        m.constant("feature.proj.b", 0f, config.teacherDim());
+        return m;
+    }
+
+    /** A student with the given weights (all of them, by name, as from {@link #exportWeights()}). */
+    public static StudentModel fromWeights(
+            StudentConfig config, Map<String, float[]> weights, NDManager parent) {
+        StudentModel m = create(config, parent);
+        m.loadWeights(weights);
+        return m;
+    }
+
+    public StudentConfig config() {
+        return config;
+    }
+
+    /** Parameters by name, in a fixed order. The arrays are owned by this model. */
+    public Map<String, NDArray> parameters() {
+        return Collections.unmodifiableMap(params);
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (NDArray p : params.values()) {
+            n += p.size();
+        }
+        return n;
+    }
+
+    public void setTraining(boolean requiresGradient) {
+        for (NDArray p : params.values()) {
+            p.setRequiresGradient(requiresGradient);
+        }
+    }
+
+    /**
+     * Forward pass. {@code tokens} are the teacher tokenizer's ids; longer inputs are cut to
+     * {@code maxTokens}. All results are attached to {@code step}.
+     */
+    public StudentOutput forward(NDManager step, List<int[]> tokens, boolean training) {
+        int batch = tokens.size();
+        int len = 1;
+        for (int[] t : tokens) {
+            len = Math.max(len, Math.min(t.length, config.maxTokens()));
+        }
+        int[] ids = new int[batch * len];
+        float[] mask = new float[batch * len];
+        for (int b = 0; b < batch; b++) {
+            int[] t = tokens.get(b);
+            int n = Math.min(t.length, config.maxTokens());
+            for (int i = 0; i < n; i++) {
+                ids[b * len + i] = Math.floorMod(t[i], config.vocabSize());
+                mask[b * len + i] = 1f;
+            }
+        }
+        NDArray idArr = step.create(ids, new Shape(batch, len));
+        NDArray maskArr = step.create(mask, new Shape(batch, len));
+        NDArray positions = step.arange(0, len, 1, DataType.INT32);
+
+        NDArray x = embed(idArr, p("embed.tokens")).matMul(p("embed.proj"));
+        x = x.add(embed(positions, p("embed.pos")).expandDims(0));
+        x = dropout(x, training);
+        // Additive mask: 0 on real tokens, a large negative number on padding keys.
+        NDArray keyBias = maskArr.sub(1f).mul(1e9f).reshape(batch, 1, 1, len);
+        for (int l = 0; l < config.layers(); l++) {
+            String pre = "layer" + l + ".";
+            NDArray h = layerNorm(x, pre + "ln1");
+            x = x.add(dropout(attention(h, keyBias, pre + "attn."), training));
+            h = layerNorm(x, pre + "ln2");
+            NDArray f = linear(h, pre + "ffn.in").getNDArrayInternal().gelu();
+            x = x.add(dropout(linear(f, pre + "ffn.out"), training));
+        }
+        x = layerNorm(x, "final.ln");
+        NDArray m3 = maskArr.expandDims(2);
+        NDArray pooled = x.mul(m3).sum(new int[] {1}).div(m3.sum(new int[] {1}));
+        NDArray logits = linear(dropout(pooled, training), "head");
+        NDArray features = linear(pooled, "feature.proj");
+        return new StudentOutput(logits, features);
+    }
+
+    /** Class probabilities for a batch, without gradients; arrays are freed before returning. */
+    public float[][] predictProbabilities(NDManager parent, List<int[]> tokens) {
+        try (NDManager step = parent.newSubManager()) {
+            NDArray probs = forward(step, tokens, false).logits().softmax(1);
+            float[] flat = probs.toFloatArray();
+            int c = config.numClasses();
+            float[][] out = new float[tokens.size()][c];
+            for (int b = 0; b < out.length; b++) {
+                System.arraycopy(flat, b * c, out[b], 0, c);
+            }
+            return out;
+        }
+    }
+
+    public Map<String, float[]> exportWeights() {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        params.forEach((name, arr) -> out.put(name, arr.toFloatArray()));
+        return out;
+    }
+
+    public void loadWeights(Map<String, float[]> weights) {
+        if (!weights.keySet().equals(params.keySet())) {
+            throw new IllegalArgumentException(
+                    "Saved student weights do not match this student's parameters: saved "
+                            + weights.keySet()
+                            + " vs expected "
+                            + params.keySet());
+        }
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            float[] w = weights.get(e.getKey());
+            if (w.length != e.getValue().size()) {
+                throw new IllegalArgumentException(
+                        "Saved weight " + e.getKey() + " has " + w.length + " values, expected "
+                                + e.getValue().size());
+            }
+            e.getValue().set(w);
+        }
+    }
+
+    private NDArray attention(NDArray h, NDArray keyBias, String pre) {
+        long batch = h.getShape().get(0);
+        long len = h.getShape().get(1);
+        int heads = config.heads();
+        int hd = config.hidden() / heads;
+        NDArray q = splitHeads(linear(h, pre + "q"), batch, len, heads, hd);
+        NDArray k = splitHeads(linear(h, pre + "k"), batch, len, heads, hd);
+        NDArray v = splitHeads(linear(h, pre + "v"), batch, len, heads, hd);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(hd)).add(keyBias);
+        NDArray ctx = scores.softmax(3).matMul(v); // [B, heads, T, hd]
+        ctx = ctx.transpose(0, 2, 1, 3).reshape(batch, len, config.hidden());
+        return linear(ctx, pre + "o");
+    }
+
+    private static NDArray splitHeads(NDArray x, long batch, long len, int heads, int hd) {
+        return x.reshape(batch, len, heads, hd).transpose(0, 2, 1, 3);
+    }
+
+    private NDArray linear(NDArray x, String name) {
+        return x.matMul(p(name + ".w")).add(p(name + ".b"));
+    }
+
+    private NDArray layerNorm(NDArray x, String name) {
+        NDList out =
+                x.getNDArrayInternal()
+                        .layerNorm(
+                                x,
+                                new Shape(config.hidden()),
+                                p(name + ".g"),
+                                p(name + ".b"),
+                                1e-5f);
+        return out.singletonOrThrow();
+    }
+
+    private NDArray dropout(NDArray x, boolean training) {
+        if (!training || config.dropout() == 0f) {
+            return x;
+        }
+        return x.getNDArrayInternal().dropout(x, config.dropout(), true).singletonOrThrow();
+    }
+
+    private static NDArray embed(NDArray ids, NDArray table) {
+        return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    private NDArray p(String name) {
+        return params.get(name);
+    }
+
+    private void add(String name, SplittableRandom rng, float std, int... shape) {
+        int n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = (float) (gaussian(rng) * std);
+        }
+        register(name, w, shape);
+    }
+
+    private void constant(String name, float value, int... shape) {
+        int n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        float[] w = new float[n];
+        java.util.Arrays.fill(w, value);
+        register(name, w, shape);
+    }
+
+    private void register(String name, float[] w, int... shape) {
+        long[] dims = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            dims[i] = shape[i];
+        }
+        NDArray arr = manager.create(w, new Shape(dims));
+        arr.setName(name);
+        params.put(name, arr);
+    }
+
+    private static float xavier(int fanIn, int fanOut) {
+        return (float) Math.sqrt(2.0 / (fanIn + fanOut));
+    }
+
+    private static double gaussian(SplittableRandom rng) {
+        // Box-Muller from a seeded Java generator: identical weights on every JVM and restart.
+        double u1 = Math.max(rng.nextDouble(), 1e-12);
+        double u2 = rng.nextDouble();
+        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

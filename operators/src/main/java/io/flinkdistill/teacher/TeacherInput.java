@@ -1,0 +1,27 @@
+package io.flinkdistill.teacher;
+
+/**
+ * A decoded sample on its way to the teacher, tagged with its slice (train or eval) and its Kafka
+ * coordinates. A Flink POJO.
+ */
+public class TeacherInput {
+    public String id;
+    public String text;
+    /** Gold label as written on the stream (class name or number), or null. */
+    public String label;
+
+    public boolean eval;
+    public int partition;
+    public long offset;
+
+    public TeacherInput() {}
+
+    public TeacherInput(String id, String text, String label, boolean eval, int partition, long offset) {
+        this.id = id;
+        this.text = text;
+        this.label = label;
+        this.eval = eval;
+        this.partition = partition;
+        this.offset = offset;
+    }
+}

@@ -1,0 +1,29 @@
+package io.flinkdistill.training;
+
+/** Running sums of each loss component since the last metrics record. */
+public final class LossTotals {
+    public double total;
+    public double soft;
+    public double feature;
+    public double hard;
+    public long steps;
+    public long samples;
+
+    void add(StepLosses l, int batch) {
+        total += l.total();
+        soft += l.soft();
+        feature += l.feature();
+        hard += l.hard();
+        steps++;
+        samples += batch;
+    }
+
+    public double mean(double sum) {
+        return steps == 0 ? 0 : sum / steps;
+    }
+
+    void reset() {
+        total = soft = feature = hard = 0;
+        steps = samples = 0;
+    }
+}

@@ -1,0 +1,42 @@
+package io.flinkdistill.training;
+
+import java.io.Serializable;
+
+/**
+ * A sample after the teacher has seen it: the token ids (student and teacher share the
+ * tokenizer), the teacher's logits and pooled features, the gold label if any, and whether the
+ * sample belongs to the eval slice. A Flink POJO: public fields and a no-argument constructor.
+ */
+public class ScoredSample implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Student this sample is routed to (the trainer's key). */
+    public String student;
+
+    public String id;
+    public int[] tokens;
+    /** Gold class index, or -1 when the sample is unlabelled. */
+    public int label = -1;
+
+    public float[] teacherLogits;
+    public float[] teacherFeatures;
+    public boolean eval;
+    public int partition;
+    public long offset;
+
+    public ScoredSample() {}
+
+    public boolean labelled() {
+        return label >= 0;
+    }
+
+    public int teacherClass() {
+        int best = 0;
+        for (int i = 1; i < teacherLogits.length; i++) {
+            if (teacherLogits[i] > teacherLogits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,198 @@
+package io.flinkdistill.training;
+
+import io.flinkdistill.evaluation.EvalResult;
+import io.flinkdistill.schemas.DistillMetrics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The stateful student-training operator, keyed by student name. Each key owns a
+ * {@link StudentTrainer}; its complete state goes into keyed state at every checkpoint (written in
+ * {@link #snapshotState}, not after every step, since a student's weights and moments are
+ * megabytes) and is restored lazily the first time a key is seen after a restart, which also makes
+ * rescaling work.
+ *
+ * <p>Main output: the final student version written at end of input. Side output
+ * {@link #METRICS}: a {@link DistillMetrics} record every few steps, from evaluating the current
+ * student on the sliding window of eval-slice samples.
+ */
+public final class StudentTrainerOperator extends AbstractStreamOperator<StudentVersion>
+        implements OneInputStreamOperator<ScoredSample, StudentVersion> {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<DistillMetrics> METRICS =
+            new OutputTag<>("distill-metrics", new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(DistillMetrics.class)) {};
+
+    private final TrainerSettings settings;
+    private final String exportDir;
+
+    private transient ValueState<byte[]> state;
+    private transient Map<String, StudentTrainer> trainers;
+    private transient Map<String, Long> lastMetricsAt;
+    private transient Counter samplesCounter;
+    private transient Counter stepsCounter;
+
+    /**
+     * @param exportDir directory where the final student of each key is written at end of input
+     */
+    public StudentTrainerOperator(TrainerSettings settings, String exportDir) {
+        this.settings = settings;
+        this.exportDir = exportDir;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        state =
+                context.getKeyedStateStore()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "student-trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        trainers = new HashMap<>();
+        lastMetricsAt = new HashMap<>();
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        samplesCounter = getRuntimeContext().getMetricGroup().counter("samplesTrained");
+        stepsCounter = getRuntimeContext().getMetricGroup().counter("trainingSteps");
+    }
+
+    @Override
+    public void processElement(StreamRecord<ScoredSample> element) throws Exception {
+        String key = (String) getCurrentKey();
+        StudentTrainer trainer = trainerFor(key);
+        StepLosses losses = trainer.accept(element.getValue());
+        if (losses != null) {
+            afterStep(trainer);
+        }
+    }
+
+    private StudentTrainer trainerFor(String key) throws IOException {
+        StudentTrainer trainer = trainers.get(key);
+        if (trainer == null) {
+            byte[] saved = state.value();
+            trainer =
+                    saved == null
+                            ? new StudentTrainer(key, settings)
+                            : StudentTrainer.restore(TrainerState.fromBytes(saved), settings);
+            if (saved != null) {
+                LOG.info(
+                        "Restored student {} at step {} after {} samples",
+                        key,
+                        trainer.steps(),
+                        trainer.samplesTrained());
+            }
+            trainers.put(key, trainer);
+            lastMetricsAt.put(key, System.nanoTime());
+        }
+        return trainer;
+    }
+
+    private void afterStep(StudentTrainer trainer) {
+        stepsCounter.inc();
+        if (trainer.steps() % settings.metricsEverySteps() == 0) {
+            emitMetrics(trainer);
+        }
+    }
+
+    private void emitMetrics(StudentTrainer trainer) {
+        long now = System.nanoTime();
+        long since = lastMetricsAt.getOrDefault(trainer.name(), now);
+        lastMetricsAt.put(trainer.name(), now);
+        LossTotals t = trainer.drainTotals();
+        samplesCounter.inc(t.samples);
+        EvalResult eval = trainer.evaluate();
+        double seconds = Math.max(1e-9, (now - since) / 1e9);
+        DistillMetrics m =
+                DistillMetrics.newBuilder()
+                        .setStudent(trainer.name())
+                        .setStep(trainer.steps())
+                        .setSamplesTrained(trainer.samplesTrained())
+                        .setEvalWindow(eval.size())
+                        .setEvalAgreement(Double.isNaN(eval.agreement()) ? 0 : eval.agreement())
+                        .setEvalAccuracy(Double.isNaN(eval.accuracy()) ? null : eval.accuracy())
+                        .setEvalLabelled(eval.labelled())
+                        .setEvalKl(Double.isNaN(eval.meanKl()) ? 0 : eval.meanKl())
+                        .setLossTotal(t.mean(t.total))
+                        .setLossSoft(t.mean(t.soft))
+                        .setLossFeature(t.mean(t.feature))
+                        .setLossAttention(0)
+                        .setLossHard(t.mean(t.hard))
+                        .setWeightSoft(trainer.lossWeights().soft())
+                        .setWeightFeature(trainer.lossWeights().feature())
+                        .setWeightAttention(trainer.lossWeights().attention())
+                        .setTemperature(trainer.lossWeights().temperature())
+                        .setLearningRate(trainer.lastLearningRate())
+                        .setPhase("continuous")
+                        .setSamplesPerSecond(t.samples / seconds)
+                        .setTimestamp(java.time.Instant.now())
+                        .build();
+        output.collect(METRICS, new StreamRecord<>(m));
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        for (Map.Entry<String, StudentTrainer> e : trainers.entrySet()) {
+            setCurrentKey(e.getKey());
+            state.update(e.getValue().snapshot().toBytes());
+        }
+    }
+
+    @Override
+    public void finish() throws Exception {
+        for (Map.Entry<String, StudentTrainer> e : trainers.entrySet()) {
+            StudentTrainer trainer = e.getValue();
+            if (trainer.flush() != null) {
+                stepsCounter.inc();
+            }
+            emitMetrics(trainer);
+            Path file = writeStudent(trainer);
+            output.collect(
+                    new StreamRecord<>(
+                            new StudentVersion(
+                                    trainer.name(), trainer.steps(), trainer.samplesTrained(), file.toString())));
+        }
+        super.finish();
+    }
+
+    private Path writeStudent(StudentTrainer trainer) throws IOException {
+        Path dir = Path.of(exportDir);
+        Files.createDirectories(dir);
+        Path file = dir.resolve(trainer.name() + ".student");
+        StudentFile.write(
+                file,
+                trainer.model().config(),
+                trainer.model().exportWeights(),
+                trainer.steps(),
+                trainer.samplesTrained());
+        return file;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (trainers != null) {
+                trainers.values().forEach(StudentTrainer::close);
+                trainers.clear();
+            }
+        } finally {
+            super.close();
+        }
+    }
+}

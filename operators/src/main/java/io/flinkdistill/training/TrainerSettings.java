@@ -1,0 +1,63 @@
+package io.flinkdistill.training;
+
+import io.flinkdistill.loss.LossWeights;
+import io.flinkdistill.student.StudentConfig;
+import java.io.Serializable;
+
+/**
+ * Everything the student trainer needs to know, validated on construction so that a bad value
+ * fails at job start-up, not in a running task.
+ *
+ * @param batchSize samples per optimizer step
+ * @param learningRate peak learning rate (after warm-up)
+ * @param warmupSteps linear warm-up length in steps
+ * @param cycleSamples samples over which the learning rate decays by cosine to 10 % of its peak
+ * @param metricsEverySteps how often the student is evaluated and a metrics record emitted
+ * @param evalWindow how many of the latest eval-slice samples the evaluation uses
+ */
+public record TrainerSettings(
+        StudentConfig student,
+        LossWeights lossWeights,
+        int batchSize,
+        double learningRate,
+        double weightDecay,
+        int warmupSteps,
+        long cycleSamples,
+        int metricsEverySteps,
+        int evalWindow)
+        implements Serializable {
+
+    public TrainerSettings {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch-size must be >= 1, got " + batchSize);
+        }
+        if (!(learningRate > 0) || learningRate > 1) {
+            throw new IllegalArgumentException("learning-rate must be in (0, 1], got " + learningRate);
+        }
+        if (weightDecay < 0) {
+            throw new IllegalArgumentException("weight-decay must be >= 0, got " + weightDecay);
+        }
+        if (warmupSteps < 0 || cycleSamples < 1) {
+            throw new IllegalArgumentException(
+                    "warm-up steps must be >= 0 and cycle samples >= 1, got "
+                            + warmupSteps
+                            + " and "
+                            + cycleSamples);
+        }
+        if (metricsEverySteps < 1 || evalWindow < 1) {
+            throw new IllegalArgumentException(
+                    "metrics-every and eval-window must be >= 1, got "
+                            + metricsEverySteps
+                            + " and "
+                            + evalWindow);
+        }
+    }
+
+    /** Learning rate at a step: linear warm-up, then cosine decay to 10 % over the cycle. */
+    public double learningRateAt(long step, long samplesTrained) {
+        double warm = warmupSteps == 0 ? 1.0 : Math.min(1.0, (step + 1) / (double) warmupSteps);
+        double progress = Math.min(1.0, samplesTrained / (double) cycleSamples);
+        double cosine = 0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress));
+        return learningRate * warm * cosine;
+    }
+}

@@ -1,0 +1,152 @@
+package io.flinkdistill.training;
+
+import io.flinkdistill.loss.LossWeights;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a {@link StudentTrainer} needs to continue exactly where it was, with a compact,
+ * versioned binary encoding (stored in Flink keyed state at every checkpoint).
+ */
+public record TrainerState(
+        String student,
+        Map<String, float[]> weights,
+        long optimizerSteps,
+        Map<String, float[]> optimizerState,
+        long samplesTrained,
+        long evalSamplesSeen,
+        LossWeights lossWeights,
+        List<ScoredSample> pending,
+        List<ScoredSample> evalWindow) {
+
+    private static final int FORMAT_VERSION = 1;
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out =
+                new DataOutputStream(new java.io.BufferedOutputStream(bytes, 1 << 16))) {
+            out.writeInt(FORMAT_VERSION);
+            out.writeUTF(student);
+            writeArrays(out, weights);
+            out.writeLong(optimizerSteps);
+            writeArrays(out, optimizerState);
+            out.writeLong(samplesTrained);
+            out.writeLong(evalSamplesSeen);
+            out.writeDouble(lossWeights.soft());
+            out.writeDouble(lossWeights.feature());
+            out.writeDouble(lossWeights.attention());
+            out.writeDouble(lossWeights.hard());
+            out.writeDouble(lossWeights.temperature());
+            writeSamples(out, pending);
+            writeSamples(out, evalWindow);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static TrainerState fromBytes(byte[] data) {
+        try (DataInputStream in =
+                new DataInputStream(
+                        new java.io.BufferedInputStream(new ByteArrayInputStream(data), 1 << 16))) {
+            int version = in.readInt();
+            if (version != FORMAT_VERSION) {
+                throw new IllegalStateException(
+                        "Trainer state format " + version + " is not supported (expected " + FORMAT_VERSION + ")");
+            }
+            String student = in.readUTF();
+            Map<String, float[]> weights = readArrays(in);
+            long steps = in.readLong();
+            Map<String, float[]> opt = readArrays(in);
+            long trained = in.readLong();
+            long evalSeen = in.readLong();
+            LossWeights lw =
+                    new LossWeights(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
+            List<ScoredSample> pending = readSamples(in);
+            List<ScoredSample> window = readSamples(in);
+            return new TrainerState(student, weights, steps, opt, trained, evalSeen, lw, pending, window);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Corrupt trainer state", e);
+        }
+    }
+
+    private static void writeArrays(DataOutputStream out, Map<String, float[]> arrays) throws IOException {
+        out.writeInt(arrays.size());
+        for (Map.Entry<String, float[]> e : arrays.entrySet()) {
+            out.writeUTF(e.getKey());
+            writeFloats(out, e.getValue());
+        }
+    }
+
+    private static Map<String, float[]> readArrays(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            out.put(in.readUTF(), readFloats(in));
+        }
+        return out;
+    }
+
+    private static void writeFloats(DataOutputStream out, float[] v) throws IOException {
+        out.writeInt(v.length);
+        for (float f : v) {
+            out.writeFloat(f);
+        }
+    }
+
+    private static float[] readFloats(DataInputStream in) throws IOException {
+        float[] v = new float[in.readInt()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = in.readFloat();
+        }
+        return v;
+    }
+
+    private static void writeSamples(DataOutputStream out, List<ScoredSample> samples) throws IOException {
+        out.writeInt(samples.size());
+        for (ScoredSample s : samples) {
+            out.writeUTF(s.student == null ? "" : s.student);
+            out.writeUTF(s.id);
+            out.writeInt(s.tokens.length);
+            for (int t : s.tokens) {
+                out.writeInt(t);
+            }
+            out.writeInt(s.label);
+            writeFloats(out, s.teacherLogits);
+            writeFloats(out, s.teacherFeatures);
+            out.writeBoolean(s.eval);
+            out.writeInt(s.partition);
+            out.writeLong(s.offset);
+        }
+    }
+
+    private static List<ScoredSample> readSamples(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        List<ScoredSample> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ScoredSample s = new ScoredSample();
+            s.student = in.readUTF();
+            s.id = in.readUTF();
+            s.tokens = new int[in.readInt()];
+            for (int t = 0; t < s.tokens.length; t++) {
+                s.tokens[t] = in.readInt();
+            }
+            s.label = in.readInt();
+            s.teacherLogits = readFloats(in);
+            s.teacherFeatures = readFloats(in);
+            s.eval = in.readBoolean();
+            s.partition = in.readInt();
+            s.offset = in.readLong();
+            out.add(s);
+        }
+        return out;
+    }
+}

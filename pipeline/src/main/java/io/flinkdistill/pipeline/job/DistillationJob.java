@@ -1,0 +1,56 @@
+package io.flinkdistill.pipeline.job;
+
+import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.teacher.TeacherInput;
+import io.flinkdistill.teacher.TeacherOperator;
+import io.flinkdistill.training.ScoredSample;
+import io.flinkdistill.training.StudentTrainerOperator;
+import io.flinkdistill.training.StudentVersion;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/**
+ * The distillation graph: validate and split → teacher (parallel, micro-batched ONNX inference) →
+ * student trainer (keyed by student name, checkpointed) with evaluation metrics as a side
+ * output. Built from a stream of decoded records that the caller provides, so tests and
+ * {@code main} wire their own sources and sinks.
+ */
+public final class DistillationJob {
+    private DistillationJob() {}
+
+    /** The streams a caller connects to sinks. */
+    public record Outputs(
+            DataStream<DistillMetrics> metrics,
+            DataStream<DeadLetter> deadLetters,
+            DataStream<StudentVersion> studentVersions) {}
+
+    public static Outputs build(DataStream<DecodedSample> records, JobSettings settings) {
+        SingleOutputStreamOperator<TeacherInput> valid =
+                records.process(new ValidateAndSplit(new EvalSplit(settings.evalFraction()), settings.maxChars()))
+                        .name("validate-and-split")
+                        .uid("validate-and-split");
+        DataStream<ScoredSample> scored =
+                valid.transform(
+                                "teacher",
+                                TypeInformation.of(ScoredSample.class),
+                                new TeacherOperator(settings.teacher()))
+                        .uid("teacher")
+                        .setParallelism(settings.teacherParallelism());
+        SingleOutputStreamOperator<StudentVersion> trainer =
+                scored.keyBy(s -> s.student, Types.STRING)
+                        .transform(
+                                "student-trainer",
+                                TypeInformation.of(StudentVersion.class),
+                                new StudentTrainerOperator(settings.trainer(), settings.exportDir()))
+                        .uid("student-trainer")
+                        // DJL allows one gradient collection per JVM at a time; one trainer
+                        // subtask per key group range keeps that true on a MiniCluster.
+                        .setParallelism(1);
+        return new Outputs(
+                trainer.getSideOutput(StudentTrainerOperator.METRICS),
+                valid.getSideOutput(ValidateAndSplit.DEAD_LETTERS),
+                trainer);
+    }
+}

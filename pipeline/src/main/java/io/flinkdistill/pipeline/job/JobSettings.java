@@ -1,0 +1,32 @@
+package io.flinkdistill.pipeline.job;
+
+import io.flinkdistill.teacher.TeacherSettings;
+import io.flinkdistill.training.TrainerSettings;
+import java.io.Serializable;
+
+/**
+ * The validated settings of one distillation job graph (independent of where its data comes
+ * from and goes to).
+ *
+ * @param evalFraction share of samples (by id hash) held out for evaluation
+ * @param maxChars longer texts are truncated before tokenization
+ * @param teacherParallelism parallel teacher subtasks
+ * @param exportDir where the trainer writes the final student at end of input
+ */
+public record JobSettings(
+        TeacherSettings teacher,
+        TrainerSettings trainer,
+        double evalFraction,
+        int maxChars,
+        int teacherParallelism,
+        String exportDir)
+        implements Serializable {
+
+    public JobSettings {
+        new EvalSplit(evalFraction);
+        if (maxChars < 1 || teacherParallelism < 1) {
+            throw new IllegalArgumentException(
+                    "max-chars and teacher-parallelism must be >= 1, got " + maxChars + " and " + teacherParallelism);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.flinkdistill.pipeline.job;
+
+import io.flinkdistill.schemas.DistillMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/** Connects {@link DistillationJob} to real Kafka topics. */
+public final class KafkaWiring {
+    private KafkaWiring() {}
+
+    /** Topic names and client settings of one job. */
+    public record KafkaSettings(
+            Map<String, Object> clientConfig,
+            String samplesTopic,
+            String metricsTopic,
+            String deadLetterTopic,
+            String groupId,
+            boolean bounded)
+            implements java.io.Serializable {}
+
+    public static SingleOutputStreamOperator<DecodedSample> source(
+            StreamExecutionEnvironment env, KafkaSettings k) {
+        Properties props = new Properties();
+        props.putAll(k.clientConfig());
+        KafkaSourceBuilder<DecodedSample> builder =
+                KafkaSource.<DecodedSample>builder()
+                        .setProperties(props)
+                        .setTopics(k.samplesTopic())
+                        .setGroupId(k.groupId())
+                        .setStartingOffsets(OffsetsInitializer.committedOffsets(
+                                org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
+                        .setDeserializer(new SampleDeserializer());
+        if (k.bounded()) {
+            // Stop at the offsets that exist when the job starts: a replay of a fixed dataset.
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "kafka-samples")
+                .uid("kafka-samples");
+    }
+
+    public static void sinks(DistillationJob.Outputs outputs, KafkaSettings k) {
+        outputs.metrics()
+                .sinkTo(sink(k, k.metricsTopic(), new MetricsSerializer()))
+                .name("metrics-sink")
+                .uid("metrics-sink");
+        outputs.deadLetters()
+                .sinkTo(sink(k, k.deadLetterTopic(), new DeadLetterSerializer()))
+                .name("dead-letter-sink")
+                .uid("dead-letter-sink");
+    }
+
+    private static <T> KafkaSink<T> sink(KafkaSettings k, String topic, SerializationSchema<T> values) {
+        Properties props = new Properties();
+        props.putAll(k.clientConfig());
+        return KafkaSink.<T>builder()
+                .setKafkaProducerConfig(props)
+                .setRecordSerializer(
+                        KafkaRecordSerializationSchema.<T>builder()
+                                .setTopic(topic)
+                                .setValueSerializationSchema(values)
+                                .build())
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
+    }
+
+    /** JSON encoding of dead letters. */
+    static final class DeadLetterSerializer implements SerializationSchema<DeadLetter> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public byte[] serialize(DeadLetter d) {
+            return d.toJson();
+        }
+    }
+
+    /** Avro single-object encoding of metrics records. */
+    static final class MetricsSerializer implements SerializationSchema<DistillMetrics> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public byte[] serialize(DistillMetrics m) {
+            try {
+                ByteBuffer buf = m.toByteBuffer();
+                byte[] out = new byte[buf.remaining()];
+                buf.get(out);
+                return out;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

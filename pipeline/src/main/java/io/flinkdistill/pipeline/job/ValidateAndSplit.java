@@ -1,0 +1,58 @@
+package io.flinkdistill.pipeline.job;
+
+import io.flinkdistill.teacher.TeacherInput;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Checks each decoded record and tags it with its slice. Unusable records go to the
+ * {@link #DEAD_LETTERS} side output with the reason and are counted; nothing here fails the job.
+ */
+public final class ValidateAndSplit extends ProcessFunction<DecodedSample, TeacherInput> {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
+
+    private final EvalSplit split;
+    private final int maxChars;
+    private transient Counter deadLetters;
+
+    public ValidateAndSplit(EvalSplit split, int maxChars) {
+        this.split = split;
+        this.maxChars = maxChars;
+    }
+
+    @Override
+    public void open(org.apache.flink.api.common.functions.OpenContext ctx) {
+        deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    }
+
+    @Override
+    public void processElement(DecodedSample d, Context ctx, Collector<TeacherInput> out) {
+        String reason = reasonToReject(d);
+        if (reason != null) {
+            deadLetters.inc();
+            ctx.output(DEAD_LETTERS, DeadLetter.of(d, reason));
+            return;
+        }
+        String text = d.text.length() > maxChars ? d.text.substring(0, maxChars) : d.text;
+        out.collect(new TeacherInput(d.id, text, d.label, split.isEval(d.id), d.partition, d.offset));
+    }
+
+    private static String reasonToReject(DecodedSample d) {
+        if (!d.ok()) {
+            return d.error;
+        }
+        if (d.id == null || d.id.isBlank()) {
+            return "sample has an empty id";
+        }
+        if (d.text == null || d.text.isBlank()) {
+            return "sample " + d.id + " has empty text";
+        }
+        return null;
+    }
+}
