@@ -8,4 +8,5 @@ package io.flinkdistill.evaluation;
  * @param labelled how many samples carried a gold label
  * @param meanKl mean KL(teacher || student) at temperature 1
  */
-public record EvalResult(int size, double agreement, double accuracy, int labelled, double meanKl) {}
+public record EvalResult(
+        int size, double agreement, double accuracy, int labelled, double meanKl) {}

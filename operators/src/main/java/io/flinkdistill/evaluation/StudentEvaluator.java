@@ -15,13 +15,15 @@ public final class StudentEvaluator {
 
     private StudentEvaluator() {}
 
-    public static EvalResult evaluate(StudentModel student, NDManager parent, List<ScoredSample> samples) {
+    public static EvalResult evaluate(
+            StudentModel student, NDManager parent, List<ScoredSample> samples) {
         int agree = 0;
         int labelled = 0;
         int correct = 0;
         double kl = 0;
         for (int start = 0; start < samples.size(); start += CHUNK) {
-            List<ScoredSample> chunk = samples.subList(start, Math.min(samples.size(), start + CHUNK));
+            List<ScoredSample> chunk =
+                    samples.subList(start, Math.min(samples.size(), start + CHUNK));
             List<int[]> tokens = new ArrayList<>(chunk.size());
             chunk.forEach(s -> tokens.add(s.tokens));
             float[][] probs = student.predictProbabilities(parent, tokens);

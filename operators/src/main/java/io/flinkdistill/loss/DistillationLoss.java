@@ -1,11 +1,13 @@
 package io.flinkdistill.loss;
 
 import ai.djl.ndarray.NDArray;
+import io.flinkdistill.student.NativeArrays;
 
 /**
- * The distillation loss terms, on DJL arrays so that gradients flow. DJL has no KL-divergence
- * loss; these are written out from their definitions and tested against hand-computed values.
- * Every function returns a scalar averaged over the batch.
+ * The distillation loss terms, on DJL arrays so that gradients flow. DJL has no KL-divergence loss;
+ * these are written out from their definitions and tested against hand-computed values. Every
+ * function returns a scalar averaged over the batch. Scalar factors are arrays, never numbers (see
+ * {@link NativeArrays}).
  */
 public final class DistillationLoss {
     private DistillationLoss() {}
@@ -18,10 +20,11 @@ public final class DistillationLoss {
      * @param teacher teacher logits [B, C] (no gradient)
      */
     public static NDArray softKl(NDArray student, NDArray teacher, float tau) {
-        NDArray logPt = teacher.div(tau).logSoftmax(1);
-        NDArray logPs = student.div(tau).logSoftmax(1);
+        NDArray inverseTau = NativeArrays.scalar(student, 1f / tau);
+        NDArray logPt = teacher.mul(inverseTau).logSoftmax(1);
+        NDArray logPs = student.mul(inverseTau).logSoftmax(1);
         NDArray kl = logPt.exp().mul(logPt.sub(logPs)).sum(new int[] {1});
-        return kl.mean().mul(tau * tau);
+        return kl.mean().mul(NativeArrays.scalar(student, tau * tau));
     }
 
     /** Mean squared error between projected student features and teacher features, [B, D] each. */
@@ -41,7 +44,10 @@ public final class DistillationLoss {
                 oneHot[b * classes + labels[b]] = 1f;
             }
         }
-        NDArray target = student.getManager().create(oneHot, student.getShape());
-        return student.logSoftmax(1).mul(target).sum().neg().div(labels.length);
+        NDArray target = NativeArrays.owned(student.getManager(), oneHot, student.getShape());
+        return student.logSoftmax(1)
+                .mul(target)
+                .sum()
+                .mul(NativeArrays.scalar(student, -1f / labels.length));
     }
 }

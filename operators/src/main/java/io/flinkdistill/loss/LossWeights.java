@@ -6,7 +6,8 @@ import java.io.Serializable;
  * Weights of the triple loss: alpha on the soft-logit KL, beta on feature MSE, gamma on attention
  * transfer, plus the weight of cross-entropy on the few gold labels and the temperature tau.
  */
-public record LossWeights(double soft, double feature, double attention, double hard, double temperature)
+public record LossWeights(
+        double soft, double feature, double attention, double hard, double temperature)
         implements Serializable {
 
     public LossWeights {

@@ -17,8 +17,8 @@ import java.util.SplittableRandom;
  * projection of its pooled features to the teacher's width (for the feature-matching loss).
  *
  * <p>Parameters are plain named DJL arrays owned by this model's manager, so that weights and
- * optimizer state can be checkpointed by name and restored bit for bit. Every operation in
- * {@link #forward} takes an activation (never a parameter) as its receiver, so results land in the
+ * optimizer state can be checkpointed by name and restored bit for bit. Every operation in {@link
+ * #forward} takes an activation (never a parameter) as its receiver, so results land in the
  * caller's per-step manager and nothing accumulates in the long-lived one.
  */
 public final class StudentModel implements AutoCloseable {
@@ -63,7 +63,9 @@ public final class StudentModel implements AutoCloseable {
         return m;
     }
 
-    /** A student with the given weights (all of them, by name, as from {@link #exportWeights()}). */
+    /**
+     * A student with the given weights (all of them, by name, as from {@link #exportWeights()}).
+     */
     public static StudentModel fromWeights(
             StudentConfig config, Map<String, float[]> weights, NDManager parent) {
         StudentModel m = create(config, parent);
@@ -95,8 +97,8 @@ public final class StudentModel implements AutoCloseable {
     }
 
     /**
-     * Forward pass. {@code tokens} are the teacher tokenizer's ids; longer inputs are cut to
-     * {@code maxTokens}. All results are attached to {@code step}.
+     * Forward pass. {@code tokens} are the teacher tokenizer's ids; longer inputs are cut to {@code
+     * maxTokens}. All results are attached to {@code step}.
      */
     public StudentOutput forward(NDManager step, List<int[]> tokens, boolean training) {
         int batch = tokens.size();
@@ -114,8 +116,8 @@ public final class StudentModel implements AutoCloseable {
                 mask[b * len + i] = 1f;
             }
         }
-        NDArray idArr = step.create(ids, new Shape(batch, len));
-        NDArray maskArr = step.create(mask, new Shape(batch, len));
+        NDArray idArr = NativeArrays.owned(step, ids, new Shape(batch, len));
+        NDArray maskArr = NativeArrays.owned(step, mask, new Shape(batch, len));
         NDArray positions = step.arange(0, len, 1, DataType.INT32);
 
         NDArray x = embed(idArr, p("embed.tokens")).matMul(p("embed.proj"));
@@ -171,10 +173,19 @@ public final class StudentModel implements AutoCloseable {
             float[] w = weights.get(e.getKey());
             if (w.length != e.getValue().size()) {
                 throw new IllegalArgumentException(
-                        "Saved weight " + e.getKey() + " has " + w.length + " values, expected "
+                        "Saved weight "
+                                + e.getKey()
+                                + " has "
+                                + w.length
+                                + " values, expected "
                                 + e.getValue().size());
             }
-            e.getValue().set(w);
+            // Copy into the parameter's own (libtorch) memory; NDArray.set would make it alias a
+            // Java buffer (see NativeArrays).
+            try (NDManager tmp = manager.newSubManager()) {
+                NDArray p = e.getValue();
+                p.subi(p).addi(NativeArrays.owned(tmp, w, p.getShape()));
+            }
         }
     }
 
@@ -186,7 +197,8 @@ public final class StudentModel implements AutoCloseable {
         NDArray q = splitHeads(linear(h, pre + "q"), batch, len, heads, hd);
         NDArray k = splitHeads(linear(h, pre + "k"), batch, len, heads, hd);
         NDArray v = splitHeads(linear(h, pre + "v"), batch, len, heads, hd);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(hd)).add(keyBias);
+        NDArray scale = NativeArrays.scalar(h, (float) (1 / Math.sqrt(hd)));
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(keyBias);
         NDArray ctx = scores.softmax(3).matMul(v); // [B, heads, T, hd]
         ctx = ctx.transpose(0, 2, 1, 3).reshape(batch, len, config.hidden());
         return linear(ctx, pre + "o");
@@ -220,7 +232,9 @@ public final class StudentModel implements AutoCloseable {
     }
 
     private static NDArray embed(NDArray ids, NDArray table) {
-        return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+        return ids.getNDArrayInternal()
+                .embedding(ids, table, SparseFormat.DENSE)
+                .singletonOrThrow();
     }
 
     private NDArray p(String name) {
@@ -254,7 +268,7 @@ public final class StudentModel implements AutoCloseable {
         for (int i = 0; i < shape.length; i++) {
             dims[i] = shape[i];
         }
-        NDArray arr = manager.create(w, new Shape(dims));
+        NDArray arr = NativeArrays.owned(manager, w, new Shape(dims));
         arr.setName(name);
         params.put(name, arr);
     }

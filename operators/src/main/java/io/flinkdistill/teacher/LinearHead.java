@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A linear classification head on pooled teacher embeddings: {@code logits = W x + b}. It names
- * its classes, so labels on the stream are matched by name, and records which encoder it was
- * fitted on, so a head is never silently paired with the wrong teacher.
+ * A linear classification head on pooled teacher embeddings: {@code logits = W x + b}. It names its
+ * classes, so labels on the stream are matched by name, and records which encoder it was fitted on,
+ * so a head is never silently paired with the wrong teacher.
  */
 public final class LinearHead implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -56,7 +56,9 @@ public final class LinearHead implements Serializable {
         return out;
     }
 
-    /** Index of a label given as a class name, or as a class number written as text; -1 if unknown. */
+    /**
+     * Index of a label given as a class name, or as a class number written as text; -1 if unknown.
+     */
     public int classIndex(String label) {
         int idx = classes.indexOf(label.trim());
         return idx;
@@ -71,7 +73,8 @@ public final class LinearHead implements Serializable {
 
     public static LinearHead load(Path file) throws IOException {
         if (!Files.isReadable(file)) {
-            throw new IOException("Teacher head file " + file + " does not exist or is not readable");
+            throw new IOException(
+                    "Teacher head file " + file + " does not exist or is not readable");
         }
         LinearHead head = JSON.readValue(file.toFile(), LinearHead.class);
         head.validate();
@@ -83,7 +86,8 @@ public final class LinearHead implements Serializable {
             throw new IllegalArgumentException("A head needs at least two classes, got " + classes);
         }
         if (weights == null || weights.length != classes.size() || bias.length != classes.size()) {
-            throw new IllegalArgumentException("Head weights do not match its " + classes.size() + " classes");
+            throw new IllegalArgumentException(
+                    "Head weights do not match its " + classes.size() + " classes");
         }
     }
 }

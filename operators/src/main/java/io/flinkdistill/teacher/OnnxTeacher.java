@@ -2,13 +2,13 @@ package io.flinkdistill.teacher;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import ai.onnx.proto.OnnxMl;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.LongBuffer;
@@ -96,7 +96,8 @@ public final class OnnxTeacher implements AutoCloseable {
      * @param maxTokens longer inputs are truncated to this many tokens
      * @param threads ONNX Runtime intra-op threads
      */
-    public static OnnxTeacher open(ShippedEncoder encoder, LinearHead head, int maxTokens, int threads)
+    public static OnnxTeacher open(
+            ShippedEncoder encoder, LinearHead head, int maxTokens, int threads)
             throws IOException {
         return new OnnxTeacher(encoder, head, maxTokens, threads);
     }
@@ -126,7 +127,9 @@ public final class OnnxTeacher implements AutoCloseable {
         return sha256;
     }
 
-    /** Token ids of one text as the teacher sees it (with the encoder's prefix and special tokens). */
+    /**
+     * Token ids of one text as the teacher sees it (with the encoder's prefix and special tokens).
+     */
     public int[] tokenize(String text) {
         Encoding enc = tokenizer.encode(encoder.textPrefix() + text);
         long[] ids = enc.getIds();
@@ -166,11 +169,13 @@ public final class OnnxTeacher implements AutoCloseable {
         Map<String, OnnxTensor> inputs = new HashMap<>();
         try {
             inputs.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
-            inputs.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
+            inputs.put(
+                    "attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
             if (needsTokenTypes) {
                 inputs.put(
                         "token_type_ids",
-                        OnnxTensor.createTensor(env, LongBuffer.wrap(new long[batch * maxLen]), shape));
+                        OnnxTensor.createTensor(
+                                env, LongBuffer.wrap(new long[batch * maxLen]), shape));
             }
             try (OrtSession.Result result = session.run(inputs, java.util.Set.of(hiddenOutput))) {
                 float[][][] hidden = (float[][][]) result.get(0).getValue();

@@ -6,11 +6,12 @@ import java.util.stream.Collectors;
 
 /**
  * The pretrained ONNX sentence encoders that ship inside Maven jars (langchain4j's embedding
- * artifacts), addressable by a short name. Each is a real BERT-family encoder with its own
- * {@code tokenizer.json}; nothing is downloaded at run time.
+ * artifacts), addressable by a short name. Each is a real BERT-family encoder with its own {@code
+ * tokenizer.json}; nothing is downloaded at run time.
  */
 public enum ShippedEncoder {
-    E5_SMALL_V2_Q("e5-small-v2-q", "/e5-small-v2-q.onnx", "/e5-small-v2-q-tokenizer.json", "query: "),
+    E5_SMALL_V2_Q(
+            "e5-small-v2-q", "/e5-small-v2-q.onnx", "/e5-small-v2-q-tokenizer.json", "query: "),
     BGE_SMALL_EN_V15_Q(
             "bge-small-en-v1.5-q",
             "/bge-small-en-v1.5-q.onnx",

@@ -7,6 +7,7 @@ package io.flinkdistill.teacher;
 public class TeacherInput {
     public String id;
     public String text;
+
     /** Gold label as written on the stream (class name or number), or null. */
     public String label;
 
@@ -16,7 +17,8 @@ public class TeacherInput {
 
     public TeacherInput() {}
 
-    public TeacherInput(String id, String text, String label, boolean eval, int partition, long offset) {
+    public TeacherInput(
+            String id, String text, String label, boolean eval, int partition, long offset) {
         this.id = id;
         this.text = text;
         this.label = label;

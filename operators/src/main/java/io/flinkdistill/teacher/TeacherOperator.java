@@ -11,13 +11,14 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * Runs the ONNX teacher on micro-batches. A batch closes at a sample count or a latency bound; its
- * samples are sorted by token length and run in chunks so that little compute goes to padding.
- * The buffer is flushed before every checkpoint barrier and at end of input, so buffered samples
- * never need to be stored and none is lost.
+ * samples are sorted by token length and run in chunks so that little compute goes to padding. The
+ * buffer is flushed before every checkpoint barrier and at end of input, so buffered samples never
+ * need to be stored and none is lost.
  */
 public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         implements OneInputStreamOperator<TeacherInput, ScoredSample> {
     private static final long serialVersionUID = 1L;
+
     /** Samples gathered before sorting by length; larger pools mean less padding per chunk. */
     private static final int POOL_CHUNKS = 4;
 
@@ -54,7 +55,8 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
             if (!timerPending) {
                 timerPending = true;
                 getProcessingTimeService()
-                        .registerTimer(oldestBufferedAt + settings.maxLatencyMillis(), this::onTimer);
+                        .registerTimer(
+                                oldestBufferedAt + settings.maxLatencyMillis(), this::onTimer);
             }
         }
         buffer.add(element.getValue());
@@ -105,7 +107,8 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         }
         order.sort(Comparator.comparingInt(i -> tokens.get(i).length));
         for (int start = 0; start < order.size(); start += settings.batchSize()) {
-            List<Integer> chunk = order.subList(start, Math.min(order.size(), start + settings.batchSize()));
+            List<Integer> chunk =
+                    order.subList(start, Math.min(order.size(), start + settings.batchSize()));
             List<int[]> chunkTokens = new ArrayList<>(chunk.size());
             chunk.forEach(i -> chunkTokens.add(tokens.get(i)));
             List<TeacherOutput> outputs = teacher.inferTokens(chunkTokens);

@@ -26,16 +26,26 @@ public record TeacherSettings(
     public TeacherSettings {
         ShippedEncoder.byId(model);
         if (head == null) {
-            throw new IllegalArgumentException("a teacher head is required (fit one with distill fit-head)");
+            throw new IllegalArgumentException(
+                    "a teacher head is required (fit one with distill fit-head)");
         }
         if (!head.encoder.equals(model)) {
             throw new IllegalArgumentException(
-                    "teacher head was fitted on " + head.encoder + " but the teacher model is " + model);
+                    "teacher head was fitted on "
+                            + head.encoder
+                            + " but the teacher model is "
+                            + model);
         }
         if (batchSize < 1 || maxLatencyMillis < 1 || threads < 1 || maxTokens < 8) {
             throw new IllegalArgumentException(
                     "teacher batch size, latency, threads must be >= 1 and max tokens >= 8; got "
-                            + batchSize + ", " + maxLatencyMillis + ", " + threads + ", " + maxTokens);
+                            + batchSize
+                            + ", "
+                            + maxLatencyMillis
+                            + ", "
+                            + threads
+                            + ", "
+                            + maxTokens);
         }
     }
 }

@@ -2,13 +2,14 @@ package io.flinkdistill.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.flinkdistill.student.NativeArrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * AdamW (decoupled weight decay, Loshchilov and Hutter) whose moments are keyed by parameter name
- * and can be exported and restored exactly. DJL's own Adam keeps its state privately and cannot
- * be checkpointed, which would make every restart a cold optimizer.
+ * and can be exported and restored exactly. DJL's own Adam keeps its state privately and cannot be
+ * checkpointed, which would make every restart a cold optimizer.
  */
 public final class CheckpointableAdamW implements AutoCloseable {
     private final NDManager manager;
@@ -54,20 +55,18 @@ public final class CheckpointableAdamW implements AutoCloseable {
             }
             NDArray m = firstMoments.computeIfAbsent(name, n -> manager.zeros(p.getShape()));
             NDArray v = secondMoments.computeIfAbsent(name, n -> manager.zeros(p.getShape()));
-            // Results of an operation land in its receiver's manager: attach the long-lived
-            // arrays to a scratch manager for the update so that no temporary outlives it.
-            try (NDManager scratch = manager.newSubManager()) {
-                scratch.tempAttachAll(p, m, v, g);
-                // m = b1 m + (1 - b1) g ; v = b2 v + (1 - b2) g^2, in place.
-                // Scalars as float: a double operand would promote the result to float64.
-                m.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
-                v.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
-                NDArray update = m.div((float) c1).divi(v.div((float) c2).sqrt().addi((float) epsilon));
-                if (decays(name)) {
-                    update.addi(p.mul((float) weightDecay));
-                }
-                p.subi(update.muli((float) lr));
+            // The result of an operation lands in its receiver's manager. Temporaries are
+            // therefore built from the gradient (a per-step array); the long-lived parameter and
+            // moments are only ever changed in place.
+            m.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
+            v.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
+            NDArray denominator =
+                    g.zerosLike().addi(v).divi((float) c2).sqrt().addi((float) epsilon);
+            NDArray update = g.zerosLike().addi(m).divi((float) c1).divi(denominator);
+            if (decays(name)) {
+                update.addi(g.zerosLike().addi(p).muli((float) weightDecay));
             }
+            p.subi(update.muli((float) lr));
         }
     }
 
@@ -96,7 +95,7 @@ public final class CheckpointableAdamW implements AutoCloseable {
             if (p == null) {
                 throw new IllegalArgumentException("Optimizer state for unknown parameter " + name);
             }
-            NDArray arr = manager.create(e.getValue(), p.getShape());
+            NDArray arr = NativeArrays.owned(manager, e.getValue(), p.getShape());
             (key.startsWith("m/") ? firstMoments : secondMoments).put(name, arr);
         }
     }

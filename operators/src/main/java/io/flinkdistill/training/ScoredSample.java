@@ -3,9 +3,9 @@ package io.flinkdistill.training;
 import java.io.Serializable;
 
 /**
- * A sample after the teacher has seen it: the token ids (student and teacher share the
- * tokenizer), the teacher's logits and pooled features, the gold label if any, and whether the
- * sample belongs to the eval slice. A Flink POJO: public fields and a no-argument constructor.
+ * A sample after the teacher has seen it: the token ids (student and teacher share the tokenizer),
+ * the teacher's logits and pooled features, the gold label if any, and whether the sample belongs
+ * to the eval slice. A Flink POJO: public fields and a no-argument constructor.
  */
 public class ScoredSample implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -15,6 +15,7 @@ public class ScoredSample implements Serializable {
 
     public String id;
     public int[] tokens;
+
     /** Gold class index, or -1 when the sample is unlabelled. */
     public int label = -1;
 

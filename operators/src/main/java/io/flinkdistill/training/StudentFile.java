@@ -22,14 +22,20 @@ public final class StudentFile {
 
     private StudentFile() {}
 
-    public record Loaded(StudentConfig config, Map<String, float[]> weights, long step, long samplesTrained) {}
+    public record Loaded(
+            StudentConfig config, Map<String, float[]> weights, long step, long samplesTrained) {}
 
     public static void write(
-            Path file, StudentConfig c, Map<String, float[]> weights, long step, long samplesTrained)
+            Path file,
+            StudentConfig c,
+            Map<String, float[]> weights,
+            long step,
+            long samplesTrained)
             throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (DataOutputStream out =
-                new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+                new DataOutputStream(
+                        new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
             out.writeInt(MAGIC);
             out.writeInt(VERSION);
             out.writeInt(c.vocabSize());
@@ -61,12 +67,21 @@ public final class StudentFile {
         try (DataInputStream in =
                 new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
             if (in.readInt() != MAGIC || in.readInt() != VERSION) {
-                throw new IOException(file + " is not a flink-distill student file (version " + VERSION + ")");
+                throw new IOException(
+                        file + " is not a flink-distill student file (version " + VERSION + ")");
             }
             StudentConfig c =
                     new StudentConfig(
-                            in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(),
-                            in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readFloat(),
+                            in.readInt(),
+                            in.readInt(),
+                            in.readInt(),
+                            in.readInt(),
+                            in.readInt(),
+                            in.readInt(),
+                            in.readInt(),
+                            in.readInt(),
+                            in.readInt(),
+                            in.readFloat(),
                             in.readLong());
             long step = in.readLong();
             long samplesTrained = in.readLong();

@@ -10,6 +10,7 @@ import io.flinkdistill.evaluation.EvalResult;
 import io.flinkdistill.evaluation.StudentEvaluator;
 import io.flinkdistill.loss.DistillationLoss;
 import io.flinkdistill.loss.LossWeights;
+import io.flinkdistill.student.NativeArrays;
 import io.flinkdistill.student.StudentModel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,7 +35,15 @@ public final class StudentTrainer implements AutoCloseable {
     private final List<ScoredSample> pending = new ArrayList<>();
     private final ArrayDeque<ScoredSample> evalWindow = new ArrayDeque<>();
     private final LossTotals totals = new LossTotals();
+
+    /** Gradients are rescaled to at most this global L2 norm (the usual guard for transformers). */
+    static final double MAX_GRADIENT_NORM = 1.0;
+
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(StudentTrainer.class);
+
     private LossWeights lossWeights;
+    private long skippedSteps;
     private long samplesTrained;
     private long evalSamplesSeen;
     private double lastLearningRate;
@@ -53,7 +62,8 @@ public final class StudentTrainer implements AutoCloseable {
         StudentTrainer t = new StudentTrainer(state.student(), settings);
         noGrad();
         t.model.loadWeights(state.weights());
-        t.optimizer.restoreState(state.optimizerSteps(), state.optimizerState(), t.model.parameters());
+        t.optimizer.restoreState(
+                state.optimizerSteps(), state.optimizerState(), t.model.parameters());
         t.samplesTrained = state.samplesTrained();
         t.evalSamplesSeen = state.evalSamplesSeen();
         t.lossWeights = state.lossWeights();
@@ -84,6 +94,11 @@ public final class StudentTrainer implements AutoCloseable {
 
     public double lastLearningRate() {
         return lastLearningRate;
+    }
+
+    /** Steps skipped because the loss or a gradient was not finite. */
+    public long skippedSteps() {
+        return skippedSteps;
     }
 
     public LossTotals totals() {
@@ -123,7 +138,9 @@ public final class StudentTrainer implements AutoCloseable {
         pending.clear();
         StepLosses losses = step(batch);
         samplesTrained += batch.size();
-        totals.add(losses, batch.size());
+        if (Double.isFinite(losses.total())) {
+            totals.add(losses, batch.size());
+        }
         return losses;
     }
 
@@ -172,16 +189,21 @@ public final class StudentTrainer implements AutoCloseable {
             model.setTraining(true);
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
                 var out = model.forward(step, tokens, true);
-                NDArray teacherLogits = step.create(tl, new Shape(b, classes));
-                NDArray teacherFeatures = step.create(tf, new Shape(b, dim));
+                NDArray teacherLogits = NativeArrays.owned(step, tl, new Shape(b, classes));
+                NDArray teacherFeatures = NativeArrays.owned(step, tf, new Shape(b, dim));
                 NDArray softLoss =
-                        DistillationLoss.softKl(out.logits(), teacherLogits, (float) w.temperature());
-                NDArray featureLoss = DistillationLoss.featureMse(out.projectedFeatures(), teacherFeatures);
+                        DistillationLoss.softKl(
+                                out.logits(), teacherLogits, (float) w.temperature());
+                NDArray featureLoss =
+                        DistillationLoss.featureMse(out.projectedFeatures(), teacherFeatures);
                 NDArray hardLoss = DistillationLoss.hardCrossEntropy(out.logits(), labels);
                 NDArray loss =
-                        softLoss.mul((float) w.soft())
-                                .add(featureLoss.mul((float) w.feature()))
-                                .add(hardLoss.mul((float) w.hard()));
+                        softLoss.mul(NativeArrays.scalar(softLoss, (float) w.soft()))
+                                .add(
+                                        featureLoss.mul(
+                                                NativeArrays.scalar(
+                                                        featureLoss, (float) w.feature())))
+                                .add(hardLoss.mul(NativeArrays.scalar(hardLoss, (float) w.hard())));
                 collector.backward(loss);
                 total = loss.getFloat();
                 soft = softLoss.getFloat();
@@ -190,14 +212,50 @@ public final class StudentTrainer implements AutoCloseable {
             }
             noGrad();
             Map<String, NDArray> grads = new HashMap<>();
+            double normSquared = 0;
             for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
                 NDArray g = e.getValue().getGradient();
                 g.attach(step);
                 grads.put(e.getKey(), g);
+                normSquared += g.square().sum().getFloat();
             }
-            optimizer.step(model.parameters(), grads, lr);
-            // PyTorch accumulates gradients across backward passes: clear them for the next step.
-            grads.values().forEach(g -> g.subi(g));
+            double norm = Math.sqrt(normSquared);
+            if (!Double.isFinite(total) || !Double.isFinite(norm)) {
+                // A non-finite loss or gradient would poison the weights and the moments: skip it.
+                skippedSteps++;
+                if (LOG.isDebugEnabled() || skippedSteps <= 3) {
+                    List<String> bad = new ArrayList<>();
+                    grads.forEach(
+                            (n, g) -> {
+                                if (g.isNaN().logicalOr(g.isInfinite()).any().getBoolean()) {
+                                    bad.add(n);
+                                }
+                            });
+                    LOG.warn("Non-finite gradients in {}", bad);
+                }
+                LOG.warn(
+                        "Student {} skipped a step at {} samples: loss {} gradient norm {} (skipped so far: {})",
+                        name,
+                        samplesTrained,
+                        total,
+                        norm,
+                        skippedSteps);
+            } else {
+                if (norm > MAX_GRADIENT_NORM) {
+                    float scale = (float) (MAX_GRADIENT_NORM / norm);
+                    grads.values().forEach(g -> g.muli(scale));
+                }
+                optimizer.step(model.parameters(), grads, lr);
+            }
+            // PyTorch accumulates gradients across backward passes: clear them in place for the
+            // next step (non-finite entries first, since NaN - NaN is still NaN).
+            boolean finite = Double.isFinite(norm);
+            for (NDArray g : grads.values()) {
+                if (!finite) {
+                    g.set(g.isNaN().logicalOr(g.isInfinite()), 0f);
+                }
+                g.subi(g);
+            }
             return new StepLosses(total, soft, feature, hard, lr);
         }
     }

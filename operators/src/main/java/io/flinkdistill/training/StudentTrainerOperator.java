@@ -14,27 +14,30 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The stateful student-training operator, keyed by student name. Each key owns a
- * {@link StudentTrainer}; its complete state goes into keyed state at every checkpoint (written in
- * {@link #snapshotState}, not after every step, since a student's weights and moments are
- * megabytes) and is restored lazily the first time a key is seen after a restart, which also makes
- * rescaling work.
+ * The stateful student-training operator, keyed by student name. Each key owns a {@link
+ * StudentTrainer}; its complete state goes into keyed state at every checkpoint (written in {@link
+ * #snapshotState}, not after every step, since a student's weights and moments are megabytes) and
+ * is restored lazily the first time a key is seen after a restart, which also makes rescaling work.
  *
- * <p>Main output: the final student version written at end of input. Side output
- * {@link #METRICS}: a {@link DistillMetrics} record every few steps, from evaluating the current
- * student on the sliding window of eval-slice samples.
+ * <p>Main output: the final student version written at end of input. Side output {@link #METRICS}:
+ * a {@link DistillMetrics} record every few steps, from evaluating the current student on the
+ * sliding window of eval-slice samples.
  */
 public final class StudentTrainerOperator extends AbstractStreamOperator<StudentVersion>
-        implements OneInputStreamOperator<ScoredSample, StudentVersion> {
+        implements OneInputStreamOperator<ScoredSample, StudentVersion>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<DistillMetrics> METRICS =
-            new OutputTag<>("distill-metrics", new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(DistillMetrics.class)) {};
+            new OutputTag<>(
+                    "distill-metrics",
+                    new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(
+                            DistillMetrics.class)) {};
 
     private final TrainerSettings settings;
     private final String exportDir;
@@ -60,7 +63,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                 context.getKeyedStateStore()
                         .getState(
                                 new ValueStateDescriptor<>(
-                                        "student-trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+                                        "student-trainer",
+                                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         trainers = new HashMap<>();
         lastMetricsAt = new HashMap<>();
     }
@@ -154,8 +158,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         }
     }
 
+    /** End of a bounded input: train on the partial batch, report, and write each student. */
     @Override
-    public void finish() throws Exception {
+    public void endInput() throws Exception {
         for (Map.Entry<String, StudentTrainer> e : trainers.entrySet()) {
             StudentTrainer trainer = e.getValue();
             if (trainer.flush() != null) {
@@ -166,9 +171,11 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             output.collect(
                     new StreamRecord<>(
                             new StudentVersion(
-                                    trainer.name(), trainer.steps(), trainer.samplesTrained(), file.toString())));
+                                    trainer.name(),
+                                    trainer.steps(),
+                                    trainer.samplesTrained(),
+                                    file.toString())));
         }
-        super.finish();
     }
 
     private Path writeStudent(StudentTrainer trainer) throws IOException {
@@ -182,6 +189,11 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                 trainer.steps(),
                 trainer.samplesTrained());
         return file;
+    }
+
+    /** The live trainer of a key, or null if that key has not been seen since (re)start. */
+    StudentTrainer trainer(String key) {
+        return trainers.get(key);
     }
 
     @Override

@@ -1,8 +1,8 @@
 package io.flinkdistill.training;
 
 /**
- * A student version the trainer has written out: its name, step, samples learned from, and the
- * file holding its weights. A Flink POJO.
+ * A student version the trainer has written out: its name, step, samples learned from, and the file
+ * holding its weights. A Flink POJO.
  */
 public class StudentVersion {
     public String student;

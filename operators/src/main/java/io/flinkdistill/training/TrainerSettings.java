@@ -5,8 +5,8 @@ import io.flinkdistill.student.StudentConfig;
 import java.io.Serializable;
 
 /**
- * Everything the student trainer needs to know, validated on construction so that a bad value
- * fails at job start-up, not in a running task.
+ * Everything the student trainer needs to know, validated on construction so that a bad value fails
+ * at job start-up, not in a running task.
  *
  * @param batchSize samples per optimizer step
  * @param learningRate peak learning rate (after warm-up)
@@ -32,7 +32,8 @@ public record TrainerSettings(
             throw new IllegalArgumentException("batch-size must be >= 1, got " + batchSize);
         }
         if (!(learningRate > 0) || learningRate > 1) {
-            throw new IllegalArgumentException("learning-rate must be in (0, 1], got " + learningRate);
+            throw new IllegalArgumentException(
+                    "learning-rate must be in (0, 1], got " + learningRate);
         }
         if (weightDecay < 0) {
             throw new IllegalArgumentException("weight-decay must be >= 0, got " + weightDecay);

@@ -60,7 +60,11 @@ public record TrainerState(
             int version = in.readInt();
             if (version != FORMAT_VERSION) {
                 throw new IllegalStateException(
-                        "Trainer state format " + version + " is not supported (expected " + FORMAT_VERSION + ")");
+                        "Trainer state format "
+                                + version
+                                + " is not supported (expected "
+                                + FORMAT_VERSION
+                                + ")");
             }
             String student = in.readUTF();
             Map<String, float[]> weights = readArrays(in);
@@ -69,16 +73,23 @@ public record TrainerState(
             long trained = in.readLong();
             long evalSeen = in.readLong();
             LossWeights lw =
-                    new LossWeights(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
+                    new LossWeights(
+                            in.readDouble(),
+                            in.readDouble(),
+                            in.readDouble(),
+                            in.readDouble(),
+                            in.readDouble());
             List<ScoredSample> pending = readSamples(in);
             List<ScoredSample> window = readSamples(in);
-            return new TrainerState(student, weights, steps, opt, trained, evalSeen, lw, pending, window);
+            return new TrainerState(
+                    student, weights, steps, opt, trained, evalSeen, lw, pending, window);
         } catch (IOException e) {
             throw new UncheckedIOException("Corrupt trainer state", e);
         }
     }
 
-    private static void writeArrays(DataOutputStream out, Map<String, float[]> arrays) throws IOException {
+    private static void writeArrays(DataOutputStream out, Map<String, float[]> arrays)
+            throws IOException {
         out.writeInt(arrays.size());
         for (Map.Entry<String, float[]> e : arrays.entrySet()) {
             out.writeUTF(e.getKey());
@@ -110,7 +121,8 @@ public record TrainerState(
         return v;
     }
 
-    private static void writeSamples(DataOutputStream out, List<ScoredSample> samples) throws IOException {
+    private static void writeSamples(DataOutputStream out, List<ScoredSample> samples)
+            throws IOException {
         out.writeInt(samples.size());
         for (ScoredSample s : samples) {
             out.writeUTF(s.student == null ? "" : s.student);

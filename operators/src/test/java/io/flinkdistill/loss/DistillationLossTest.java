@@ -27,7 +27,8 @@ class DistillationLossTest {
     void softKlMatchesHandComputedValueAtTemperatureTwo() {
         // teacher logits [2, 0] / 2 -> softmax [e/(e+1), 1/(e+1)] = [0.731059, 0.268941]
         // student logits [0, 0] / 2 -> [0.5, 0.5]
-        // KL = 0.731059 ln(0.731059/0.5) + 0.268941 ln(0.268941/0.5) = 0.277718 - 0.166775 = 0.110943
+        // KL = 0.731059 ln(0.731059/0.5) + 0.268941 ln(0.268941/0.5) = 0.277718 - 0.166775 =
+        // 0.110943
         // times tau^2 = 4 -> 0.443773
         NDArray teacher = manager.create(new float[] {2f, 0f}, new Shape(1, 2));
         NDArray student = manager.create(new float[] {0f, 0f}, new Shape(1, 2));
@@ -38,13 +39,16 @@ class DistillationLossTest {
     @Test
     void softKlIsZeroWhenStudentEqualsTeacherAndAveragesOverBatch() {
         NDArray teacher = manager.create(new float[] {1f, -1f, 3f, 0f}, new Shape(2, 2));
-        assertThat((double) DistillationLoss.softKl(teacher, teacher, 3f).getFloat()).isCloseTo(0, within(1e-7));
+        assertThat((double) DistillationLoss.softKl(teacher, teacher, 3f).getFloat())
+                .isCloseTo(0, within(1e-7));
         // Row 1 equal (KL 0), row 2 as in the hand-computed case at tau 1:
         // teacher [3, 1] -> [0.880797, 0.119203]; student [1, 1] -> [0.5, 0.5]
-        // KL = 0.880797 ln(1.761594) + 0.119203 ln(0.238406) = 0.498724 - 0.170912 = 0.327812; mean 0.163906
+        // KL = 0.880797 ln(1.761594) + 0.119203 ln(0.238406) = 0.498724 - 0.170912 = 0.327812; mean
+        // 0.163906
         NDArray t = manager.create(new float[] {1f, -1f, 3f, 1f}, new Shape(2, 2));
         NDArray s = manager.create(new float[] {1f, -1f, 1f, 1f}, new Shape(2, 2));
-        assertThat((double) DistillationLoss.softKl(s, t, 1f).getFloat()).isCloseTo(0.163906, within(1e-5));
+        assertThat((double) DistillationLoss.softKl(s, t, 1f).getFloat())
+                .isCloseTo(0.163906, within(1e-5));
     }
 
     @Test
@@ -52,7 +56,8 @@ class DistillationLossTest {
         NDArray a = manager.create(new float[] {1f, 2f, 3f, 4f}, new Shape(2, 2));
         NDArray b = manager.create(new float[] {1f, 0f, 0f, 4f}, new Shape(2, 2));
         // (0 + 4 + 9 + 0) / 4 = 3.25
-        assertThat((double) DistillationLoss.featureMse(a, b).getFloat()).isCloseTo(3.25, within(1e-6));
+        assertThat((double) DistillationLoss.featureMse(a, b).getFloat())
+                .isCloseTo(3.25, within(1e-6));
     }
 
     @Test

@@ -41,31 +41,58 @@ import picocli.CommandLine.Option;
  * a labelled file as live, mostly unlabelled data, distils a student on a Flink MiniCluster while
  * printing progress, then measures teacher and student on a test file and writes report.json.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run the whole pipeline locally on a replayed dataset (SST-2 by default) and write DIR/report.json.")
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run the whole pipeline locally on a replayed dataset (SST-2 by default) and write DIR/report.json.")
 public final class DemoCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Mixin JobOptions job = new JobOptions();
 
-    @Option(names = "--max-samples", defaultValue = "30000", description = "Stream at most this many training samples (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-samples",
+            defaultValue = "60000",
+            description = "Stream at most this many training samples (default: ${DEFAULT-VALUE}).")
     int maxSamples;
 
-    @Option(names = "--out", defaultValue = "demo-out", description = "Output directory: Kafka data, checkpoints, student, report (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--out",
+            defaultValue = "demo-out",
+            description =
+                    "Output directory: Kafka data, checkpoints, student, report (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--train", description = "Training file, text<TAB>label (default: the bundled SST-2 train.tsv).")
+    @Option(
+            names = "--train",
+            description = "Training file, text<TAB>label (default: the bundled SST-2 train.tsv).")
     Path train;
 
-    @Option(names = "--test", description = "Test file, text<TAB>label (default: the bundled SST-2 test.tsv).")
+    @Option(
+            names = "--test",
+            description = "Test file, text<TAB>label (default: the bundled SST-2 test.tsv).")
     Path test;
 
-    @Option(names = "--labelled-fraction", defaultValue = "0.05", description = "Share of streamed samples that keep their gold label (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--labelled-fraction",
+            defaultValue = "0.05",
+            description =
+                    "Share of streamed samples that keep their gold label (default: ${DEFAULT-VALUE}).")
     double labelledFraction;
 
-    @Option(names = "--head-samples", defaultValue = "4000", description = "Labelled rows used to fit the teacher head when --teacher-head is absent (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--head-samples",
+            defaultValue = "4000",
+            description =
+                    "Labelled rows used to fit the teacher head when --teacher-head is absent (default: ${DEFAULT-VALUE}).")
     int headSamples;
 
-    @Option(names = "--rate", defaultValue = "0", description = "Replay rate in samples/s, 0 = as fast as Kafka takes them (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rate",
+            defaultValue = "0",
+            description =
+                    "Replay rate in samples/s, 0 = as fast as Kafka takes them (default: ${DEFAULT-VALUE}).")
     double rate;
 
     @Override
@@ -77,7 +104,8 @@ public final class DemoCommand implements Callable<Integer> {
         TsvDataset testData = TsvDataset.read(test != null ? test : bundled("test.tsv"));
         List<String> classes = trainData.classes();
         if (classes.size() < 2) {
-            throw new JobOptions.OptionException("--train", "needs labels of at least two classes, found " + classes);
+            throw new JobOptions.OptionException(
+                    "--train", "needs labels of at least two classes, found " + classes);
         }
         ShippedEncoder encoder = ShippedEncoder.byId(job.teacher);
         List<TsvRow> rows = new ArrayList<>(trainData.rows());
@@ -96,7 +124,11 @@ public final class DemoCommand implements Callable<Integer> {
             head.save(headFile);
             System.out.printf(
                     "No --teacher-head given: fitted a logistic-regression head for %s on %d labelled rows of %s in %.1f s (%s).%n",
-                    encoder.id(), n, trainData.file().getFileName(), (System.nanoTime() - t0) / 1e9, headFile);
+                    encoder.id(),
+                    n,
+                    trainData.file().getFileName(),
+                    (System.nanoTime() - t0) / 1e9,
+                    headFile);
             stream = rows.subList(n, rows.size());
         }
         stream = stream.subList(0, Math.min(maxSamples, stream.size()));
@@ -108,7 +140,13 @@ public final class DemoCommand implements Callable<Integer> {
             vocab = probe.vocabSize();
         }
         Path exportDir = out.resolve("student");
-        JobSettings settings = job.jobSettings(head, teacherDim, vocab, exportDir.toAbsolutePath().toString());
+        JobSettings settings =
+                job.jobSettings(
+                        head,
+                        teacherDim,
+                        vocab,
+                        stream.size(),
+                        exportDir.toAbsolutePath().toString());
 
         LocalKafka local = null;
         try {
@@ -119,7 +157,9 @@ public final class DemoCommand implements Callable<Integer> {
                 deleteRecursively(out.resolve("kafka"));
                 local = LocalKafka.start(out.resolve("kafka"));
                 bootstrap = local.bootstrapServers();
-                System.out.printf("Started a local Kafka broker on %s in %.1f s.%n", bootstrap, (System.nanoTime() - t0) / 1e9);
+                System.out.printf(
+                        "Started a local Kafka broker on %s in %.1f s.%n",
+                        bootstrap, (System.nanoTime() - t0) / 1e9);
             }
             Map<String, Object> client = job.kafkaClientConfig(bootstrap);
             Map<String, Integer> topics = new LinkedHashMap<>();
@@ -130,20 +170,33 @@ public final class DemoCommand implements Callable<Integer> {
             topics.put(job.modelsTopic, 1);
             Topics.ensure(client, topics, Duration.ofSeconds(60));
 
-            EvalSplit labelKeeper = new EvalSplit(Math.max(1e-4, Math.min(labelledFraction, 0.9999)));
+            EvalSplit labelKeeper =
+                    new EvalSplit(Math.max(1e-4, Math.min(labelledFraction, 0.9999)));
             final TsvDataset data = trainData;
-            long labelled = stream.stream().filter(r -> labelledFraction > 0 && labelKeeper.isEval("label:" + data.idOf(r))).count();
+            long labelled =
+                    stream.stream()
+                            .filter(
+                                    r ->
+                                            labelledFraction > 0
+                                                    && labelKeeper.isEval("label:" + data.idOf(r)))
+                            .count();
             long produced =
                     SampleProducer.produce(
                             client,
                             job.samplesTopic,
                             trainData,
                             stream,
-                            r -> labelledFraction > 0 && labelKeeper.isEval("label:" + data.idOf(r)),
+                            r ->
+                                    labelledFraction > 0
+                                            && labelKeeper.isEval("label:" + data.idOf(r)),
                             rate);
             System.out.printf(
                     "Replayed %d samples of %s onto %s; %d (%.1f %%) keep their label, the rest are unlabelled.%n",
-                    produced, trainData.file().getFileName(), job.samplesTopic, labelled, 100.0 * labelled / Math.max(1, produced));
+                    produced,
+                    trainData.file().getFileName(),
+                    job.samplesTopic,
+                    labelled,
+                    100.0 * labelled / Math.max(1, produced));
 
             long jobStart = System.nanoTime();
             runJob(settings, job.kafkaSettings(bootstrap, true), client, jobStart);
@@ -152,7 +205,8 @@ public final class DemoCommand implements Callable<Integer> {
             Path studentFile = exportDir.resolve(job.student + ".student");
             var saved = io.flinkdistill.training.StudentFile.read(studentFile);
             TestSetEvaluation eval =
-                    TestSetEvaluation.run(encoder, head, studentFile, testData.rows(), job.maxTokens, 2);
+                    TestSetEvaluation.run(
+                            encoder, head, studentFile, testData.rows(), job.maxTokens, 2);
             ObjectNode report = JSON.createObjectNode();
             report.put("samples_trained", saved.samplesTrained());
             report.put("samples_streamed", produced);
@@ -180,10 +234,17 @@ public final class DemoCommand implements Callable<Integer> {
             JSON.writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), report);
             System.out.printf(
                     "%nOn %s (%d sentences): teacher %s accuracy %.1f %% (%,d params); student accuracy %.1f %% (%,d params, %.1fx smaller); agreement %.1f %%.%n",
-                    testData.file().getFileName(), eval.size(), encoder.id(), 100 * eval.teacherAccuracy(), eval.teacherParams(),
-                    100 * eval.studentAccuracy(), eval.studentParams(), eval.teacherParams() / (double) eval.studentParams(),
+                    testData.file().getFileName(),
+                    eval.size(),
+                    encoder.id(),
+                    100 * eval.teacherAccuracy(),
+                    eval.teacherParams(),
+                    100 * eval.studentAccuracy(),
+                    eval.studentParams(),
+                    eval.teacherParams() / (double) eval.studentParams(),
                     100 * eval.agreement());
-            System.out.printf("Trained on %d samples in %.0f s (%.0f samples/s). Report: %s%n",
+            System.out.printf(
+                    "Trained on %d samples in %.0f s (%.0f samples/s). Report: %s%n",
                     saved.samplesTrained(), jobSeconds, produced / jobSeconds, reportFile);
             return 0;
         } finally {
@@ -193,16 +254,26 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void runJob(JobSettings settings, KafkaWiring.KafkaSettings kafka, Map<String, Object> client, long jobStart)
+    private void runJob(
+            JobSettings settings,
+            KafkaWiring.KafkaSettings kafka,
+            Map<String, Object> client,
+            long jobStart)
             throws Exception {
         deleteRecursively(out.resolve("checkpoints"));
         Configuration conf = new Configuration();
-        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, out.resolve("checkpoints").toAbsolutePath().toUri().toString());
+        conf.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                out.resolve("checkpoints").toAbsolutePath().toUri().toString());
         int parallelism = Math.max(1, job.teacherParallelism);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         env.enableCheckpointing(job.checkpointIntervalMs);
-        KafkaWiring.sinks(DistillationJob.build(KafkaWiring.source(env, kafka).setParallelism(1), settings), kafka);
-        try (MetricsFollower follower = new MetricsFollower(client, job.metricsTopic, m -> printProgress(m, jobStart))) {
+        KafkaWiring.sinks(
+                DistillationJob.build(KafkaWiring.source(env, kafka).setParallelism(1), settings),
+                kafka);
+        try (MetricsFollower follower =
+                new MetricsFollower(client, job.metricsTopic, m -> printProgress(m, jobStart))) {
             JobClient jobClient = env.executeAsync("flink-distill demo");
             jobClient.getJobExecutionResult().get();
             // Let the follower print the final record.
@@ -211,35 +282,52 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static void printProgress(DistillMetrics m, long jobStart) {
-        String acc = m.getEvalAccuracy() == null ? "  n/a" : String.format("%.3f", m.getEvalAccuracy());
+        String acc =
+                m.getEvalAccuracy() == null ? "  n/a" : String.format("%.3f", m.getEvalAccuracy());
         System.out.printf(
                 "[%5.0fs] step %5d | trained %6d | %5.0f samples/s | loss %.3f (soft %.3f, feature %.3f, hard %.3f) | lr %.2e | eval agreement %.3f, accuracy %s (window %d)%n",
-                (System.nanoTime() - jobStart) / 1e9, m.getStep(), m.getSamplesTrained(), m.getSamplesPerSecond(),
-                m.getLossTotal(), m.getLossSoft(), m.getLossFeature(), m.getLossHard(), m.getLearningRate(),
-                m.getEvalAgreement(), acc, m.getEvalWindow());
+                (System.nanoTime() - jobStart) / 1e9,
+                m.getStep(),
+                m.getSamplesTrained(),
+                m.getSamplesPerSecond(),
+                m.getLossTotal(),
+                m.getLossSoft(),
+                m.getLossFeature(),
+                m.getLossHard(),
+                m.getLearningRate(),
+                m.getEvalAgreement(),
+                acc,
+                m.getEvalWindow());
     }
 
     private void validate() {
         job.validate();
         if (maxSamples < 1) {
-            throw new JobOptions.OptionException("--max-samples", "must be >= 1, got " + maxSamples);
+            throw new JobOptions.OptionException(
+                    "--max-samples", "must be >= 1, got " + maxSamples);
         }
         if (!(labelledFraction >= 0 && labelledFraction <= 1)) {
-            throw new JobOptions.OptionException("--labelled-fraction", "must be in [0, 1], got " + labelledFraction);
+            throw new JobOptions.OptionException(
+                    "--labelled-fraction", "must be in [0, 1], got " + labelledFraction);
         }
         if (headSamples < 10) {
-            throw new JobOptions.OptionException("--head-samples", "must be >= 10, got " + headSamples);
+            throw new JobOptions.OptionException(
+                    "--head-samples", "must be >= 10, got " + headSamples);
         }
         if (rate < 0) {
             throw new JobOptions.OptionException("--rate", "must be >= 0, got " + rate);
         }
         for (Path p : new Path[] {train, test}) {
             if (p != null && !Files.isReadable(p)) {
-                throw new JobOptions.OptionException(p == train ? "--train" : "--test", "file " + p + " does not exist or is not readable");
+                throw new JobOptions.OptionException(
+                        p == train ? "--train" : "--test",
+                        "file " + p + " does not exist or is not readable");
             }
         }
         if (job.teacherHead != null && !Files.isReadable(Path.of(job.teacherHead))) {
-            throw new JobOptions.OptionException("--teacher-head", "file " + job.teacherHead + " does not exist or is not readable");
+            throw new JobOptions.OptionException(
+                    "--teacher-head",
+                    "file " + job.teacherHead + " does not exist or is not readable");
         }
     }
 
@@ -250,7 +338,8 @@ public final class DemoCommand implements Callable<Integer> {
             Files.createDirectories(target.getParent());
             try (InputStream in = DemoCommand.class.getResourceAsStream("/data/sst2/" + name)) {
                 if (in == null) {
-                    throw new IOException("Bundled dataset /data/sst2/" + name + " is missing from the jar");
+                    throw new IOException(
+                            "Bundled dataset /data/sst2/" + name + " is missing from the jar");
                 }
                 Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
             }

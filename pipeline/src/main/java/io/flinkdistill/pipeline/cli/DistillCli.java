@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "flink-distill 0.1.0",
         description = "Continuous knowledge distillation from live Kafka data on Apache Flink.",
-        subcommands = {DemoCommand.class, RunCommand.class, ProduceCommand.class, FitHeadCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            RunCommand.class,
+            ProduceCommand.class,
+            FitHeadCommand.class
+        })
 public final class DistillCli {
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -20,7 +25,8 @@ public final class DistillCli {
         cli.setExecutionExceptionHandler(
                 (e, cmd, parsed) -> {
                     if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
-                        cmd.getErr().println("distill " + cmd.getCommandName() + ": " + e.getMessage());
+                        cmd.getErr()
+                                .println("distill " + cmd.getCommandName() + ": " + e.getMessage());
                         return 2;
                     }
                     throw e;

@@ -14,24 +14,43 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code distill fit-head}: fits the teacher's classification head on labelled rows. */
-@Command(name = "fit-head", mixinStandardHelpOptions = true, description = "Fit a logistic-regression head on teacher embeddings of labelled rows and save it for the teacher.")
+@Command(
+        name = "fit-head",
+        mixinStandardHelpOptions = true,
+        description =
+                "Fit a logistic-regression head on teacher embeddings of labelled rows and save it for the teacher.")
 public final class FitHeadCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "File of text<TAB>label rows.")
     Path data;
 
-    @Option(names = "--teacher", defaultValue = "e5-small-v2-q", description = "Teacher encoder (default: ${DEFAULT-VALUE}); one of " + "e5-small-v2-q, bge-small-en-v1.5-q, all-minilm-l6-v2, all-minilm-l6-v2-q.")
+    @Option(
+            names = "--teacher",
+            defaultValue = "e5-small-v2-q",
+            description =
+                    "Teacher encoder (default: ${DEFAULT-VALUE}); one of "
+                            + "e5-small-v2-q, bge-small-en-v1.5-q, all-minilm-l6-v2, all-minilm-l6-v2-q.")
     String teacher;
 
     @Option(names = "--out", required = true, description = "Head file to write (JSON).")
     Path out;
 
-    @Option(names = "--max-samples", defaultValue = "10000", description = "Use at most this many labelled rows, a seeded random subset (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-samples",
+            defaultValue = "10000",
+            description =
+                    "Use at most this many labelled rows, a seeded random subset (default: ${DEFAULT-VALUE}).")
     int maxSamples;
 
-    @Option(names = "--max-tokens", defaultValue = "64", description = "Token limit per input (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-tokens",
+            defaultValue = "64",
+            description = "Token limit per input (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime threads (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--threads",
+            defaultValue = "2",
+            description = "ONNX Runtime threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Override
@@ -43,20 +62,24 @@ public final class FitHeadCommand implements Callable<Integer> {
             throw new JobOptions.OptionException("--teacher", e.getMessage());
         }
         if (maxSamples < 10) {
-            throw new JobOptions.OptionException("--max-samples", "must be >= 10, got " + maxSamples);
+            throw new JobOptions.OptionException(
+                    "--max-samples", "must be >= 10, got " + maxSamples);
         }
         TsvDataset dataset = TsvDataset.read(data);
         List<String> classes = dataset.classes();
         if (classes.size() < 2) {
-            throw new JobOptions.OptionException("--data", "needs labelled rows of at least two classes, found " + classes);
+            throw new JobOptions.OptionException(
+                    "--data", "needs labelled rows of at least two classes, found " + classes);
         }
-        List<TsvRow> rows = new ArrayList<>(dataset.rows().stream().filter(r -> r.label() != null).toList());
+        List<TsvRow> rows =
+                new ArrayList<>(dataset.rows().stream().filter(r -> r.label() != null).toList());
         Collections.shuffle(rows, new Random(42));
         rows = rows.subList(0, Math.min(maxSamples, rows.size()));
         long t0 = System.nanoTime();
         LinearHead head = HeadTraining.fit(encoder, rows, classes, maxTokens, threads);
         head.save(out);
-        System.out.printf("Fitted a %d-class head for %s on %d rows in %.1f s: %s%n",
+        System.out.printf(
+                "Fitted a %d-class head for %s on %d rows in %.1f s: %s%n",
                 classes.size(), encoder.id(), rows.size(), (System.nanoTime() - t0) / 1e9, out);
         return 0;
     }

@@ -11,23 +11,34 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Fits a teacher's classification head on the embeddings of labelled rows. */
-final class HeadTraining {
+public final class HeadTraining {
     private static final int BATCH = 32;
 
     private HeadTraining() {}
 
-    static LinearHead fit(ShippedEncoder encoder, List<TsvRow> rows, List<String> classes, int maxTokens, int threads)
+    public static LinearHead fit(
+            ShippedEncoder encoder,
+            List<TsvRow> rows,
+            List<String> classes,
+            int maxTokens,
+            int threads)
             throws IOException {
-        List<TsvRow> labelled = rows.stream().filter(r -> r.label() != null && classes.contains(r.label())).toList();
+        List<TsvRow> labelled =
+                rows.stream()
+                        .filter(r -> r.label() != null && classes.contains(r.label()))
+                        .toList();
         if (labelled.size() < classes.size()) {
             throw new IllegalArgumentException(
-                    "Fitting a head needs labelled rows of every class; found " + labelled.size() + " labelled rows");
+                    "Fitting a head needs labelled rows of every class; found "
+                            + labelled.size()
+                            + " labelled rows");
         }
         float[][] x = new float[labelled.size()][];
         int[] y = new int[labelled.size()];
         try (OnnxTeacher teacher = OnnxTeacher.open(encoder, null, maxTokens, threads)) {
             for (int start = 0; start < labelled.size(); start += BATCH) {
-                List<TsvRow> chunk = labelled.subList(start, Math.min(labelled.size(), start + BATCH));
+                List<TsvRow> chunk =
+                        labelled.subList(start, Math.min(labelled.size(), start + BATCH));
                 List<String> texts = new ArrayList<>(chunk.size());
                 chunk.forEach(r -> texts.add(r.text()));
                 List<TeacherOutput> out = teacher.infer(texts);

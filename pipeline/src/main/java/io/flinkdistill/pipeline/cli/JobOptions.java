@@ -1,13 +1,13 @@
 package io.flinkdistill.pipeline.cli;
 
 import io.flinkdistill.loss.LossWeights;
+import io.flinkdistill.pipeline.job.JobSettings;
+import io.flinkdistill.pipeline.job.KafkaWiring;
 import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.ShippedEncoder;
 import io.flinkdistill.teacher.TeacherSettings;
 import io.flinkdistill.training.TrainerSettings;
-import io.flinkdistill.pipeline.job.JobSettings;
-import io.flinkdistill.pipeline.job.KafkaWiring;
 import java.util.HashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -17,115 +17,234 @@ import picocli.CommandLine.Option;
  * value is checked in {@link #validate()} before anything starts, and an error names the option.
  */
 public class JobOptions {
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (demo: a local broker when absent).")
+    @Option(
+            names = "--bootstrap-servers",
+            description = "Kafka bootstrap servers (demo: a local broker when absent).")
     String bootstrapServers;
 
-    @Option(names = "--kafka-property", description = "Extra Kafka client property KEY=VALUE (e.g. security settings); repeatable.")
+    @Option(
+            names = "--kafka-property",
+            description =
+                    "Extra Kafka client property KEY=VALUE (e.g. security settings); repeatable.")
     Map<String, String> kafkaProperties = new HashMap<>();
 
-    @Option(names = "--samples-topic", defaultValue = "distill.samples", description = "Input topic of Avro TrainingSamples (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--samples-topic",
+            defaultValue = "distill.samples",
+            description = "Input topic of Avro TrainingSamples (default: ${DEFAULT-VALUE}).")
     String samplesTopic;
 
-    @Option(names = "--metrics-topic", defaultValue = "distill.metrics", description = "Topic of DistillMetrics records (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--metrics-topic",
+            defaultValue = "distill.metrics",
+            description = "Topic of DistillMetrics records (default: ${DEFAULT-VALUE}).")
     String metricsTopic;
 
-    @Option(names = "--dlq-topic", defaultValue = "distill.samples.dlq", description = "Dead-letter topic (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--dlq-topic",
+            defaultValue = "distill.samples.dlq",
+            description = "Dead-letter topic (default: ${DEFAULT-VALUE}).")
     String deadLetterTopic;
 
-    @Option(names = "--control-topic", defaultValue = "distill.control", description = "Control topic (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--control-topic",
+            defaultValue = "distill.control",
+            description = "Control topic (default: ${DEFAULT-VALUE}).")
     String controlTopic;
 
-    @Option(names = "--models-topic", defaultValue = "distill.models", description = "Model events topic (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--models-topic",
+            defaultValue = "distill.models",
+            description = "Model events topic (default: ${DEFAULT-VALUE}).")
     String modelsTopic;
 
-    @Option(names = "--group-id", defaultValue = "flink-distill", description = "Kafka consumer group of the job (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--group-id",
+            defaultValue = "flink-distill",
+            description = "Kafka consumer group of the job (default: ${DEFAULT-VALUE}).")
     String groupId;
 
-    @Option(names = "--teacher", defaultValue = "e5-small-v2-q", description = "Teacher encoder, one of: e5-small-v2-q, bge-small-en-v1.5-q, all-minilm-l6-v2, all-minilm-l6-v2-q (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--teacher",
+            defaultValue = "e5-small-v2-q",
+            description =
+                    "Teacher encoder, one of: e5-small-v2-q, bge-small-en-v1.5-q, all-minilm-l6-v2, all-minilm-l6-v2-q (default: ${DEFAULT-VALUE}).")
     String teacher;
 
-    @Option(names = "--teacher-head", description = "Head file from 'distill fit-head' (demo: fitted on the training file when absent).")
+    @Option(
+            names = "--teacher-head",
+            description =
+                    "Head file from 'distill fit-head' (demo: fitted on the training file when absent).")
     String teacherHead;
 
-    @Option(names = "--teacher-batch", defaultValue = "32", description = "Teacher micro-batch size (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--teacher-batch",
+            defaultValue = "32",
+            description = "Teacher micro-batch size (default: ${DEFAULT-VALUE}).")
     int teacherBatch;
 
-    @Option(names = "--teacher-latency-ms", defaultValue = "50", description = "Longest wait before a partial micro-batch runs (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--teacher-latency-ms",
+            defaultValue = "50",
+            description =
+                    "Longest wait before a partial micro-batch runs (default: ${DEFAULT-VALUE}).")
     long teacherLatencyMs;
 
-    @Option(names = "--teacher-threads", defaultValue = "1", description = "ONNX Runtime threads per teacher subtask (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--teacher-threads",
+            defaultValue = "1",
+            description = "ONNX Runtime threads per teacher subtask (default: ${DEFAULT-VALUE}).")
     int teacherThreads;
 
-    @Option(names = "--teacher-parallelism", defaultValue = "1", description = "Parallel teacher subtasks (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--teacher-parallelism",
+            defaultValue = "1",
+            description = "Parallel teacher subtasks (default: ${DEFAULT-VALUE}).")
     int teacherParallelism;
 
-    @Option(names = "--max-tokens", defaultValue = "64", description = "Inputs are truncated to this many tokens (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-tokens",
+            defaultValue = "64",
+            description = "Inputs are truncated to this many tokens (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--max-chars", defaultValue = "4000", description = "Texts are truncated to this many characters (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-chars",
+            defaultValue = "4000",
+            description =
+                    "Texts are truncated to this many characters (default: ${DEFAULT-VALUE}).")
     int maxChars;
 
-    @Option(names = "--student", defaultValue = "student", description = "Name of the student (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--student",
+            defaultValue = "student",
+            description = "Name of the student (default: ${DEFAULT-VALUE}).")
     String student;
 
-    @Option(names = "--student-hidden", defaultValue = "128", description = "Student hidden size (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--student-hidden",
+            defaultValue = "128",
+            description = "Student hidden size (default: ${DEFAULT-VALUE}).")
     int studentHidden;
 
-    @Option(names = "--student-layers", defaultValue = "2", description = "Student transformer layers (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--student-layers",
+            defaultValue = "2",
+            description = "Student transformer layers (default: ${DEFAULT-VALUE}).")
     int studentLayers;
 
-    @Option(names = "--student-heads", defaultValue = "4", description = "Student attention heads (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--student-heads",
+            defaultValue = "4",
+            description = "Student attention heads (default: ${DEFAULT-VALUE}).")
     int studentHeads;
 
-    @Option(names = "--student-ffn", defaultValue = "512", description = "Student feed-forward size (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--student-ffn",
+            defaultValue = "512",
+            description = "Student feed-forward size (default: ${DEFAULT-VALUE}).")
     int studentFfn;
 
-    @Option(names = "--student-embed", defaultValue = "64", description = "Width of the student's factorised token embedding (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--student-embed",
+            defaultValue = "64",
+            description =
+                    "Width of the student's factorised token embedding (default: ${DEFAULT-VALUE}).")
     int studentEmbed;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Samples per training step (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch-size",
+            defaultValue = "32",
+            description = "Samples per training step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--learning-rate", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--learning-rate",
+            defaultValue = "1e-3",
+            description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
-    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--weight-decay",
+            defaultValue = "0.01",
+            description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
-    @Option(names = "--warmup-steps", defaultValue = "50", description = "Linear learning-rate warm-up steps (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup-steps",
+            defaultValue = "50",
+            description = "Linear learning-rate warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmupSteps;
 
-    @Option(names = "--cycle-samples", defaultValue = "50000", description = "Samples over which the learning rate decays to 10 % (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--cycle-samples",
+            defaultValue = "0",
+            description =
+                    "Samples over which the learning rate decays to 10 %; 0 = automatic: the replayed sample count in the demo, 50000 otherwise (default: ${DEFAULT-VALUE}).")
     long cycleSamples;
 
-    @Option(names = "--alpha", defaultValue = "0.5", description = "Weight of the soft-logit KL term (default: ${DEFAULT-VALUE}).")
+    /** Cycle length used when --cycle-samples is 0 outside the demo. */
+    static final long DEFAULT_CYCLE_SAMPLES = 50_000;
+
+    @Option(
+            names = "--alpha",
+            defaultValue = "0.5",
+            description = "Weight of the soft-logit KL term (default: ${DEFAULT-VALUE}).")
     double alpha;
 
-    @Option(names = "--beta", defaultValue = "0.3", description = "Weight of the feature MSE term (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--beta",
+            defaultValue = "0.3",
+            description = "Weight of the feature MSE term (default: ${DEFAULT-VALUE}).")
     double beta;
 
-    @Option(names = "--gamma", defaultValue = "0.2", description = "Weight of the attention term (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--gamma",
+            defaultValue = "0.2",
+            description = "Weight of the attention term (default: ${DEFAULT-VALUE}).")
     double gamma;
 
-    @Option(names = "--hard-weight", defaultValue = "0.5", description = "Weight of cross-entropy on gold labels (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--hard-weight",
+            defaultValue = "0.5",
+            description = "Weight of cross-entropy on gold labels (default: ${DEFAULT-VALUE}).")
     double hardWeight;
 
-    @Option(names = "--temperature", defaultValue = "3", description = "Softmax temperature of the KL term (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--temperature",
+            defaultValue = "3",
+            description = "Softmax temperature of the KL term (default: ${DEFAULT-VALUE}).")
     double temperature;
 
-    @Option(names = "--eval-fraction", defaultValue = "0.05", description = "Share of samples held out for evaluation, by id hash (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--eval-fraction",
+            defaultValue = "0.05",
+            description =
+                    "Share of samples held out for evaluation, by id hash (default: ${DEFAULT-VALUE}).")
     double evalFraction;
 
-    @Option(names = "--eval-window", defaultValue = "500", description = "Eval samples the metrics are measured on (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--eval-window",
+            defaultValue = "500",
+            description = "Eval samples the metrics are measured on (default: ${DEFAULT-VALUE}).")
     int evalWindow;
 
-    @Option(names = "--metrics-every", defaultValue = "25", description = "Steps between metrics records (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--metrics-every",
+            defaultValue = "25",
+            description = "Steps between metrics records (default: ${DEFAULT-VALUE}).")
     int metricsEvery;
 
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", description = "Flink checkpoint interval (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--checkpoint-interval-ms",
+            defaultValue = "10000",
+            description = "Flink checkpoint interval (default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMs;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the student's initial weights (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description = "Seed of the student's initial weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
     /** Checks every option; the message of the exception names the option and what is allowed. */
@@ -145,7 +264,12 @@ public class JobOptions {
         positive("--student-layers", studentLayers);
         positive("--student-heads", studentHeads);
         if (studentHidden % studentHeads != 0) {
-            throw new OptionException("--student-hidden", "must be a multiple of --student-heads (" + studentHeads + "), got " + studentHidden);
+            throw new OptionException(
+                    "--student-hidden",
+                    "must be a multiple of --student-heads ("
+                            + studentHeads
+                            + "), got "
+                            + studentHidden);
         }
         positive("--student-ffn", studentFfn);
         positive("--student-embed", studentEmbed);
@@ -155,7 +279,7 @@ public class JobOptions {
         }
         nonNegative("--weight-decay", weightDecay);
         nonNegative("--warmup-steps", warmupSteps);
-        positive("--cycle-samples", cycleSamples);
+        atLeast("--cycle-samples", cycleSamples, 0);
         nonNegative("--alpha", alpha);
         nonNegative("--beta", beta);
         nonNegative("--gamma", gamma);
@@ -170,7 +294,8 @@ public class JobOptions {
         positive("--metrics-every", metricsEvery);
         atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 100);
         if (student == null || !student.matches("[A-Za-z0-9._-]+")) {
-            throw new OptionException("--student", "must be letters, digits, '.', '_' or '-', got '" + student + "'");
+            throw new OptionException(
+                    "--student", "must be letters, digits, '.', '_' or '-', got '" + student + "'");
         }
     }
 
@@ -182,16 +307,42 @@ public class JobOptions {
 
     public KafkaWiring.KafkaSettings kafkaSettings(String bootstrap, boolean bounded) {
         return new KafkaWiring.KafkaSettings(
-                kafkaClientConfig(bootstrap), samplesTopic, metricsTopic, deadLetterTopic, groupId, bounded);
+                kafkaClientConfig(bootstrap),
+                samplesTopic,
+                metricsTopic,
+                deadLetterTopic,
+                groupId,
+                bounded);
     }
 
-    public JobSettings jobSettings(LinearHead head, int teacherDim, int vocabSize, String exportDir) {
+    public JobSettings jobSettings(
+            LinearHead head,
+            int teacherDim,
+            int vocabSize,
+            long autoCycleSamples,
+            String exportDir) {
         TeacherSettings t =
-                new TeacherSettings(teacher, head, teacherBatch, teacherLatencyMs, teacherThreads, maxTokens, student);
+                new TeacherSettings(
+                        teacher,
+                        head,
+                        teacherBatch,
+                        teacherLatencyMs,
+                        teacherThreads,
+                        maxTokens,
+                        student);
         StudentConfig sc =
                 new StudentConfig(
-                        vocabSize, studentEmbed, studentHidden, studentLayers, studentHeads, studentFfn,
-                        maxTokens, head.numClasses(), teacherDim, 0.1f, seed);
+                        vocabSize,
+                        studentEmbed,
+                        studentHidden,
+                        studentLayers,
+                        studentHeads,
+                        studentFfn,
+                        maxTokens,
+                        head.numClasses(),
+                        teacherDim,
+                        0.1f,
+                        seed);
         TrainerSettings tr =
                 new TrainerSettings(
                         sc,
@@ -200,7 +351,7 @@ public class JobOptions {
                         learningRate,
                         weightDecay,
                         warmupSteps,
-                        cycleSamples,
+                        cycleSamples > 0 ? cycleSamples : autoCycleSamples,
                         metricsEvery,
                         evalWindow);
         return new JobSettings(t, tr, evalFraction, maxChars, teacherParallelism, exportDir);

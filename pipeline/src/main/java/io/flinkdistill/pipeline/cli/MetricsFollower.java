@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Reads {@link DistillMetrics} from the metrics topic on a background thread and hands each on. */
@@ -20,26 +21,46 @@ final class MetricsFollower implements AutoCloseable {
     private final AtomicReference<DistillMetrics> latest = new AtomicReference<>();
     private final Thread thread;
 
-    MetricsFollower(Map<String, Object> clientConfig, String topic, Consumer<DistillMetrics> onRecord) {
+    MetricsFollower(
+            Map<String, Object> clientConfig, String topic, Consumer<DistillMetrics> onRecord) {
         Properties props = new Properties();
         props.putAll(clientConfig);
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName());
+        props.put(
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         thread =
                 new Thread(
                         () -> {
-                            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-                                consumer.subscribe(List.of(topic));
+                            try (KafkaConsumer<byte[], byte[]> consumer =
+                                    new KafkaConsumer<>(props)) {
+                                // No consumer group: a viewer must not take part in anyone's
+                                // offsets.
+                                List<TopicPartition> partitions =
+                                        consumer.partitionsFor(topic).stream()
+                                                .map(p -> new TopicPartition(topic, p.partition()))
+                                                .toList();
+                                consumer.assign(partitions);
+                                consumer.seekToBeginning(partitions);
                                 while (running.get()) {
-                                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                                    for (ConsumerRecord<byte[], byte[]> r :
+                                            consumer.poll(Duration.ofMillis(200))) {
                                         try {
-                                            DistillMetrics m = DistillMetrics.fromByteBuffer(ByteBuffer.wrap(r.value()));
+                                            DistillMetrics m =
+                                                    DistillMetrics.fromByteBuffer(
+                                                            ByteBuffer.wrap(r.value()));
                                             latest.set(m);
                                             onRecord.accept(m);
                                         } catch (Exception e) {
-                                            System.err.println("Skipping an unreadable metrics record at offset " + r.offset() + ": " + e);
+                                            System.err.println(
+                                                    "Skipping an unreadable metrics record at offset "
+                                                            + r.offset()
+                                                            + ": "
+                                                            + e);
                                         }
                                     }
                                 }

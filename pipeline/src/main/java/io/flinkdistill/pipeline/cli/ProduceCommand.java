@@ -13,27 +13,53 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code distill produce}: replays a {@code text<TAB>label} file onto a topic as Avro samples. */
-@Command(name = "produce", mixinStandardHelpOptions = true, description = "Replay a text<TAB>label file onto a Kafka topic as Avro TrainingSamples with stable ids.")
+@Command(
+        name = "produce",
+        mixinStandardHelpOptions = true,
+        description =
+                "Replay a text<TAB>label file onto a Kafka topic as Avro TrainingSamples with stable ids.")
 public final class ProduceCommand implements Callable<Integer> {
-    @Option(names = "--data", required = true, description = "File of text<TAB>label rows (label optional, header recognised).")
+    @Option(
+            names = "--data",
+            required = true,
+            description = "File of text<TAB>label rows (label optional, header recognised).")
     Path data;
 
-    @Option(names = "--topic", defaultValue = "distill.samples", description = "Target topic (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--topic",
+            defaultValue = "distill.samples",
+            description = "Target topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
+    @Option(
+            names = "--bootstrap-servers",
+            required = true,
+            description = "Kafka bootstrap servers.")
     String bootstrapServers;
 
-    @Option(names = "--kafka-property", description = "Extra Kafka client property KEY=VALUE; repeatable.")
+    @Option(
+            names = "--kafka-property",
+            description = "Extra Kafka client property KEY=VALUE; repeatable.")
     Map<String, String> kafkaProperties = new HashMap<>();
 
-    @Option(names = "--rate", defaultValue = "0", description = "Samples per second, 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rate",
+            defaultValue = "0",
+            description =
+                    "Samples per second, 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--labelled-fraction", defaultValue = "1", description = "Share of rows that keep their label, chosen by id hash (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--labelled-fraction",
+            defaultValue = "1",
+            description =
+                    "Share of rows that keep their label, chosen by id hash (default: ${DEFAULT-VALUE}).")
     double labelledFraction;
 
-    @Option(names = "--partitions", defaultValue = "2", description = "Partitions if the topic must be created (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--partitions",
+            defaultValue = "2",
+            description = "Partitions if the topic must be created (default: ${DEFAULT-VALUE}).")
     int partitions;
 
     @Override
@@ -42,7 +68,8 @@ public final class ProduceCommand implements Callable<Integer> {
             throw new JobOptions.OptionException("--rate", "must be >= 0, got " + rate);
         }
         if (!(labelledFraction >= 0 && labelledFraction <= 1)) {
-            throw new JobOptions.OptionException("--labelled-fraction", "must be in [0, 1], got " + labelledFraction);
+            throw new JobOptions.OptionException(
+                    "--labelled-fraction", "must be in [0, 1], got " + labelledFraction);
         }
         if (partitions < 1) {
             throw new JobOptions.OptionException("--partitions", "must be >= 1, got " + partitions);
@@ -51,14 +78,20 @@ public final class ProduceCommand implements Callable<Integer> {
         Map<String, Object> client = new HashMap<>(kafkaProperties);
         client.put("bootstrap.servers", bootstrapServers);
         Topics.ensure(client, Map.of(topic, partitions), Duration.ofSeconds(30));
-        EvalSplit keep = labelledFraction >= 1 || labelledFraction <= 0 ? null : new EvalSplit(labelledFraction);
+        EvalSplit keep =
+                labelledFraction >= 1 || labelledFraction <= 0
+                        ? null
+                        : new EvalSplit(labelledFraction);
         long n =
                 SampleProducer.produce(
                         client,
                         topic,
                         dataset,
                         dataset.rows(),
-                        r -> labelledFraction >= 1 || (keep != null && keep.isEval("label:" + dataset.idOf(r))),
+                        r ->
+                                labelledFraction >= 1
+                                        || (keep != null
+                                                && keep.isEval("label:" + dataset.idOf(r))),
                         rate);
         System.out.printf("Wrote %d samples from %s to %s%n", n, data, topic);
         return 0;

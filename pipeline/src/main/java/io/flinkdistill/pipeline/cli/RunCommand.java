@@ -15,31 +15,48 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code distill run}: the distillation job on live Kafka topics, unbounded. Runs on the cluster
- * it is submitted to ({@code flink run}) or on a local MiniCluster when started directly.
+ * {@code distill run}: the distillation job on live Kafka topics, unbounded. Runs on the cluster it
+ * is submitted to ({@code flink run}) or on a local MiniCluster when started directly.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the distillation job on live Kafka topics (unbounded).")
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = "Run the distillation job on live Kafka topics (unbounded).")
 public final class RunCommand implements Callable<Integer> {
     @Mixin JobOptions job = new JobOptions();
 
-    @Option(names = "--export-dir", defaultValue = "students", description = "Directory for saved students (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--export-dir",
+            defaultValue = "students",
+            description = "Directory for saved students (default: ${DEFAULT-VALUE}).")
     Path exportDir;
 
     @Override
     public Integer call() throws Exception {
         job.validate();
         if (job.bootstrapServers == null) {
-            throw new JobOptions.OptionException("--bootstrap-servers", "is required for 'run' (the demo starts its own broker)");
+            throw new JobOptions.OptionException(
+                    "--bootstrap-servers",
+                    "is required for 'run' (the demo starts its own broker)");
         }
         if (job.teacherHead == null || !Files.isReadable(Path.of(job.teacherHead))) {
-            throw new JobOptions.OptionException("--teacher-head", "must name a readable head file from 'distill fit-head', got " + job.teacherHead);
+            throw new JobOptions.OptionException(
+                    "--teacher-head",
+                    "must name a readable head file from 'distill fit-head', got "
+                            + job.teacherHead);
         }
         LinearHead head = LinearHead.load(Path.of(job.teacherHead));
         ShippedEncoder encoder = ShippedEncoder.byId(job.teacher);
         JobSettings settings;
         // Open the teacher once here so that a mismatch fails before the job is submitted.
         try (OnnxTeacher probe = OnnxTeacher.open(encoder, head, job.maxTokens, 1)) {
-            settings = job.jobSettings(head, probe.hiddenSize(), probe.vocabSize(), exportDir.toAbsolutePath().toString());
+            settings =
+                    job.jobSettings(
+                            head,
+                            probe.hiddenSize(),
+                            probe.vocabSize(),
+                            JobOptions.DEFAULT_CYCLE_SAMPLES,
+                            exportDir.toAbsolutePath().toString());
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.enableCheckpointing(job.checkpointIntervalMs);

@@ -24,9 +24,15 @@ record TestSetEvaluation(
         long studentParams) {
 
     static TestSetEvaluation run(
-            ShippedEncoder encoder, LinearHead head, Path studentFile, List<TsvRow> rows, int maxTokens, int threads)
+            ShippedEncoder encoder,
+            LinearHead head,
+            Path studentFile,
+            List<TsvRow> rows,
+            int maxTokens,
+            int threads)
             throws IOException {
-        List<TsvRow> labelled = rows.stream().filter(r -> head.classIndex(nullToEmpty(r.label())) >= 0).toList();
+        List<TsvRow> labelled =
+                rows.stream().filter(r -> head.classIndex(nullToEmpty(r.label())) >= 0).toList();
         List<int[]> tokens = new ArrayList<>();
         int[] teacherPred = new int[labelled.size()];
         long teacherParams;
@@ -50,11 +56,15 @@ record TestSetEvaluation(
         int agree = 0;
         long studentParams;
         try (NDManager manager = NDManager.newBaseManager("PyTorch");
-                StudentModel student = StudentModel.fromWeights(saved.config(), saved.weights(), manager)) {
+                StudentModel student =
+                        StudentModel.fromWeights(saved.config(), saved.weights(), manager)) {
             studentParams = student.parameterCount();
             List<float[]> probs = new ArrayList<>();
             for (int start = 0; start < tokens.size(); start += 32) {
-                float[][] p = student.predictProbabilities(manager, tokens.subList(start, Math.min(tokens.size(), start + 32)));
+                float[][] p =
+                        student.predictProbabilities(
+                                manager,
+                                tokens.subList(start, Math.min(tokens.size(), start + 32)));
                 probs.addAll(List.of(p));
             }
             for (int i = 0; i < labelled.size(); i++) {

@@ -7,8 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A record the job could not use, with where it came from and why; written to the dead-letter
- * topic as JSON so that any tool can read it. A Flink POJO.
+ * A record the job could not use, with where it came from and why; written to the dead-letter topic
+ * as JSON so that any tool can read it. A Flink POJO.
  */
 public class DeadLetter {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,7 +40,9 @@ public class DeadLetter {
         m.put("offset", offset);
         m.put("reason", reason);
         m.put("id", id);
-        m.put("payload_base64", payload == null ? null : Base64.getEncoder().encodeToString(payload));
+        m.put(
+                "payload_base64",
+                payload == null ? null : Base64.getEncoder().encodeToString(payload));
         try {
             return JSON.writeValueAsBytes(m);
         } catch (JsonProcessingException e) {

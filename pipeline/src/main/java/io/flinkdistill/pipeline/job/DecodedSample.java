@@ -15,6 +15,7 @@ public class DecodedSample {
 
     /** Why the record is unusable, or null when it decoded. */
     public String error;
+
     /** The raw record value, kept only for undecodable records (for the dead-letter topic). */
     public byte[] raw;
 

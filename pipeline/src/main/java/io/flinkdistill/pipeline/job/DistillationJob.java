@@ -13,9 +13,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
  * The distillation graph: validate and split → teacher (parallel, micro-batched ONNX inference) →
- * student trainer (keyed by student name, checkpointed) with evaluation metrics as a side
- * output. Built from a stream of decoded records that the caller provides, so tests and
- * {@code main} wire their own sources and sinks.
+ * student trainer (keyed by student name, checkpointed) with evaluation metrics as a side output.
+ * Built from a stream of decoded records that the caller provides, so tests and {@code main} wire
+ * their own sources and sinks.
  */
 public final class DistillationJob {
     private DistillationJob() {}
@@ -28,7 +28,10 @@ public final class DistillationJob {
 
     public static Outputs build(DataStream<DecodedSample> records, JobSettings settings) {
         SingleOutputStreamOperator<TeacherInput> valid =
-                records.process(new ValidateAndSplit(new EvalSplit(settings.evalFraction()), settings.maxChars()))
+                records.process(
+                                new ValidateAndSplit(
+                                        new EvalSplit(settings.evalFraction()),
+                                        settings.maxChars()))
                         .name("validate-and-split")
                         .uid("validate-and-split");
         DataStream<ScoredSample> scored =
@@ -43,7 +46,8 @@ public final class DistillationJob {
                         .transform(
                                 "student-trainer",
                                 TypeInformation.of(StudentVersion.class),
-                                new StudentTrainerOperator(settings.trainer(), settings.exportDir()))
+                                new StudentTrainerOperator(
+                                        settings.trainer(), settings.exportDir()))
                         .uid("student-trainer")
                         // DJL allows one gradient collection per JVM at a time; one trainer
                         // subtask per key group range keeps that true on a MiniCluster.

@@ -15,7 +15,8 @@ public final class EvalSplit implements Serializable {
 
     public EvalSplit(double evalFraction) {
         if (!(evalFraction > 0 && evalFraction < 1)) {
-            throw new IllegalArgumentException("eval-fraction must be in (0, 1), got " + evalFraction);
+            throw new IllegalArgumentException(
+                    "eval-fraction must be in (0, 1), got " + evalFraction);
         }
         this.evalBuckets = (int) Math.round(evalFraction * BUCKETS);
     }

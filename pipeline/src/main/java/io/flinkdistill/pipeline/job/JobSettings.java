@@ -5,8 +5,8 @@ import io.flinkdistill.training.TrainerSettings;
 import java.io.Serializable;
 
 /**
- * The validated settings of one distillation job graph (independent of where its data comes
- * from and goes to).
+ * The validated settings of one distillation job graph (independent of where its data comes from
+ * and goes to).
  *
  * @param evalFraction share of samples (by id hash) held out for evaluation
  * @param maxChars longer texts are truncated before tokenization
@@ -26,7 +26,10 @@ public record JobSettings(
         new EvalSplit(evalFraction);
         if (maxChars < 1 || teacherParallelism < 1) {
             throw new IllegalArgumentException(
-                    "max-chars and teacher-parallelism must be >= 1, got " + maxChars + " and " + teacherParallelism);
+                    "max-chars and teacher-parallelism must be >= 1, got "
+                            + maxChars
+                            + " and "
+                            + teacherParallelism);
         }
     }
 }

@@ -40,8 +40,10 @@ public final class KafkaWiring {
                         .setProperties(props)
                         .setTopics(k.samplesTopic())
                         .setGroupId(k.groupId())
-                        .setStartingOffsets(OffsetsInitializer.committedOffsets(
-                                org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
+                        .setStartingOffsets(
+                                OffsetsInitializer.committedOffsets(
+                                        org.apache.kafka.clients.consumer.OffsetResetStrategy
+                                                .EARLIEST))
                         .setDeserializer(new SampleDeserializer());
         if (k.bounded()) {
             // Stop at the offsets that exist when the job starts: a replay of a fixed dataset.
@@ -62,7 +64,8 @@ public final class KafkaWiring {
                 .uid("dead-letter-sink");
     }
 
-    private static <T> KafkaSink<T> sink(KafkaSettings k, String topic, SerializationSchema<T> values) {
+    private static <T> KafkaSink<T> sink(
+            KafkaSettings k, String topic, SerializationSchema<T> values) {
         Properties props = new Properties();
         props.putAll(k.clientConfig());
         return KafkaSink.<T>builder()

@@ -9,8 +9,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Decodes Avro {@link TrainingSample}s (single-object encoding) and never throws: a record that
- * does not decode becomes a {@link DecodedSample} carrying the reason and the raw bytes, which
- * the job routes to the dead-letter topic. (Kafka's own record emitter would fail the job.)
+ * does not decode becomes a {@link DecodedSample} carrying the reason and the raw bytes, which the
+ * job routes to the dead-letter topic. (Kafka's own record emitter would fail the job.)
  */
 public final class SampleDeserializer implements KafkaRecordDeserializationSchema<DecodedSample> {
     private static final long serialVersionUID = 1L;
@@ -34,7 +34,11 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
             d.text = s.getText();
             d.label = s.getLabel();
         } catch (Exception | StackOverflowError e) {
-            d.error = "not an Avro TrainingSample: " + e.getClass().getSimpleName() + ": " + e.getMessage();
+            d.error =
+                    "not an Avro TrainingSample: "
+                            + e.getClass().getSimpleName()
+                            + ": "
+                            + e.getMessage();
             d.raw = value;
         }
         out.collect(d);

@@ -8,8 +8,8 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Checks each decoded record and tags it with its slice. Unusable records go to the
- * {@link #DEAD_LETTERS} side output with the reason and are counted; nothing here fails the job.
+ * Checks each decoded record and tags it with its slice. Unusable records go to the {@link
+ * #DEAD_LETTERS} side output with the reason and are counted; nothing here fails the job.
  */
 public final class ValidateAndSplit extends ProcessFunction<DecodedSample, TeacherInput> {
     private static final long serialVersionUID = 1L;
@@ -40,7 +40,8 @@ public final class ValidateAndSplit extends ProcessFunction<DecodedSample, Teach
             return;
         }
         String text = d.text.length() > maxChars ? d.text.substring(0, maxChars) : d.text;
-        out.collect(new TeacherInput(d.id, text, d.label, split.isEval(d.id), d.partition, d.offset));
+        out.collect(
+                new TeacherInput(d.id, text, d.label, split.isEval(d.id), d.partition, d.offset));
     }
 
     private static String reasonToReject(DecodedSample d) {

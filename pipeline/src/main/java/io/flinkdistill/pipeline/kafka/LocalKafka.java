@@ -139,7 +139,8 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    private static ProcessBuilder javaProcess(Path dir, Path log, String mainClass, String... args) {
+    private static ProcessBuilder javaProcess(
+            Path dir, Path log, String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");

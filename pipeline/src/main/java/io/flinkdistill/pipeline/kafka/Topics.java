@@ -16,20 +16,23 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Creates topics if they are missing and waits until every partition has a leader: producing
- * right after {@code createTopics} returns can otherwise lose a batch.
+ * Creates topics if they are missing and waits until every partition has a leader: producing right
+ * after {@code createTopics} returns can otherwise lose a batch.
  */
 public final class Topics {
     private Topics() {}
 
     public static void ensure(
-            Map<String, Object> clientConfig, Map<String, Integer> partitionsByTopic, Duration timeout)
+            Map<String, Object> clientConfig,
+            Map<String, Integer> partitionsByTopic,
+            Duration timeout)
             throws InterruptedException {
         Properties props = new Properties();
         props.putAll(clientConfig);
         props.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
         try (Admin admin = Admin.create(props)) {
-            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            Set<String> existing =
+                    admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             List<NewTopic> missing = new ArrayList<>();
             partitionsByTopic.forEach(
                     (topic, partitions) -> {
@@ -39,7 +42,9 @@ public final class Topics {
                     });
             if (!missing.isEmpty()) {
                 try {
-                    admin.createTopics(missing).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    admin.createTopics(missing)
+                            .all()
+                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;

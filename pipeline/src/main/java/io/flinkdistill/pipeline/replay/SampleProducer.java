@@ -39,7 +39,8 @@ public final class SampleProducer {
         Properties props = new Properties();
         props.putAll(clientConfig);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
@@ -59,7 +60,8 @@ public final class SampleProducer {
                                 .setEventTime(Instant.now())
                                 .build();
                 producer.send(
-                        new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), encode(sample)));
+                        new ProducerRecord<>(
+                                topic, id.getBytes(StandardCharsets.UTF_8), encode(sample)));
                 sent++;
                 if (ratePerSecond > 0) {
                     long due = start + (long) (sent * 1e9 / ratePerSecond);

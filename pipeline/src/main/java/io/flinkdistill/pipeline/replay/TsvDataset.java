@@ -17,7 +17,8 @@ import java.util.Set;
  * line ({@code sentence/text <TAB> label}) is recognised and skipped.
  */
 public final class TsvDataset {
-    private static final Set<String> TEXT_HEADERS = Set.of("text", "sentence", "sentence1", "input");
+    private static final Set<String> TEXT_HEADERS =
+            Set.of("text", "sentence", "sentence1", "input");
     private static final Set<String> LABEL_HEADERS = Set.of("label", "labels", "class", "target");
 
     private final Path file;

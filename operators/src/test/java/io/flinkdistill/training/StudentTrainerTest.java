@@ -1,0 +1,89 @@
+package io.flinkdistill.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import io.flinkdistill.evaluation.EvalResult;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StudentTrainerTest {
+
+    @Test
+    void shouldLearnTheTeachersDecisionOnHeldOutSamples() {
+        try (StudentTrainer trainer =
+                new StudentTrainer("student", TrainerFixtures.tinySettings())) {
+            SyntheticSamples.generate(60, 99, true).forEach(trainer::accept);
+            double before = trainer.evaluate().agreement();
+            for (ScoredSample s : SyntheticSamples.generate(800, 1, false)) {
+                trainer.accept(s);
+            }
+            EvalResult after = trainer.evaluate();
+            assertThat(trainer.samplesTrained()).isEqualTo(800);
+            assertThat(trainer.steps()).isEqualTo(100);
+            assertThat(after.agreement()).isGreaterThan(before).isGreaterThan(0.9);
+        }
+    }
+
+    @Test
+    void shouldRestoreBitIdenticalWeightsAndTakeAnIdenticalNextStep() {
+        TrainerSettings settings = TrainerFixtures.tinySettings();
+        List<ScoredSample> first = SyntheticSamples.generate(83, 1, false);
+        List<ScoredSample> next = SyntheticSamples.generate(8, 2, false);
+        try (StudentTrainer original = new StudentTrainer("student", settings)) {
+            first.forEach(original::accept);
+            TrainerState state = original.snapshot();
+            // 83 samples at batch 8: 10 steps and 3 samples still buffered.
+            assertThat(state.pending()).hasSize(3);
+            try (StudentTrainer restored =
+                    StudentTrainer.restore(TrainerState.fromBytes(state.toBytes()), settings)) {
+                assertIdentical(restored.snapshot().weights(), state.weights());
+                assertThat(restored.samplesTrained()).isEqualTo(original.samplesTrained());
+                assertThat(restored.steps()).isEqualTo(original.steps());
+
+                next.forEach(original::accept);
+                next.forEach(restored::accept);
+                assertThat(restored.steps()).isEqualTo(original.steps()).isEqualTo(11);
+                assertIdentical(restored.snapshot().weights(), original.snapshot().weights());
+                assertIdentical(
+                        restored.snapshot().optimizerState(), original.snapshot().optimizerState());
+            }
+        }
+    }
+
+    @Test
+    void shouldNotAccumulateNativeArraysOverManySteps() {
+        try (StudentTrainer trainer =
+                new StudentTrainer("student", TrainerFixtures.tinySettings())) {
+            SyntheticSamples.generate(40, 5, true).forEach(trainer::accept);
+            List<ScoredSample> data = SyntheticSamples.generate(800, 3, false);
+            // Warm up: the optimizer creates its moments on the first step.
+            data.subList(0, 80).forEach(trainer::accept);
+            trainer.evaluate();
+            long baseline = liveArrays();
+            for (int round = 0; round < 12; round++) {
+                data.forEach(trainer::accept);
+                trainer.evaluate();
+                trainer.snapshot();
+            }
+            assertThat(trainer.steps()).isGreaterThan(1200);
+            assertThat(liveArrays()).isEqualTo(baseline);
+        }
+    }
+
+    /** Arrays alive anywhere under the PyTorch engine's root manager. */
+    private static long liveArrays() {
+        try (NDManager probe = NDManager.newBaseManager("PyTorch")) {
+            return probe.getParentManager().getManagedArrays().size();
+        }
+    }
+
+    private static void assertIdentical(
+            Map<String, float[]> actual, Map<String, float[]> expected) {
+        assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
+        for (String name : expected.keySet()) {
+            assertThat(actual.get(name)).as(name).containsExactly(expected.get(name));
+        }
+    }
+}

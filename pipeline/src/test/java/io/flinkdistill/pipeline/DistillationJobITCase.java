@@ -1,0 +1,228 @@
+package io.flinkdistill.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkdistill.loss.LossWeights;
+import io.flinkdistill.pipeline.cli.HeadTraining;
+import io.flinkdistill.pipeline.job.DistillationJob;
+import io.flinkdistill.pipeline.job.EvalSplit;
+import io.flinkdistill.pipeline.job.JobSettings;
+import io.flinkdistill.pipeline.job.KafkaWiring;
+import io.flinkdistill.pipeline.kafka.LocalKafka;
+import io.flinkdistill.pipeline.kafka.Topics;
+import io.flinkdistill.pipeline.replay.SampleProducer;
+import io.flinkdistill.pipeline.replay.TsvDataset;
+import io.flinkdistill.pipeline.replay.TsvRow;
+import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.student.StudentConfig;
+import io.flinkdistill.student.StudentModel;
+import io.flinkdistill.teacher.LinearHead;
+import io.flinkdistill.teacher.OnnxTeacher;
+import io.flinkdistill.teacher.ShippedEncoder;
+import io.flinkdistill.teacher.TeacherOutput;
+import io.flinkdistill.teacher.TeacherSettings;
+import io.flinkdistill.training.TrainerSettings;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline on real parts: a KRaft broker in a child JVM, a Flink MiniCluster, the
+ * pretrained e5-small-v2 teacher under ONNX Runtime and a DJL student, on real SST-2 samples.
+ */
+class DistillationJobITCase {
+    private static final int HEAD_ROWS = 300;
+    private static final int STREAM_ROWS = 1000;
+    private static final double EVAL_FRACTION = 0.2;
+    private static final Duration JOB_TIMEOUT = Duration.ofMinutes(6);
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    @TempDir static Path dir;
+    private static LocalKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = LocalKafka.start(dir.resolve("kafka"));
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void shouldTrainOnEverySampleOncePublishMetricsAndBeatTheUntrainedStudent() throws Exception {
+        Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        Topics.ensure(client, Map.of("samples", 2, "metrics", 1, "dlq", 1), Duration.ofSeconds(30));
+
+        TsvDataset sst2 =
+                TsvDataset.read(
+                        copyResource("/data/sst2/train.tsv", dir.resolve("sst2-train.tsv")));
+        List<TsvRow> rows = new ArrayList<>(sst2.rows());
+        Collections.shuffle(rows, new Random(3));
+        List<String> classes = sst2.classes();
+        LinearHead head =
+                HeadTraining.fit(
+                        ShippedEncoder.E5_SMALL_V2_Q, rows.subList(0, HEAD_ROWS), classes, 64, 2);
+        List<TsvRow> stream = rows.subList(HEAD_ROWS, HEAD_ROWS + STREAM_ROWS);
+        SampleProducer.produce(client, "samples", sst2, stream, r -> r.line() % 20 == 0, 0);
+        writeGarbage("samples", "this is not Avro".getBytes(StandardCharsets.UTF_8));
+
+        JobSettings settings = settings(head);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.enableCheckpointing(1000);
+        KafkaWiring.KafkaSettings k =
+                new KafkaWiring.KafkaSettings(client, "samples", "metrics", "dlq", "it", true);
+        KafkaWiring.sinks(DistillationJob.build(KafkaWiring.source(env, k), settings), k);
+        JobClient job = env.executeAsync("distillation-it");
+        job.getJobExecutionResult().get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+        List<DistillMetrics> metrics = new ArrayList<>();
+        for (byte[] value : readAll("metrics")) {
+            metrics.add(DistillMetrics.fromByteBuffer(ByteBuffer.wrap(value)));
+        }
+        EvalSplit split = new EvalSplit(EVAL_FRACTION);
+        List<TsvRow> evalRows = stream.stream().filter(r -> split.isEval(sst2.idOf(r))).toList();
+        long trainRows = stream.size() - evalRows.size();
+
+        assertThat(metrics).hasSizeGreaterThanOrEqualTo(3);
+        DistillMetrics last = metrics.get(metrics.size() - 1);
+        // Every training sample learned from exactly once; none lost, none counted twice.
+        assertThat(last.getSamplesTrained()).isEqualTo(trainRows);
+        assertThat(last.getEvalWindow()).isEqualTo(evalRows.size());
+        assertThat(metrics).extracting(DistillMetrics::getStep).isSorted();
+
+        double before = untrainedAgreement(head, settings.trainer().student(), evalRows);
+        assertThat(last.getEvalAgreement())
+                .as(
+                        "agreement with the teacher after training vs. the untrained student (%.3f)",
+                        before)
+                .isGreaterThan(before + 0.05);
+
+        List<byte[]> dead = readAll("dlq");
+        assertThat(dead).hasSize(1);
+        JsonNode letter = new ObjectMapper().readTree(dead.get(0));
+        assertThat(letter.get("topic").asText()).isEqualTo("samples");
+        assertThat(letter.get("offset").isNumber()).isTrue();
+        assertThat(letter.get("reason").asText()).contains("not an Avro TrainingSample");
+    }
+
+    private static JobSettings settings(LinearHead head) {
+        StudentConfig student =
+                new StudentConfig(30522, 32, 64, 1, 4, 128, 64, head.numClasses(), 384, 0.1f, 11);
+        TrainerSettings trainer =
+                new TrainerSettings(
+                        student, LossWeights.defaults(), 16, 3e-3, 0.01, 5, STREAM_ROWS, 10, 1000);
+        TeacherSettings teacher =
+                new TeacherSettings("e5-small-v2-q", head, 32, 50, 2, 64, "student");
+        return new JobSettings(
+                teacher, trainer, EVAL_FRACTION, 4000, 1, dir.resolve("students").toString());
+    }
+
+    /** Agreement with the teacher of a student with the job's initial weights, on the eval rows. */
+    private static double untrainedAgreement(
+            LinearHead head, StudentConfig config, List<TsvRow> evalRows) throws Exception {
+        try (OnnxTeacher teacher = OnnxTeacher.open(ShippedEncoder.E5_SMALL_V2_Q, head, 64, 2);
+                NDManager manager = NDManager.newBaseManager("PyTorch");
+                StudentModel student = StudentModel.create(config, manager)) {
+            List<TeacherOutput> out = teacher.infer(evalRows.stream().map(TsvRow::text).toList());
+            float[][] probs =
+                    student.predictProbabilities(
+                            manager, out.stream().map(TeacherOutput::tokenIds).toList());
+            int agree = 0;
+            for (int i = 0; i < out.size(); i++) {
+                int s = probs[i][0] >= probs[i][1] ? 0 : 1;
+                agree += s == out.get(i).predictedClass() ? 1 : 0;
+            }
+            return agree / (double) out.size();
+        }
+    }
+
+    private static void writeGarbage(String topic, byte[] value) throws Exception {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            producer.send(new ProducerRecord<>(topic, 0, null, value)).get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Every record of a topic, read until the end offsets that exist now (with a deadline). */
+    private static List<byte[]> readAll(String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName());
+        List<byte[]> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+            List<TopicPartition> parts =
+                    consumer.partitionsFor(topic).stream()
+                            .map(i -> new TopicPartition(topic, i.partition()))
+                            .toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                assertThat(System.nanoTime())
+                        .as("reading %s before the deadline", topic)
+                        .isLessThan(deadline);
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.add(r.value());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Path copyResource(String resource, Path target) throws Exception {
+        try (InputStream in = DistillationJobITCase.class.getResourceAsStream(resource)) {
+            Files.copy(in, target);
+        }
+        return target;
+    }
+}
