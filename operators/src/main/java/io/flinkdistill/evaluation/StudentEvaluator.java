@@ -1,6 +1,7 @@
 package io.flinkdistill.evaluation;
 
 import ai.djl.ndarray.NDManager;
+import io.flinkdistill.loss.Logits;
 import io.flinkdistill.student.StudentModel;
 import io.flinkdistill.training.ScoredSample;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ public final class StudentEvaluator {
             float[][] probs = student.predictProbabilities(parent, tokens);
             for (int i = 0; i < chunk.size(); i++) {
                 ScoredSample s = chunk.get(i);
-                int predicted = argmax(probs[i]);
+                int predicted = Logits.argmax(probs[i]);
                 if (predicted == s.teacherClass()) {
                     agree++;
                 }
@@ -49,16 +50,6 @@ public final class StudentEvaluator {
                 labelled == 0 ? Double.NaN : correct / (double) labelled,
                 labelled,
                 n == 0 ? Double.NaN : kl / n);
-    }
-
-    public static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static double klFromLogits(float[] teacherLogits, float[] studentProbs) {

@@ -1,5 +1,6 @@
 package io.flinkdistill.training;
 
+import io.flinkdistill.loss.Logits;
 import java.io.Serializable;
 
 /**
@@ -32,12 +33,6 @@ public class ScoredSample implements Serializable {
     }
 
     public int teacherClass() {
-        int best = 0;
-        for (int i = 1; i < teacherLogits.length; i++) {
-            if (teacherLogits[i] > teacherLogits[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return Logits.argmax(teacherLogits);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkdistill.loss.Logits;
 import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.pipeline.cli.HeadTraining;
 import io.flinkdistill.pipeline.job.DistillationJob;
@@ -17,6 +18,7 @@ import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.schemas.TrainingSample;
 import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.student.StudentModel;
 import io.flinkdistill.teacher.LinearHead;
@@ -105,8 +107,10 @@ class DistillationJobITCase {
                 HeadTraining.fit(
                         ShippedEncoder.E5_SMALL_V2_Q, rows.subList(0, HEAD_ROWS), classes, 64, 2);
         List<TsvRow> stream = rows.subList(HEAD_ROWS, HEAD_ROWS + STREAM_ROWS);
-        SampleProducer.produce(client, "samples", sst2, stream, r -> r.line() % 20 == 0, 0);
-        writeGarbage("samples", "this is not Avro".getBytes(StandardCharsets.UTF_8));
+        SampleProducer.produce(client, "samples", sst2, stream, 1, r -> r.line() % 20 == 0, 0);
+        writeRaw("samples", "this is not Avro".getBytes(StandardCharsets.UTF_8));
+        writeRaw("samples", SampleProducer.encode(sample("bad-label", "a fine film", "7")));
+        writeRaw("samples", SampleProducer.encode(sample("no-text", "   ", null)));
 
         JobSettings settings = settings(head);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -140,12 +144,24 @@ class DistillationJobITCase {
                         before)
                 .isGreaterThan(before + 0.05);
 
-        List<byte[]> dead = readAll("dlq");
-        assertThat(dead).hasSize(1);
-        JsonNode letter = new ObjectMapper().readTree(dead.get(0));
-        assertThat(letter.get("topic").asText()).isEqualTo("samples");
-        assertThat(letter.get("offset").isNumber()).isTrue();
-        assertThat(letter.get("reason").asText()).contains("not an Avro TrainingSample");
+        List<JsonNode> dead = new ArrayList<>();
+        for (byte[] value : readAll("dlq")) {
+            dead.add(new ObjectMapper().readTree(value));
+        }
+        assertThat(dead).hasSize(3);
+        assertThat(dead)
+                .allSatisfy(
+                        l -> {
+                            assertThat(l.get("topic").asText()).isEqualTo("samples");
+                            assertThat(l.get("partition").asInt()).isZero();
+                            assertThat(l.get("offset").isNumber()).isTrue();
+                        });
+        assertThat(dead)
+                .extracting(l -> l.get("reason").asText())
+                .anySatisfy(r -> assertThat(r).contains("not an Avro TrainingSample"))
+                .anySatisfy(
+                        r -> assertThat(r).contains("bad-label").contains("'7'").contains("[0, 1]"))
+                .anySatisfy(r -> assertThat(r).contains("no-text").contains("empty text"));
     }
 
     private static JobSettings settings(LinearHead head) {
@@ -172,14 +188,24 @@ class DistillationJobITCase {
                             manager, out.stream().map(TeacherOutput::tokenIds).toList());
             int agree = 0;
             for (int i = 0; i < out.size(); i++) {
-                int s = probs[i][0] >= probs[i][1] ? 0 : 1;
-                agree += s == out.get(i).predictedClass() ? 1 : 0;
+                agree += Logits.argmax(probs[i]) == out.get(i).predictedClass() ? 1 : 0;
             }
             return agree / (double) out.size();
         }
     }
 
-    private static void writeGarbage(String topic, byte[] value) throws Exception {
+    private static TrainingSample sample(String id, String text, String label) {
+        return TrainingSample.newBuilder()
+                .setId(id)
+                .setText(text)
+                .setLabel(label)
+                .setFeatures(null)
+                .setSource("it")
+                .setEventTime(java.time.Instant.now())
+                .build();
+    }
+
+    private static void writeRaw(String topic, byte[] value) throws Exception {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());

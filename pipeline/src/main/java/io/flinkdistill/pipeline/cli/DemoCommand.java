@@ -89,6 +89,13 @@ public final class DemoCommand implements Callable<Integer> {
     int headSamples;
 
     @Option(
+            names = "--passes",
+            defaultValue = "1",
+            description =
+                    "How many times the training rows are replayed; later passes carry new ids, as the same texts seen again later (default: ${DEFAULT-VALUE}).")
+    int passes;
+
+    @Option(
             names = "--rate",
             defaultValue = "0",
             description =
@@ -145,7 +152,7 @@ public final class DemoCommand implements Callable<Integer> {
                         head,
                         teacherDim,
                         vocab,
-                        stream.size(),
+                        (long) stream.size() * passes,
                         exportDir.toAbsolutePath().toString());
 
         LocalKafka local = null;
@@ -180,16 +187,21 @@ public final class DemoCommand implements Callable<Integer> {
                                             labelledFraction > 0
                                                     && labelKeeper.isEval("label:" + data.idOf(r)))
                             .count();
-            long produced =
-                    SampleProducer.produce(
-                            client,
-                            job.samplesTopic,
-                            trainData,
-                            stream,
-                            r ->
-                                    labelledFraction > 0
-                                            && labelKeeper.isEval("label:" + data.idOf(r)),
-                            rate);
+            long produced = 0;
+            for (int pass = 1; pass <= passes; pass++) {
+                produced +=
+                        SampleProducer.produce(
+                                client,
+                                job.samplesTopic,
+                                trainData,
+                                stream,
+                                pass,
+                                r ->
+                                        labelledFraction > 0
+                                                && labelKeeper.isEval("label:" + data.idOf(r)),
+                                rate);
+            }
+            labelled *= passes;
             System.out.printf(
                     "Replayed %d samples of %s onto %s; %d (%.1f %%) keep their label, the rest are unlabelled.%n",
                     produced,
@@ -316,6 +328,9 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (rate < 0) {
             throw new JobOptions.OptionException("--rate", "must be >= 0, got " + rate);
+        }
+        if (passes < 1 || passes > 100) {
+            throw new JobOptions.OptionException("--passes", "must be in [1, 100], got " + passes);
         }
         for (Path p : new Path[] {train, test}) {
             if (p != null && !Files.isReadable(p)) {

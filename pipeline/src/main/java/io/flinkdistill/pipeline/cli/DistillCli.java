@@ -24,7 +24,9 @@ public final class DistillCli {
         CommandLine cli = new CommandLine(new DistillCli());
         cli.setExecutionExceptionHandler(
                 (e, cmd, parsed) -> {
-                    if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
+                    if (e instanceof IllegalArgumentException
+                            || e instanceof IllegalStateException
+                            || e instanceof java.io.IOException) {
                         cmd.getErr()
                                 .println("distill " + cmd.getCommandName() + ": " + e.getMessage());
                         return 2;

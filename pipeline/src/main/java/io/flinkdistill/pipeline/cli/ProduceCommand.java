@@ -88,6 +88,7 @@ public final class ProduceCommand implements Callable<Integer> {
                         topic,
                         dataset,
                         dataset.rows(),
+                        1,
                         r ->
                                 labelledFraction >= 1
                                         || (keep != null

@@ -1,7 +1,7 @@
 package io.flinkdistill.pipeline.cli;
 
 import ai.djl.ndarray.NDManager;
-import io.flinkdistill.evaluation.StudentEvaluator;
+import io.flinkdistill.loss.Logits;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.student.StudentModel;
 import io.flinkdistill.teacher.LinearHead;
@@ -69,7 +69,7 @@ record TestSetEvaluation(
             }
             for (int i = 0; i < labelled.size(); i++) {
                 int gold = head.classIndex(labelled.get(i).label());
-                int s = StudentEvaluator.argmax(probs.get(i));
+                int s = Logits.argmax(probs.get(i));
                 teacherCorrect += teacherPred[i] == gold ? 1 : 0;
                 studentCorrect += s == gold ? 1 : 0;
                 agree += s == teacherPred[i] ? 1 : 0;

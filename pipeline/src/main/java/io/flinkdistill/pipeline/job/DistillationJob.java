@@ -31,7 +31,8 @@ public final class DistillationJob {
                 records.process(
                                 new ValidateAndSplit(
                                         new EvalSplit(settings.evalFraction()),
-                                        settings.maxChars()))
+                                        settings.maxChars(),
+                                        settings.teacher().head().classes))
                         .name("validate-and-split")
                         .uid("validate-and-split");
         DataStream<ScoredSample> scored =

@@ -1,9 +1,7 @@
 package io.flinkdistill.pipeline.job;
 
+import io.flinkdistill.schemas.AvroBytes;
 import io.flinkdistill.schemas.DistillMetrics;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -95,14 +93,7 @@ public final class KafkaWiring {
 
         @Override
         public byte[] serialize(DistillMetrics m) {
-            try {
-                ByteBuffer buf = m.toByteBuffer();
-                byte[] out = new byte[buf.remaining()];
-                buf.get(out);
-                return out;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return AvroBytes.encode(m::toByteBuffer);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.flinkdistill.pipeline.job;
 
 import io.flinkdistill.teacher.TeacherInput;
+import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -19,9 +20,14 @@ public final class ValidateAndSplit extends ProcessFunction<DecodedSample, Teach
 
     private final EvalSplit split;
     private final int maxChars;
+    private final List<String> classes;
     private transient Counter deadLetters;
 
-    public ValidateAndSplit(EvalSplit split, int maxChars) {
+    /**
+     * @param classes the teacher head's classes; a gold label outside them is rejected
+     */
+    public ValidateAndSplit(EvalSplit split, int maxChars, List<String> classes) {
+        this.classes = List.copyOf(classes);
         this.split = split;
         this.maxChars = maxChars;
     }
@@ -44,7 +50,7 @@ public final class ValidateAndSplit extends ProcessFunction<DecodedSample, Teach
                 new TeacherInput(d.id, text, d.label, split.isEval(d.id), d.partition, d.offset));
     }
 
-    private static String reasonToReject(DecodedSample d) {
+    private String reasonToReject(DecodedSample d) {
         if (!d.ok()) {
             return d.error;
         }
@@ -53,6 +59,14 @@ public final class ValidateAndSplit extends ProcessFunction<DecodedSample, Teach
         }
         if (d.text == null || d.text.isBlank()) {
             return "sample " + d.id + " has empty text";
+        }
+        if (d.label != null && !classes.contains(d.label.trim())) {
+            return "sample "
+                    + d.id
+                    + " has label '"
+                    + d.label
+                    + "', which is not one of the classes "
+                    + classes;
         }
         return null;
     }

@@ -1,9 +1,7 @@
 package io.flinkdistill.pipeline.replay;
 
+import io.flinkdistill.schemas.AvroBytes;
 import io.flinkdistill.schemas.TrainingSample;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -24,6 +22,8 @@ public final class SampleProducer {
     private SampleProducer() {}
 
     /**
+     * @param pass replay number, from 1; ids of later passes get a {@code /pN} suffix so that a row
+     *     seen again is a new sample
      * @param keepLabel which rows keep their gold label; the others are sent unlabelled
      * @param ratePerSecond samples per second, or 0 for as fast as possible
      * @return the number of samples written
@@ -33,6 +33,7 @@ public final class SampleProducer {
             String topic,
             TsvDataset data,
             List<TsvRow> rows,
+            int pass,
             Predicate<TsvRow> keepLabel,
             double ratePerSecond)
             throws InterruptedException {
@@ -49,7 +50,7 @@ public final class SampleProducer {
         long sent = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             for (TsvRow row : rows) {
-                String id = data.idOf(row);
+                String id = pass == 1 ? data.idOf(row) : data.idOf(row) + "/p" + pass;
                 TrainingSample sample =
                         TrainingSample.newBuilder()
                                 .setId(id)
@@ -77,13 +78,6 @@ public final class SampleProducer {
     }
 
     public static byte[] encode(TrainingSample sample) {
-        try {
-            ByteBuffer buf = sample.toByteBuffer();
-            byte[] out = new byte[buf.remaining()];
-            buf.get(out);
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return AvroBytes.encode(sample::toByteBuffer);
     }
 }
