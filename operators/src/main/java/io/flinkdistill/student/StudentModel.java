@@ -161,6 +161,18 @@ public final class StudentModel implements AutoCloseable {
         return out;
     }
 
+    /** Overwrites one parameter (e.g. token embeddings initialised from the teacher). */
+    public void setParameter(String name, float[] values) {
+        NDArray p = params.get(name);
+        if (p == null || p.size() != values.length) {
+            throw new IllegalArgumentException(
+                    "No parameter " + name + " with " + values.length + " values in this student");
+        }
+        try (NDManager tmp = manager.newSubManager()) {
+            p.subi(p).addi(NativeArrays.owned(tmp, values, p.getShape()));
+        }
+    }
+
     public void loadWeights(Map<String, float[]> weights) {
         if (!weights.keySet().equals(params.keySet())) {
             throw new IllegalArgumentException(

@@ -14,6 +14,11 @@ import java.io.Serializable;
  * @param cycleSamples samples over which the learning rate decays by cosine to 10 % of its peak
  * @param metricsEverySteps how often the student is evaluated and a metrics record emitted
  * @param evalWindow how many of the latest eval-slice samples the evaluation uses
+ * @param maxConsecutiveSkips after this many non-finite steps in a row the trainer rolls back to
+ *     its last good state and halves the learning rate
+ * @param embeddingInit {@link #RANDOM_EMBEDDINGS}, or {@link #TEACHER_EMBEDDINGS} and a shipped
+ *     teacher id: the student's token embeddings start as that teacher's, projected on their
+ *     principal components to the student's embedding width
  */
 public record TrainerSettings(
         StudentConfig student,
@@ -24,8 +29,18 @@ public record TrainerSettings(
         int warmupSteps,
         long cycleSamples,
         int metricsEverySteps,
-        int evalWindow)
+        int evalWindow,
+        int maxConsecutiveSkips,
+        String embeddingInit)
         implements Serializable {
+
+    /** Token embeddings start from noise. */
+    public static final String RANDOM_EMBEDDINGS = "random";
+
+    /**
+     * Prefix of {@code embeddingInit} naming the shipped teacher whose embeddings are projected.
+     */
+    public static final String TEACHER_EMBEDDINGS = "teacher:";
 
     public TrainerSettings {
         if (batchSize < 1) {
@@ -44,6 +59,17 @@ public record TrainerSettings(
                             + warmupSteps
                             + " and "
                             + cycleSamples);
+        }
+        if (embeddingInit == null
+                || !(embeddingInit.equals(RANDOM_EMBEDDINGS)
+                        || embeddingInit.startsWith(TEACHER_EMBEDDINGS))) {
+            throw new IllegalArgumentException(
+                    "student embedding init must be 'random' or 'teacher:<model>', got "
+                            + embeddingInit);
+        }
+        if (maxConsecutiveSkips < 1) {
+            throw new IllegalArgumentException(
+                    "max-bad-steps must be >= 1, got " + maxConsecutiveSkips);
         }
         if (metricsEverySteps < 1 || evalWindow < 1) {
             throw new IllegalArgumentException(

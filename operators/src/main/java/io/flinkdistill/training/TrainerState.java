@@ -25,9 +25,13 @@ public record TrainerState(
         long evalSamplesSeen,
         LossWeights lossWeights,
         List<ScoredSample> pending,
-        List<ScoredSample> evalWindow) {
+        List<ScoredSample> evalWindow,
+        long skippedSteps,
+        double learningRateScale,
+        Map<Integer, Long> samplesPerPartition) {
 
-    private static final int FORMAT_VERSION = 1;
+    /** Version 2 added skipped steps, the learning-rate scale and samples per partition. */
+    private static final int FORMAT_VERSION = 2;
 
     public byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -47,6 +51,13 @@ public record TrainerState(
             out.writeDouble(lossWeights.temperature());
             writeSamples(out, pending);
             writeSamples(out, evalWindow);
+            out.writeLong(skippedSteps);
+            out.writeDouble(learningRateScale);
+            out.writeInt(samplesPerPartition.size());
+            for (Map.Entry<Integer, Long> e : samplesPerPartition.entrySet()) {
+                out.writeInt(e.getKey());
+                out.writeLong(e.getValue());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -58,7 +69,7 @@ public record TrainerState(
                 new DataInputStream(
                         new java.io.BufferedInputStream(new ByteArrayInputStream(data), 1 << 16))) {
             int version = in.readInt();
-            if (version != FORMAT_VERSION) {
+            if (version < 1 || version > FORMAT_VERSION) {
                 throw new IllegalStateException(
                         "Trainer state format "
                                 + version
@@ -81,8 +92,30 @@ public record TrainerState(
                             in.readDouble());
             List<ScoredSample> pending = readSamples(in);
             List<ScoredSample> window = readSamples(in);
+            long skipped = 0;
+            double lrScale = 1.0;
+            Map<Integer, Long> perPartition = new java.util.TreeMap<>();
+            if (version >= 2) {
+                skipped = in.readLong();
+                lrScale = in.readDouble();
+                int n = in.readInt();
+                for (int i = 0; i < n; i++) {
+                    perPartition.put(in.readInt(), in.readLong());
+                }
+            }
             return new TrainerState(
-                    student, weights, steps, opt, trained, evalSeen, lw, pending, window);
+                    student,
+                    weights,
+                    steps,
+                    opt,
+                    trained,
+                    evalSeen,
+                    lw,
+                    pending,
+                    window,
+                    skipped,
+                    lrScale,
+                    perPartition);
         } catch (IOException e) {
             throw new UncheckedIOException("Corrupt trainer state", e);
         }

@@ -62,13 +62,40 @@ class StudentTrainerTest {
             data.subList(0, 80).forEach(trainer::accept);
             trainer.evaluate();
             long baseline = liveArrays();
-            for (int round = 0; round < 12; round++) {
+            for (int round = 0; round < 100; round++) {
                 data.forEach(trainer::accept);
-                trainer.evaluate();
-                trainer.snapshot();
+                if (round % 10 == 0) {
+                    trainer.evaluate();
+                    trainer.snapshot();
+                }
             }
-            assertThat(trainer.steps()).isGreaterThan(1200);
+            assertThat(trainer.steps()).isGreaterThanOrEqualTo(10_000);
             assertThat(liveArrays()).isEqualTo(baseline);
+        }
+    }
+
+    @Test
+    void shouldSkipNonFiniteStepsThenRollBackAndHalveTheLearningRate() {
+        try (StudentTrainer trainer =
+                new StudentTrainer("student", TrainerFixtures.tinySettings())) {
+            SyntheticSamples.generate(40, 1, false).forEach(trainer::accept);
+            TrainerState good = trainer.snapshot();
+            List<ScoredSample> poisoned = SyntheticSamples.generate(24, 2, false);
+            poisoned.forEach(s -> s.teacherLogits[0] = Float.NaN);
+            poisoned.forEach(trainer::accept);
+            // Three bad batches in a row (the fixture's limit): skipped, then rolled back.
+            assertThat(trainer.skippedSteps()).isEqualTo(3);
+            assertThat(trainer.learningRateScale()).isEqualTo(0.5);
+            assertIdentical(trainer.snapshot().weights(), good.weights());
+            assertThat(trainer.samplesTrained()).isEqualTo(64);
+
+            StepLosses next = null;
+            for (ScoredSample s : SyntheticSamples.generate(8, 3, false)) {
+                next = trainer.accept(s);
+            }
+            assertThat(next).isNotNull();
+            assertThat(next.total()).isFinite();
+            assertThat(trainer.skippedSteps()).isEqualTo(3);
         }
     }
 

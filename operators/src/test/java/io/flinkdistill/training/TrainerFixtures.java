@@ -6,7 +6,9 @@ import io.flinkdistill.student.StudentConfig;
 final class TrainerFixtures {
     private TrainerFixtures() {}
 
-    /** A tiny student that trains in milliseconds, without dropout so steps are deterministic. */
+    /**
+     * A tiny student that trains in milliseconds (with dropout: restores must replay it exactly).
+     */
     static TrainerSettings tinySettings() {
         StudentConfig config =
                 new StudentConfig(
@@ -19,8 +21,19 @@ final class TrainerFixtures {
                         16,
                         SyntheticSamples.CLASSES,
                         SyntheticSamples.TEACHER_DIM,
-                        0f,
+                        0.1f,
                         7);
-        return new TrainerSettings(config, LossWeights.defaults(), 8, 3e-3, 0.01, 2, 10_000, 5, 64);
+        return new TrainerSettings(
+                config,
+                LossWeights.defaults(),
+                8,
+                3e-3,
+                0.01,
+                2,
+                10_000,
+                5,
+                64,
+                3,
+                TrainerSettings.RANDOM_EMBEDDINGS);
     }
 }

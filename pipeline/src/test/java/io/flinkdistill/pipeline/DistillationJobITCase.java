@@ -169,7 +169,17 @@ class DistillationJobITCase {
                 new StudentConfig(30522, 32, 64, 1, 4, 128, 64, head.numClasses(), 384, 0.1f, 11);
         TrainerSettings trainer =
                 new TrainerSettings(
-                        student, LossWeights.defaults(), 16, 3e-3, 0.01, 5, STREAM_ROWS, 10, 1000);
+                        student,
+                        LossWeights.defaults(),
+                        16,
+                        3e-3,
+                        0.01,
+                        5,
+                        STREAM_ROWS,
+                        10,
+                        1000,
+                        5,
+                        TrainerSettings.TEACHER_EMBEDDINGS + "e5-small-v2-q");
         TeacherSettings teacher =
                 new TeacherSettings("e5-small-v2-q", head, 32, 50, 2, 64, "student");
         return new JobSettings(

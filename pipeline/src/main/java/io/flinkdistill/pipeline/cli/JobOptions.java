@@ -247,6 +247,20 @@ public class JobOptions {
             description = "Seed of the student's initial weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(
+            names = "--student-embedding-init",
+            defaultValue = "teacher",
+            description =
+                    "How the student's token embeddings start: 'teacher' (the teacher's, projected on their principal components) or 'random' (default: ${DEFAULT-VALUE}).")
+    String studentEmbeddingInit;
+
+    @Option(
+            names = "--max-bad-steps",
+            defaultValue = "5",
+            description =
+                    "After this many non-finite steps in a row, roll back to the last good state and halve the learning rate (default: ${DEFAULT-VALUE}).")
+    int maxBadSteps;
+
     /** Checks every option; the message of the exception names the option and what is allowed. */
     public void validate() {
         try {
@@ -292,6 +306,12 @@ public class JobOptions {
         }
         positive("--eval-window", evalWindow);
         positive("--metrics-every", metricsEvery);
+        positive("--max-bad-steps", maxBadSteps);
+        if (!studentEmbeddingInit.equals("teacher") && !studentEmbeddingInit.equals("random")) {
+            throw new OptionException(
+                    "--student-embedding-init",
+                    "must be 'teacher' or 'random', got '" + studentEmbeddingInit + "'");
+        }
         atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 100);
         if (student == null || !student.matches("[A-Za-z0-9._-]+")) {
             throw new OptionException(
@@ -353,7 +373,11 @@ public class JobOptions {
                         warmupSteps,
                         cycleSamples > 0 ? cycleSamples : autoCycleSamples,
                         metricsEvery,
-                        evalWindow);
+                        evalWindow,
+                        maxBadSteps,
+                        studentEmbeddingInit.equals("teacher")
+                                ? TrainerSettings.TEACHER_EMBEDDINGS + teacher
+                                : TrainerSettings.RANDOM_EMBEDDINGS);
         return new JobSettings(t, tr, evalFraction, maxChars, teacherParallelism, exportDir);
     }
 
