@@ -39,6 +39,7 @@ public final class StudentTrainer implements AutoCloseable {
     private final List<ScoredSample> pending = new ArrayList<>();
     private final ArrayDeque<ScoredSample> evalWindow = new ArrayDeque<>();
     private final LossTotals totals = new LossTotals();
+    private final StepTimings timings = new StepTimings();
 
     /** Gradients are rescaled to at most this global L2 norm (the usual guard for transformers). */
     static final double MAX_GRADIENT_NORM = 1.0;
@@ -250,6 +251,8 @@ public final class StudentTrainer implements AutoCloseable {
             float feature;
             float hard;
             model.setTraining(true);
+            long started = System.nanoTime();
+            long backwardStarted;
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
                 var out = model.forward(step, tokens, true);
                 NDArray teacherLogits = NativeArrays.owned(step, tl, new Shape(b, classes));
@@ -267,6 +270,7 @@ public final class StudentTrainer implements AutoCloseable {
                                                 NativeArrays.scalar(
                                                         featureLoss, (float) w.feature())))
                                 .add(hardLoss.mul(NativeArrays.scalar(hardLoss, (float) w.hard())));
+                backwardStarted = System.nanoTime();
                 collector.backward(loss);
                 total = loss.getFloat();
                 soft = softLoss.getFloat();
@@ -274,6 +278,7 @@ public final class StudentTrainer implements AutoCloseable {
                 hard = hardLoss.getFloat();
             }
             noGrad();
+            long optimizerStarted = System.nanoTime();
             Map<String, NDArray> grads = new HashMap<>();
             double normSquared = 0;
             for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
@@ -321,6 +326,10 @@ public final class StudentTrainer implements AutoCloseable {
                 }
                 g.subi(g);
             }
+            timings.add(
+                    backwardStarted - started,
+                    optimizerStarted - backwardStarted,
+                    System.nanoTime() - optimizerStarted);
             if (consecutiveSkips >= settings.maxConsecutiveSkips()) {
                 rollBack();
             }
@@ -376,6 +385,11 @@ public final class StudentTrainer implements AutoCloseable {
     /** Samples trained per Kafka partition of the input (all restarts included). */
     public java.util.SortedMap<Integer, Long> samplesPerPartition() {
         return java.util.Collections.unmodifiableSortedMap(samplesPerPartition);
+    }
+
+    /** Where the time of the steps so far went (forward and loss, backward, optimizer). */
+    public StepTimings timings() {
+        return timings;
     }
 
     public double learningRateScale() {

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             RunCommand.class,
             ProduceCommand.class,
-            FitHeadCommand.class
+            FitHeadCommand.class,
+            BenchCommand.class
         })
 public final class DistillCli {
     public static void main(String[] args) {

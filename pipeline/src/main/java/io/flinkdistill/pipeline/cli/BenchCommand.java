@@ -1,0 +1,11 @@
+package io.flinkdistill.pipeline.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code distill bench}: the project's benchmarks. */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Benchmarks; each compares against a baseline measured in the same run.",
+        subcommands = {TrainerBench.class})
+public final class BenchCommand {}
