@@ -90,9 +90,10 @@ public final class StudentModel implements AutoCloseable {
         return n;
     }
 
-    public void setTraining(boolean requiresGradient) {
-        for (NDArray p : params.values()) {
-            p.setRequiresGradient(requiresGradient);
+    /** Marks which parameters take gradients (frozen ones keep their values). */
+    public void setTraining(java.util.function.Predicate<String> trains) {
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            e.getValue().setRequiresGradient(trains.test(e.getKey()));
         }
     }
 

@@ -59,6 +59,10 @@ public final class StudentTrainer implements AutoCloseable {
 
     private final java.util.TreeMap<Integer, Long> samplesPerPartition = new java.util.TreeMap<>();
     private long samplesTrained;
+
+    /** Position in the progressive schedule, in samples; drift moves it back to alignment. */
+    private long schedulePosition;
+
     private long evalSamplesSeen;
     private double lastLearningRate;
 
@@ -123,6 +127,7 @@ public final class StudentTrainer implements AutoCloseable {
         t.pending.addAll(state.pending());
         t.evalWindow.addAll(state.evalWindow());
         t.skippedSteps = state.skippedSteps();
+        t.schedulePosition = state.schedulePosition();
         t.learningRateScale = state.learningRateScale();
         t.samplesPerPartition.putAll(state.samplesPerPartition());
         t.lastGood = state;
@@ -195,6 +200,7 @@ public final class StudentTrainer implements AutoCloseable {
         pending.clear();
         StepLosses losses = step(batch);
         samplesTrained += batch.size();
+        schedulePosition += batch.size();
         for (ScoredSample s : batch) {
             samplesPerPartition.merge(s.partition, 1L, Long::sum);
         }
@@ -224,7 +230,17 @@ public final class StudentTrainer implements AutoCloseable {
     }
 
     private StepLosses step(List<ScoredSample> batch) {
-        double lr = settings.learningRateAt(optimizer.steps(), samplesTrained) * learningRateScale;
+        double lr =
+                settings.learningRateAt(optimizer.steps(), schedulePosition) * learningRateScale;
+        ProgressiveSchedule schedule = settings.schedule();
+        long position = schedulePosition;
+        java.util.function.Predicate<String> trains =
+                settings.progressive() ? name -> schedule.trains(name, position) : name -> true;
+        float temperature =
+                (float)
+                        (settings.progressive()
+                                ? schedule.temperatureAt(position)
+                                : lossWeights.temperature());
         // Dropout draws from libtorch's global generator: seed it from the step so that a
         // restored trainer takes exactly the step the original would have taken.
         Engine.getEngine("PyTorch")
@@ -250,7 +266,7 @@ public final class StudentTrainer implements AutoCloseable {
             float soft;
             float feature;
             float hard;
-            model.setTraining(true);
+            model.setTraining(trains);
             long started = System.nanoTime();
             long backwardStarted;
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
@@ -258,8 +274,7 @@ public final class StudentTrainer implements AutoCloseable {
                 NDArray teacherLogits = NativeArrays.owned(step, tl, new Shape(b, classes));
                 NDArray teacherFeatures = NativeArrays.owned(step, tf, new Shape(b, dim));
                 NDArray softLoss =
-                        DistillationLoss.softKl(
-                                out.logits(), teacherLogits, (float) w.temperature());
+                        DistillationLoss.softKl(out.logits(), teacherLogits, temperature);
                 NDArray featureLoss =
                         DistillationLoss.featureMse(out.projectedFeatures(), teacherFeatures);
                 NDArray hardLoss = DistillationLoss.hardCrossEntropy(out.logits(), labels);
@@ -282,6 +297,9 @@ public final class StudentTrainer implements AutoCloseable {
             Map<String, NDArray> grads = new HashMap<>();
             double normSquared = 0;
             for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+                if (!trains.test(e.getKey())) {
+                    continue;
+                }
                 NDArray g = e.getValue().getGradient();
                 g.attach(step);
                 grads.put(e.getKey(), g);
@@ -375,6 +393,7 @@ public final class StudentTrainer implements AutoCloseable {
                         List.copyOf(evalWindow),
                         skippedSteps,
                         learningRateScale,
+                        schedulePosition,
                         new java.util.TreeMap<>(samplesPerPartition));
         if (consecutiveSkips == 0) {
             lastGood = state;
@@ -385,6 +404,32 @@ public final class StudentTrainer implements AutoCloseable {
     /** Samples trained per Kafka partition of the input (all restarts included). */
     public java.util.SortedMap<Integer, Long> samplesPerPartition() {
         return java.util.Collections.unmodifiableSortedMap(samplesPerPartition);
+    }
+
+    /** The schedule phase the next step trains in. */
+    public ProgressiveSchedule.Phase phase() {
+        return settings.schedule().phase(schedulePosition);
+    }
+
+    /** The temperature the next step uses. */
+    public double temperature() {
+        return settings.progressive()
+                ? settings.schedule().temperatureAt(schedulePosition)
+                : lossWeights.temperature();
+    }
+
+    /**
+     * Drift: the data moved away from what the student learned. Back to the start of feature
+     * alignment (with the progressive schedule), so that the body adapts again.
+     */
+    public void reenterAlignment() {
+        if (settings.progressive()) {
+            schedulePosition = Math.min(schedulePosition, settings.schedule().alignmentStart());
+        }
+    }
+
+    public long schedulePosition() {
+        return schedulePosition;
     }
 
     /** Where the time of the steps so far went (forward and loss, backward, optimizer). */

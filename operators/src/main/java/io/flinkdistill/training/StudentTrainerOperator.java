@@ -140,9 +140,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                         .setWeightSoft(trainer.lossWeights().soft())
                         .setWeightFeature(trainer.lossWeights().feature())
                         .setWeightAttention(trainer.lossWeights().attention())
-                        .setTemperature(trainer.lossWeights().temperature())
+                        .setTemperature(trainer.temperature())
                         .setLearningRate(trainer.lastLearningRate())
-                        .setPhase("continuous")
+                        .setPhase(trainer.phase().label())
                         .setSamplesPerSecond(t.samples / seconds)
                         .setTimestamp(java.time.Instant.now())
                         .build();

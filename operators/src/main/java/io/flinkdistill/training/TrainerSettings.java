@@ -19,6 +19,8 @@ import java.io.Serializable;
  * @param embeddingInit {@link #RANDOM_EMBEDDINGS}, or {@link #TEACHER_EMBEDDINGS} and a shipped
  *     teacher id: the student's token embeddings start as that teacher's, projected on their
  *     principal components to the student's embedding width
+ * @param progressive follow the {@link ProgressiveSchedule} (warm-up, alignment, refinement, then
+ *     continuous); otherwise everything trains from the start at a fixed temperature
  */
 public record TrainerSettings(
         StudentConfig student,
@@ -31,7 +33,8 @@ public record TrainerSettings(
         int metricsEverySteps,
         int evalWindow,
         int maxConsecutiveSkips,
-        String embeddingInit)
+        String embeddingInit,
+        boolean progressive)
         implements Serializable {
 
     /** Token embeddings start from noise. */
@@ -80,10 +83,26 @@ public record TrainerSettings(
         }
     }
 
-    /** Learning rate at a step: linear warm-up, then cosine decay to 10 % over the cycle. */
-    public double learningRateAt(long step, long samplesTrained) {
+    /**
+     * The progressive schedule of these settings (also used for phase names when not progressive).
+     */
+    public ProgressiveSchedule schedule() {
+        return new ProgressiveSchedule(cycleSamples, student.layers(), lossWeights.temperature());
+    }
+
+    /**
+     * Learning rate at a step and schedule position: linear warm-up, then cosine decay to 10 % of
+     * the peak over the cycle. After the cycle it stays at 10 %, or, with the progressive schedule,
+     * restarts every half cycle from half the peak (cosine with warm restarts).
+     */
+    public double learningRateAt(long step, long position) {
         double warm = warmupSteps == 0 ? 1.0 : Math.min(1.0, (step + 1) / (double) warmupSteps);
-        double progress = Math.min(1.0, samplesTrained / (double) cycleSamples);
+        if (position >= cycleSamples && progressive) {
+            long period = Math.max(1, cycleSamples / 2);
+            double p = ((position - cycleSamples) % period) / (double) period;
+            return learningRate * warm * 0.5 * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)));
+        }
+        double progress = Math.min(1.0, position / (double) cycleSamples);
         double cosine = 0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress));
         return learningRate * warm * cosine;
     }

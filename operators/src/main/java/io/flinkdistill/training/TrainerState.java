@@ -28,10 +28,14 @@ public record TrainerState(
         List<ScoredSample> evalWindow,
         long skippedSteps,
         double learningRateScale,
+        long schedulePosition,
         Map<Integer, Long> samplesPerPartition) {
 
-    /** Version 2 added skipped steps, the learning-rate scale and samples per partition. */
-    private static final int FORMAT_VERSION = 2;
+    /**
+     * Version 2 added skipped steps, the learning-rate scale and samples per partition; version 3
+     * the schedule position.
+     */
+    private static final int FORMAT_VERSION = 3;
 
     public byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -53,6 +57,7 @@ public record TrainerState(
             writeSamples(out, evalWindow);
             out.writeLong(skippedSteps);
             out.writeDouble(learningRateScale);
+            out.writeLong(schedulePosition);
             out.writeInt(samplesPerPartition.size());
             for (Map.Entry<Integer, Long> e : samplesPerPartition.entrySet()) {
                 out.writeInt(e.getKey());
@@ -95,9 +100,13 @@ public record TrainerState(
             long skipped = 0;
             double lrScale = 1.0;
             Map<Integer, Long> perPartition = new java.util.TreeMap<>();
+            long position = trained;
             if (version >= 2) {
                 skipped = in.readLong();
                 lrScale = in.readDouble();
+                if (version >= 3) {
+                    position = in.readLong();
+                }
                 int n = in.readInt();
                 for (int i = 0; i < n; i++) {
                     perPartition.put(in.readInt(), in.readLong());
@@ -115,6 +124,7 @@ public record TrainerState(
                     window,
                     skipped,
                     lrScale,
+                    position,
                     perPartition);
         } catch (IOException e) {
             throw new UncheckedIOException("Corrupt trainer state", e);

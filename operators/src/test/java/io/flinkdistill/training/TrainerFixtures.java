@@ -34,6 +34,7 @@ final class TrainerFixtures {
                 5,
                 64,
                 3,
-                TrainerSettings.RANDOM_EMBEDDINGS);
+                TrainerSettings.RANDOM_EMBEDDINGS,
+                false);
     }
 }

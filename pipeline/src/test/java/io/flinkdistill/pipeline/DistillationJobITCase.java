@@ -179,7 +179,8 @@ class DistillationJobITCase {
                         10,
                         1000,
                         5,
-                        TrainerSettings.TEACHER_EMBEDDINGS + "e5-small-v2-q");
+                        TrainerSettings.TEACHER_EMBEDDINGS + "e5-small-v2-q",
+                        false);
         TeacherSettings teacher =
                 new TeacherSettings("e5-small-v2-q", head, 32, 50, 2, 64, "student");
         return new JobSettings(

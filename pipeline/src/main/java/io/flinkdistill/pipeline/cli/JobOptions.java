@@ -255,6 +255,13 @@ public class JobOptions {
     String studentEmbeddingInit;
 
     @Option(
+            names = "--schedule",
+            defaultValue = "cosine",
+            description =
+                    "'progressive': warm-up (heads only), alignment (layers released top-down), refinement (temperature to 1), then continuous with warm restarts; 'cosine': everything trains from the start (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
+    @Option(
             names = "--max-bad-steps",
             defaultValue = "5",
             description =
@@ -307,6 +314,10 @@ public class JobOptions {
         positive("--eval-window", evalWindow);
         positive("--metrics-every", metricsEvery);
         positive("--max-bad-steps", maxBadSteps);
+        if (!schedule.equals("progressive") && !schedule.equals("cosine")) {
+            throw new OptionException(
+                    "--schedule", "must be 'progressive' or 'cosine', got '" + schedule + "'");
+        }
         if (!studentEmbeddingInit.equals("teacher") && !studentEmbeddingInit.equals("random")) {
             throw new OptionException(
                     "--student-embedding-init",
@@ -377,7 +388,8 @@ public class JobOptions {
                         maxBadSteps,
                         studentEmbeddingInit.equals("teacher")
                                 ? TrainerSettings.TEACHER_EMBEDDINGS + teacher
-                                : TrainerSettings.RANDOM_EMBEDDINGS);
+                                : TrainerSettings.RANDOM_EMBEDDINGS,
+                        schedule.equals("progressive"));
         return new JobSettings(t, tr, evalFraction, maxChars, teacherParallelism, exportDir);
     }
 

@@ -104,7 +104,8 @@ public final class TrainerBench implements Callable<Integer> {
                         1_000_000,
                         500,
                         5,
-                        TrainerSettings.RANDOM_EMBEDDINGS);
+                        TrainerSettings.RANDOM_EMBEDDINGS,
+                        false);
         SplittableRandom rng = new SplittableRandom(1);
         ObjectNode row = JSON.createObjectNode();
         row.put("student", label);
