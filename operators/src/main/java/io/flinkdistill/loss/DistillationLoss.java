@@ -50,4 +50,30 @@ public final class DistillationLoss {
                 .sum()
                 .mul(NativeArrays.scalar(student, -1f / labels.length));
     }
+
+    /**
+     * Attention transfer: 1 - cosine similarity between each query row of the student's and the
+     * teacher's attention maps, averaged over the real (unpadded) query rows and over layers.
+     *
+     * @param student per student layer, the head-averaged map [B, T, T]
+     * @param teacher the mapped teacher layers' head-averaged maps [L, B, T, T], zero-padded
+     * @param rowMask 1 for real query rows, 0 for padding [B, T]
+     */
+    public static NDArray attentionCosine(
+            java.util.List<NDArray> student, NDArray teacher, NDArray rowMask) {
+        NDArray eps = NativeArrays.scalar(rowMask, 1e-8f);
+        NDArray rows = rowMask.sum();
+        NDArray total = null;
+        for (int l = 0; l < student.size(); l++) {
+            NDArray s = student.get(l);
+            NDArray t = teacher.get(l);
+            NDArray dot = s.mul(t).sum(new int[] {2});
+            NDArray norms =
+                    s.square().sum(new int[] {2}).sqrt().mul(t.square().sum(new int[] {2}).sqrt());
+            NDArray cosine = dot.div(norms.add(eps)).mul(rowMask).sum();
+            NDArray layerLoss = rows.sub(cosine).div(rows);
+            total = total == null ? layerLoss : total.add(layerLoss);
+        }
+        return total.mul(NativeArrays.scalar(rowMask, 1f / student.size()));
+    }
 }

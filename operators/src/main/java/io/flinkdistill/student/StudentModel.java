@@ -126,10 +126,11 @@ public final class StudentModel implements AutoCloseable {
         x = dropout(x, training);
         // Additive mask: 0 on real tokens, a large negative number on padding keys.
         NDArray keyBias = maskArr.sub(1f).mul(1e9f).reshape(batch, 1, 1, len);
+        List<NDArray> attentionMaps = new java.util.ArrayList<>(config.layers());
         for (int l = 0; l < config.layers(); l++) {
             String pre = "layer" + l + ".";
             NDArray h = layerNorm(x, pre + "ln1");
-            x = x.add(dropout(attention(h, keyBias, pre + "attn."), training));
+            x = x.add(dropout(attention(h, keyBias, pre + "attn.", attentionMaps), training));
             h = layerNorm(x, pre + "ln2");
             NDArray f = linear(h, pre + "ffn.in").getNDArrayInternal().gelu();
             x = x.add(dropout(linear(f, pre + "ffn.out"), training));
@@ -139,7 +140,7 @@ public final class StudentModel implements AutoCloseable {
         NDArray pooled = x.mul(m3).sum(new int[] {1}).div(m3.sum(new int[] {1}));
         NDArray logits = linear(dropout(pooled, training), "head");
         NDArray features = linear(pooled, "feature.proj");
-        return new StudentOutput(logits, features);
+        return new StudentOutput(logits, features, attentionMaps);
     }
 
     /** Class probabilities for a batch, without gradients; arrays are freed before returning. */
@@ -202,7 +203,7 @@ public final class StudentModel implements AutoCloseable {
         }
     }
 
-    private NDArray attention(NDArray h, NDArray keyBias, String pre) {
+    private NDArray attention(NDArray h, NDArray keyBias, String pre, List<NDArray> maps) {
         long batch = h.getShape().get(0);
         long len = h.getShape().get(1);
         int heads = config.heads();
@@ -212,7 +213,10 @@ public final class StudentModel implements AutoCloseable {
         NDArray v = splitHeads(linear(h, pre + "v"), batch, len, heads, hd);
         NDArray scale = NativeArrays.scalar(h, (float) (1 / Math.sqrt(hd)));
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(keyBias);
-        NDArray ctx = scores.softmax(3).matMul(v); // [B, heads, T, hd]
+        NDArray probs = scores.softmax(3);
+        // Head-averaged map [B, T, T], the student side of attention transfer.
+        maps.add(probs.mean(new int[] {1}));
+        NDArray ctx = probs.matMul(v); // [B, heads, T, hd]
         ctx = ctx.transpose(0, 2, 1, 3).reshape(batch, len, config.hidden());
         return linear(ctx, pre + "o");
     }

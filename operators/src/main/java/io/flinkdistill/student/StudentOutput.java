@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * Student forward results for one batch: class logits [B, C] and projected features [B,
- * teacherDim].
+ * teacherDim], and each layer's attention probabilities averaged over heads [B, T, T].
  */
-public record StudentOutput(NDArray logits, NDArray projectedFeatures) {}
+public record StudentOutput(
+        NDArray logits, NDArray projectedFeatures, java.util.List<NDArray> attentionMaps) {}

@@ -38,15 +38,31 @@ public final class OnnxTeacher implements AutoCloseable {
     private final int vocabSize;
     private final String sha256;
 
-    private OnnxTeacher(ShippedEncoder encoder, LinearHead head, int maxTokens, int threads)
+    /** Teacher layers whose attention is exported, one per student layer (empty: none). */
+    private final int[] attentionLayers;
+
+    private final List<String> attentionOutputs;
+
+    private OnnxTeacher(
+            ShippedEncoder encoder, LinearHead head, int maxTokens, int threads, int studentLayers)
             throws IOException {
         this.encoder = encoder;
         this.head = head;
         byte[] modelBytes = readResource(encoder.modelResource());
         this.sha256 = sha256(modelBytes);
-        OnnxMl.GraphProto graph = OnnxMl.ModelProto.parseFrom(modelBytes).getGraph();
+        OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(modelBytes);
+        OnnxMl.GraphProto graph = model.getGraph();
         this.parameterCount = countParameters(graph);
         this.vocabSize = vocabularySize(graph);
+        this.attentionLayers =
+                AttentionOutputs.layerMap(
+                        AttentionOutputs.softmaxOutputs(graph).size(), studentLayers);
+        if (attentionLayers.length > 0) {
+            this.attentionOutputs = AttentionOutputs.selected(graph, attentionLayers);
+            modelBytes = AttentionOutputs.withOutputs(model, attentionOutputs).toByteArray();
+        } else {
+            this.attentionOutputs = List.of();
+        }
         try {
             this.env = OrtEnvironment.getEnvironment();
             OrtSession.SessionOptions options = new OrtSession.SessionOptions();
@@ -99,7 +115,24 @@ public final class OnnxTeacher implements AutoCloseable {
     public static OnnxTeacher open(
             ShippedEncoder encoder, LinearHead head, int maxTokens, int threads)
             throws IOException {
-        return new OnnxTeacher(encoder, head, maxTokens, threads);
+        return new OnnxTeacher(encoder, head, maxTokens, threads, 0);
+    }
+
+    /**
+     * Opens a shipped encoder that also returns attention maps for a student of {@code
+     * studentLayers} layers: the graph gets the attention probabilities (the Softmax outputs of its
+     * self-attention blocks) of evenly spaced teacher layers as extra outputs, the last teacher
+     * layer feeding the last student layer; each map is averaged over the teacher's heads.
+     */
+    public static OnnxTeacher openWithAttention(
+            ShippedEncoder encoder, LinearHead head, int maxTokens, int threads, int studentLayers)
+            throws IOException {
+        return new OnnxTeacher(encoder, head, maxTokens, threads, studentLayers);
+    }
+
+    /** The teacher layer feeding each student layer's attention transfer (empty when off). */
+    public int[] attentionLayers() {
+        return attentionLayers.clone();
     }
 
     public ShippedEncoder encoder() {
@@ -177,13 +210,25 @@ public final class OnnxTeacher implements AutoCloseable {
                         OnnxTensor.createTensor(
                                 env, LongBuffer.wrap(new long[batch * maxLen]), shape));
             }
-            try (OrtSession.Result result = session.run(inputs, java.util.Set.of(hiddenOutput))) {
-                float[][][] hidden = (float[][][]) result.get(0).getValue();
+            java.util.Set<String> wanted = new java.util.LinkedHashSet<>();
+            wanted.add(hiddenOutput);
+            wanted.addAll(attentionOutputs);
+            try (OrtSession.Result result = session.run(inputs, wanted)) {
+                float[][][] hidden = (float[][][]) result.get(hiddenOutput).get().getValue();
+                List<float[][][][]> maps = new ArrayList<>();
+                for (String name : attentionOutputs) {
+                    maps.add((float[][][][]) result.get(name).get().getValue());
+                }
                 List<TeacherOutput> out = new ArrayList<>(batch);
                 for (int b = 0; b < batch; b++) {
-                    float[] pooled = meanPool(hidden[b], tokens.get(b).length);
+                    int n = tokens.get(b).length;
+                    float[] pooled = meanPool(hidden[b], n);
                     float[] logits = head == null ? new float[0] : head.logits(pooled);
-                    out.add(new TeacherOutput(tokens.get(b), pooled, logits));
+                    float[] attention = new float[maps.size() * n * n];
+                    for (int l = 0; l < maps.size(); l++) {
+                        AttentionOutputs.averageHeads(maps.get(l)[b], n, attention, l * n * n);
+                    }
+                    out.add(new TeacherOutput(tokens.get(b), pooled, logits, attention));
                 }
                 return out;
             }

@@ -38,11 +38,12 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     public void open() throws Exception {
         super.open();
         teacher =
-                OnnxTeacher.open(
+                OnnxTeacher.openWithAttention(
                         ShippedEncoder.byId(settings.model()),
                         settings.head(),
                         settings.maxTokens(),
-                        settings.threads());
+                        settings.threads(),
+                        settings.attentionStudentLayers());
         buffer = new ArrayList<>();
         unknownLabels = getRuntimeContext().getMetricGroup().counter("unknownLabels");
         scored = getRuntimeContext().getMetricGroup().counter("teacherScored");
@@ -126,6 +127,7 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         s.tokens = out.tokenIds();
         s.teacherLogits = out.logits();
         s.teacherFeatures = out.embedding();
+        s.teacherAttention = out.attention();
         s.eval = in.eval;
         s.partition = in.partition;
         s.offset = in.offset;

@@ -12,6 +12,8 @@ import java.io.Serializable;
  * @param threads ONNX Runtime intra-op threads per slot
  * @param maxTokens inputs are truncated to this many tokens
  * @param studentName the student the scored samples are routed to
+ * @param attentionStudentLayers when > 0, the teacher also sends head-averaged attention maps of
+ *     this many evenly spaced layers (one per student layer) for attention transfer
  */
 public record TeacherSettings(
         String model,
@@ -20,7 +22,8 @@ public record TeacherSettings(
         long maxLatencyMillis,
         int threads,
         int maxTokens,
-        String studentName)
+        String studentName,
+        int attentionStudentLayers)
         implements Serializable {
 
     public TeacherSettings {

@@ -6,6 +6,7 @@ public final class LossTotals {
     public double soft;
     public double feature;
     public double hard;
+    public double attention;
     public long steps;
     public long samples;
 
@@ -14,6 +15,7 @@ public final class LossTotals {
         soft += l.soft();
         feature += l.feature();
         hard += l.hard();
+        attention += l.attention();
         steps++;
         samples += batch;
     }
@@ -23,7 +25,7 @@ public final class LossTotals {
     }
 
     void reset() {
-        total = soft = feature = hard = 0;
+        total = soft = feature = hard = attention = 0;
         steps = samples = 0;
     }
 }

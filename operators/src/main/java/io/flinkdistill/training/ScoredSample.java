@@ -22,6 +22,14 @@ public class ScoredSample implements Serializable {
 
     public float[] teacherLogits;
     public float[] teacherFeatures;
+
+    /**
+     * The teacher's head-averaged attention maps of the layers mapped to the student's layers: for
+     * each, n x n with n = {@code tokens.length}, row-major, concatenated; empty when the teacher
+     * does not send them.
+     */
+    public float[] teacherAttention = new float[0];
+
     public boolean eval;
     public int partition;
     public long offset;

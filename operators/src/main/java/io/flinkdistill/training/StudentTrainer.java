@@ -223,6 +223,7 @@ public final class StudentTrainer implements AutoCloseable {
         copy.soft = totals.soft;
         copy.feature = totals.feature;
         copy.hard = totals.hard;
+        copy.attention = totals.attention;
         copy.steps = totals.steps;
         copy.samples = totals.samples;
         totals.reset();
@@ -266,6 +267,7 @@ public final class StudentTrainer implements AutoCloseable {
             float soft;
             float feature;
             float hard;
+            float attention;
             model.setTraining(trains);
             long started = System.nanoTime();
             long backwardStarted;
@@ -285,12 +287,22 @@ public final class StudentTrainer implements AutoCloseable {
                                                 NativeArrays.scalar(
                                                         featureLoss, (float) w.feature())))
                                 .add(hardLoss.mul(NativeArrays.scalar(hardLoss, (float) w.hard())));
+                NDArray attentionLoss = null;
+                if (w.attention() > 0 && hasTeacherAttention(batch)) {
+                    attentionLoss = attentionLoss(step, out.attentionMaps(), batch);
+                    loss =
+                            loss.add(
+                                    attentionLoss.mul(
+                                            NativeArrays.scalar(
+                                                    attentionLoss, (float) w.attention())));
+                }
                 backwardStarted = System.nanoTime();
                 collector.backward(loss);
                 total = loss.getFloat();
                 soft = softLoss.getFloat();
                 feature = featureLoss.getFloat();
                 hard = hardLoss.getFloat();
+                attention = attentionLoss == null ? 0f : attentionLoss.getFloat();
             }
             noGrad();
             long optimizerStarted = System.nanoTime();
@@ -351,8 +363,54 @@ public final class StudentTrainer implements AutoCloseable {
             if (consecutiveSkips >= settings.maxConsecutiveSkips()) {
                 rollBack();
             }
-            return new StepLosses(total, soft, feature, hard, lr);
+            return new StepLosses(total, soft, feature, hard, attention, lr);
         }
+    }
+
+    private boolean hasTeacherAttention(List<ScoredSample> batch) {
+        int expected = settings.student().layers();
+        for (ScoredSample s : batch) {
+            int n = s.tokens.length;
+            if (s.teacherAttention == null || s.teacherAttention.length != expected * n * n) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The teacher's maps, cut to the student's token limit and zero-padded to the batch length,
+     * against the student's; rows of padding tokens do not count.
+     */
+    private NDArray attentionLoss(
+            NDManager step, List<NDArray> studentMaps, List<ScoredSample> batch) {
+        int layers = studentMaps.size();
+        int b = batch.size();
+        int len = (int) studentMaps.get(0).getShape().get(1);
+        float[] teacher = new float[layers * b * len * len];
+        float[] rowMask = new float[b * len];
+        for (int i = 0; i < b; i++) {
+            ScoredSample s = batch.get(i);
+            int n = s.tokens.length;
+            int kept = Math.min(n, len);
+            for (int r = 0; r < kept; r++) {
+                rowMask[i * len + r] = 1f;
+            }
+            for (int l = 0; l < layers; l++) {
+                for (int r = 0; r < kept; r++) {
+                    System.arraycopy(
+                            s.teacherAttention,
+                            l * n * n + r * n,
+                            teacher,
+                            ((l * b + i) * len + r) * len,
+                            kept);
+                }
+            }
+        }
+        return DistillationLoss.attentionCosine(
+                studentMaps,
+                NativeArrays.owned(step, teacher, new Shape(layers, b, len, len)),
+                NativeArrays.owned(step, rowMask, new Shape(b, len)));
     }
 
     /**

@@ -135,7 +135,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                         .setLossTotal(t.mean(t.total))
                         .setLossSoft(t.mean(t.soft))
                         .setLossFeature(t.mean(t.feature))
-                        .setLossAttention(0)
+                        .setLossAttention(t.mean(t.attention))
                         .setLossHard(t.mean(t.hard))
                         .setWeightSoft(trainer.lossWeights().soft())
                         .setWeightFeature(trainer.lossWeights().feature())

@@ -33,9 +33,9 @@ public record TrainerState(
 
     /**
      * Version 2 added skipped steps, the learning-rate scale and samples per partition; version 3
-     * the schedule position.
+     * the schedule position; version 4 the teacher's attention maps of buffered samples.
      */
-    private static final int FORMAT_VERSION = 3;
+    private static final int FORMAT_VERSION = 4;
 
     public byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -95,8 +95,8 @@ public record TrainerState(
                             in.readDouble(),
                             in.readDouble(),
                             in.readDouble());
-            List<ScoredSample> pending = readSamples(in);
-            List<ScoredSample> window = readSamples(in);
+            List<ScoredSample> pending = readSamples(in, version);
+            List<ScoredSample> window = readSamples(in, version);
             long skipped = 0;
             double lrScale = 1.0;
             Map<Integer, Long> perPartition = new java.util.TreeMap<>();
@@ -180,10 +180,12 @@ public record TrainerState(
             out.writeBoolean(s.eval);
             out.writeInt(s.partition);
             out.writeLong(s.offset);
+            writeFloats(out, s.teacherAttention);
         }
     }
 
-    private static List<ScoredSample> readSamples(DataInputStream in) throws IOException {
+    private static List<ScoredSample> readSamples(DataInputStream in, int version)
+            throws IOException {
         int n = in.readInt();
         List<ScoredSample> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -200,6 +202,7 @@ public record TrainerState(
             s.eval = in.readBoolean();
             s.partition = in.readInt();
             s.offset = in.readLong();
+            s.teacherAttention = version >= 4 ? readFloats(in) : new float[0];
             out.add(s);
         }
         return out;

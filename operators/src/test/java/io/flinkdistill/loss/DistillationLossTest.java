@@ -67,4 +67,28 @@ class DistillationLossTest {
         float ce = DistillationLoss.hardCrossEntropy(logits, new int[] {0, -1}).getFloat();
         assertThat((double) ce).isCloseTo(0.693147 / 2, within(1e-6));
     }
+
+    @Test
+    void attentionCosineIsOneMinusRowCosineOverRealRows() {
+        // One sample, T = 2, one layer. Row 0: student [1, 0], teacher [0.6, 0.8] -> cos 0.6.
+        // Row 1 is padding (mask 0) and must not count, whatever it holds.
+        NDArray student = manager.create(new float[] {1f, 0f, 0.5f, 0.5f}, new Shape(1, 2, 2));
+        NDArray teacher = manager.create(new float[] {0.6f, 0.8f, 0f, 0f}, new Shape(1, 1, 2, 2));
+        NDArray mask = manager.create(new float[] {1f, 0f}, new Shape(1, 2));
+        float loss =
+                DistillationLoss.attentionCosine(java.util.List.of(student), teacher, mask)
+                        .getFloat();
+        assertThat((double) loss).isCloseTo(0.4, within(1e-6));
+        // Identical maps: no loss.
+        NDArray same = manager.create(new float[] {0.6f, 0.8f, 0.3f, 0.7f}, new Shape(1, 2, 2));
+        NDArray sameTeacher =
+                manager.create(new float[] {0.6f, 0.8f, 0.3f, 0.7f}, new Shape(1, 1, 2, 2));
+        NDArray full = manager.create(new float[] {1f, 1f}, new Shape(1, 2));
+        assertThat(
+                        (double)
+                                DistillationLoss.attentionCosine(
+                                                java.util.List.of(same), sameTeacher, full)
+                                        .getFloat())
+                .isCloseTo(0, within(1e-6));
+    }
 }

@@ -52,6 +52,36 @@ class OnnxTeacherTest {
         assertThat(cosine(alone, padded)).isGreaterThan(0.99);
     }
 
+    @Test
+    void shouldExportHeadAveragedAttentionOfEvenlySpacedLayersByGraphSurgery() throws Exception {
+        try (OnnxTeacher withAttention =
+                OnnxTeacher.openWithAttention(ShippedEncoder.E5_SMALL_V2_Q, null, 64, 1, 2)) {
+            assertThat(withAttention.attentionLayers()).containsExactly(5, 11);
+            List<TeacherOutput> out = withAttention.infer(List.of("a gorgeous film", "dull"));
+            for (TeacherOutput o : out) {
+                int n = o.tokenIds().length;
+                assertThat(o.attention()).hasSize(2 * n * n);
+                // Every row of every map is a probability distribution over the real tokens.
+                for (int row = 0; row < 2 * n; row++) {
+                    double sum = 0;
+                    for (int j = 0; j < n; j++) {
+                        assertThat(o.attention()[row * n + j]).isBetween(0f, 1f);
+                        sum += o.attention()[row * n + j];
+                    }
+                    assertThat(sum).isCloseTo(1.0, within(1e-4));
+                }
+            }
+            // The same embeddings as without surgery (same batch: int8 activations are
+            // quantised per batch; exposing Softmax outputs may stop an operator fusion).
+            float[] plain = teacher.infer(List.of("a gorgeous film", "dull")).get(0).embedding();
+            float[] surgical = out.get(0).embedding();
+            for (int i = 0; i < plain.length; i++) {
+                assertThat(surgical[i]).as("dim %d", i).isCloseTo(plain[i], within(1e-3f));
+            }
+        }
+        assertThat(AttentionOutputs.layerMap(6, 4)).containsExactly(1, 2, 4, 5);
+    }
+
     private static double cosine(float[] a, float[] b) {
         double dot = 0;
         double na = 0;

@@ -136,6 +136,8 @@ class DistillationJobITCase {
         assertThat(last.getSamplesTrained()).isEqualTo(trainRows);
         assertThat(last.getEvalWindow()).isEqualTo(evalRows.size());
         assertThat(metrics).extracting(DistillMetrics::getStep).isSorted();
+        // The teacher's attention maps reached the trainer: the attention-transfer term is live.
+        assertThat(metrics).anySatisfy(m -> assertThat(m.getLossAttention()).isPositive());
 
         double before = untrainedAgreement(head, settings.trainer().student(), evalRows);
         assertThat(last.getEvalAgreement())
@@ -182,7 +184,7 @@ class DistillationJobITCase {
                         TrainerSettings.TEACHER_EMBEDDINGS + "e5-small-v2-q",
                         false);
         TeacherSettings teacher =
-                new TeacherSettings("e5-small-v2-q", head, 32, 50, 2, 64, "student");
+                new TeacherSettings("e5-small-v2-q", head, 32, 50, 2, 64, "student", 1);
         return new JobSettings(
                 teacher, trainer, EVAL_FRACTION, 4000, 1, dir.resolve("students").toString());
     }

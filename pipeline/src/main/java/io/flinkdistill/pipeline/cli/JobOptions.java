@@ -360,7 +360,8 @@ public class JobOptions {
                         teacherLatencyMs,
                         teacherThreads,
                         maxTokens,
-                        student);
+                        student,
+                        gamma > 0 ? studentLayers : 0);
         StudentConfig sc =
                 new StudentConfig(
                         vocabSize,
