@@ -469,6 +469,11 @@ public final class StudentTrainer implements AutoCloseable {
         return settings.schedule().phase(schedulePosition);
     }
 
+    /** The phase as metrics show it: the progressive phase, or "cosine" without that schedule. */
+    public String phaseLabel() {
+        return settings.progressive() ? phase().label() : "cosine";
+    }
+
     /** The temperature the next step uses. */
     public double temperature() {
         return settings.progressive()

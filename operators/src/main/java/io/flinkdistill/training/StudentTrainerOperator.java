@@ -142,7 +142,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                         .setWeightAttention(trainer.lossWeights().attention())
                         .setTemperature(trainer.temperature())
                         .setLearningRate(trainer.lastLearningRate())
-                        .setPhase(trainer.phase().label())
+                        .setPhase(trainer.phaseLabel())
                         .setSamplesPerSecond(t.samples / seconds)
                         .setTimestamp(java.time.Instant.now())
                         .build();

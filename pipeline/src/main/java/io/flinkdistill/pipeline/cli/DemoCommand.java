@@ -297,7 +297,7 @@ public final class DemoCommand implements Callable<Integer> {
         String acc =
                 m.getEvalAccuracy() == null ? "  n/a" : String.format("%.3f", m.getEvalAccuracy());
         System.out.printf(
-                "[%5.0fs] step %5d | trained %6d | %5.0f samples/s | loss %.3f (soft %.3f, feature %.3f, hard %.3f) | lr %.2e %s | eval agreement %.3f, accuracy %s (window %d)%n",
+                "[%5.0fs] step %5d | trained %6d | %5.0f samples/s | loss %.3f (soft %.3f, feature %.3f, attention %.3f, hard %.3f) | lr %.2e %s | eval agreement %.3f, accuracy %s (window %d)%n",
                 (System.nanoTime() - jobStart) / 1e9,
                 m.getStep(),
                 m.getSamplesTrained(),
@@ -305,6 +305,7 @@ public final class DemoCommand implements Callable<Integer> {
                 m.getLossTotal(),
                 m.getLossSoft(),
                 m.getLossFeature(),
+                m.getLossAttention(),
                 m.getLossHard(),
                 m.getLearningRate(),
                 m.getPhase(),
