@@ -166,6 +166,57 @@ class DistillationJobITCase {
                 .anySatisfy(r -> assertThat(r).contains("no-text").contains("empty text"));
     }
 
+    @Test
+    void shouldCountEverySampleExactlyOnceThroughAFailureAndRestartMidTraining() throws Exception {
+        Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        Topics.ensure(
+                client, Map.of("samples-f", 2, "metrics-f", 1, "dlq-f", 1), Duration.ofSeconds(30));
+        TsvDataset sst2 =
+                TsvDataset.read(
+                        copyResource("/data/sst2/train.tsv", dir.resolve("sst2-train-f.tsv")));
+        List<TsvRow> rows = new ArrayList<>(sst2.rows());
+        Collections.shuffle(rows, new Random(5));
+        LinearHead head =
+                HeadTraining.fit(
+                        ShippedEncoder.E5_SMALL_V2_Q,
+                        rows.subList(0, HEAD_ROWS),
+                        sst2.classes(),
+                        64,
+                        2);
+        List<TsvRow> stream = rows.subList(HEAD_ROWS, HEAD_ROWS + STREAM_ROWS);
+        SampleProducer.produce(client, "samples-f", sst2, stream, 1, r -> r.line() % 20 == 0, 0);
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.enableCheckpointing(300);
+        KafkaWiring.KafkaSettings k =
+                new KafkaWiring.KafkaSettings(
+                        client, "samples-f", "metrics-f", "dlq-f", "it-f", true);
+        FailOnceAfterCheckpoint.FAILED.set(false);
+        KafkaWiring.sinks(
+                DistillationJob.build(
+                        KafkaWiring.source(env, k)
+                                .map(new FailOnceAfterCheckpoint(400))
+                                .name("fail-once"),
+                        settings(head)),
+                k);
+        env.executeAsync("distillation-failover-it")
+                .getJobExecutionResult()
+                .get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(FailOnceAfterCheckpoint.FAILED).as("the injected failure happened").isTrue();
+        List<DistillMetrics> metrics = new ArrayList<>();
+        for (byte[] value : readAll("metrics-f")) {
+            metrics.add(DistillMetrics.fromByteBuffer(ByteBuffer.wrap(value)));
+        }
+        EvalSplit split = new EvalSplit(EVAL_FRACTION);
+        long trainRows = stream.stream().filter(r -> !split.isEval(sst2.idOf(r))).count();
+        DistillMetrics last = metrics.get(metrics.size() - 1);
+        // Restored from the checkpoint and replayed from its offsets: every sample counted once.
+        assertThat(last.getSamplesTrained()).isEqualTo(trainRows);
+        assertThat(last.getEvalWindow()).isEqualTo(stream.size() - (int) trainRows);
+    }
+
     private static JobSettings settings(LinearHead head) {
         StudentConfig student =
                 new StudentConfig(30522, 32, 64, 1, 4, 128, 64, head.numClasses(), 384, 0.1f, 11);

@@ -211,14 +211,38 @@ public final class DemoCommand implements Callable<Integer> {
                     100.0 * labelled / Math.max(1, produced));
 
             long jobStart = System.nanoTime();
-            runJob(settings, job.kafkaSettings(bootstrap, true), client, jobStart);
+            DistillMetrics last =
+                    runJob(settings, job.kafkaSettings(bootstrap, true), client, jobStart);
             double jobSeconds = (System.nanoTime() - jobStart) / 1e9;
+
+            // The baseline: the labelled training samples of the same stream, in the same order.
+            EvalSplit evalSplit = new EvalSplit(job.evalFraction);
+            List<TsvRow> labelledStream = new ArrayList<>();
+            for (int pass = 1; pass <= passes; pass++) {
+                for (TsvRow r : stream) {
+                    String id = pass == 1 ? data.idOf(r) : data.idOf(r) + "/p" + pass;
+                    if (labelledFraction > 0
+                            && labelKeeper.isEval("label:" + data.idOf(r))
+                            && !evalSplit.isEval(id)) {
+                        labelledStream.add(r);
+                    }
+                }
+            }
+            Path baselineFile = exportDir.resolve("baseline.student");
+            BaselineTraining.train(
+                    settings.trainer(), encoder, head, labelledStream, job.maxTokens, baselineFile);
 
             Path studentFile = exportDir.resolve(job.student + ".student");
             var saved = io.flinkdistill.training.StudentFile.read(studentFile);
             TestSetEvaluation eval =
                     TestSetEvaluation.run(
-                            encoder, head, studentFile, testData.rows(), job.maxTokens, 2);
+                            encoder,
+                            head,
+                            studentFile,
+                            baselineFile,
+                            testData.rows(),
+                            job.maxTokens,
+                            2);
             ObjectNode report = JSON.createObjectNode();
             report.put("samples_trained", saved.samplesTrained());
             report.put("samples_streamed", produced);
@@ -239,8 +263,18 @@ public final class DemoCommand implements Callable<Integer> {
             s.put("accuracy", round(eval.studentAccuracy()));
             s.put("params", eval.studentParams());
             s.put("path", studentFile.toAbsolutePath().toString());
+            s.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));
+            s.put("phase", last == null ? "none" : last.getPhase());
+            ObjectNode b = report.putObject("baseline");
+            b.put(
+                    "description",
+                    "same student, same stream, gold-labelled training samples only (cross-entropy, no teacher)");
+            b.put("samples", labelledStream.size());
+            b.put("accuracy", round(eval.baselineAccuracy()));
             report.put("agreement", round(eval.agreement()));
             report.put("accuracy_retained", round(eval.studentAccuracy() / eval.teacherAccuracy()));
+            report.put(
+                    "distillation_gain", round(eval.studentAccuracy() - eval.baselineAccuracy()));
             report.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));
             Path reportFile = out.resolve("report.json");
             JSON.writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), report);
@@ -256,6 +290,9 @@ public final class DemoCommand implements Callable<Integer> {
                     eval.teacherParams() / (double) eval.studentParams(),
                     100 * eval.agreement());
             System.out.printf(
+                    "Baseline (the same student on the %d labelled training samples alone, no teacher): %.1f %%.%n",
+                    labelledStream.size(), 100 * eval.baselineAccuracy());
+            System.out.printf(
                     "Trained on %d samples in %.0f s (%.0f samples/s). Report: %s%n",
                     saved.samplesTrained(), jobSeconds, produced / jobSeconds, reportFile);
             return 0;
@@ -266,7 +303,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void runJob(
+    /** Runs the job to the end of its bounded input; returns the last metrics record seen. */
+    private DistillMetrics runJob(
             JobSettings settings,
             KafkaWiring.KafkaSettings kafka,
             Map<String, Object> client,
@@ -290,6 +328,7 @@ public final class DemoCommand implements Callable<Integer> {
             jobClient.getJobExecutionResult().get();
             // Let the follower print the final record.
             Thread.sleep(1500);
+            return follower.latest();
         }
     }
 

@@ -1,0 +1,44 @@
+package io.flinkdistill.pipeline;
+
+import io.flinkdistill.pipeline.job.DecodedSample;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+
+/**
+ * Passes records through; in the first attempt it paces them and throws once at least one
+ * checkpoint has completed and {@code failAfter} records went by, so that the job restarts from
+ * that checkpoint in the middle of training.
+ */
+final class FailOnceAfterCheckpoint extends RichMapFunction<DecodedSample, DecodedSample>
+        implements CheckpointListener {
+    private static final long serialVersionUID = 1L;
+
+    /** Set when the failure was thrown (the MiniCluster runs in the test's JVM). */
+    static final AtomicBoolean FAILED = new AtomicBoolean();
+
+    private final int failAfter;
+    private transient int seen;
+    private transient volatile boolean checkpointed;
+
+    FailOnceAfterCheckpoint(int failAfter) {
+        this.failAfter = failAfter;
+    }
+
+    @Override
+    public DecodedSample map(DecodedSample value) throws Exception {
+        if (getRuntimeContext().getTaskInfo().getAttemptNumber() == 0) {
+            seen++;
+            Thread.sleep(3);
+            if (seen >= failAfter && checkpointed && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("Injected failure after " + seen + " records");
+            }
+        }
+        return value;
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+        checkpointed = true;
+    }
+}
