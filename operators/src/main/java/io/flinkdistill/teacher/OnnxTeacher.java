@@ -65,14 +65,14 @@ public final class OnnxTeacher implements AutoCloseable {
         }
         try {
             this.env = OrtEnvironment.getEnvironment();
-            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-            options.setIntraOpNumThreads(threads);
-            options.setInterOpNumThreads(1);
-            // Spinning threads are very costly when Flink slots share few cores.
-            options.addConfigEntry("session.intra_op.allow_spinning", "0");
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            this.session = env.createSession(modelBytes, options);
-            options.close();
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setIntraOpNumThreads(threads);
+                options.setInterOpNumThreads(1);
+                // Spinning threads are very costly when Flink slots share few cores.
+                options.addConfigEntry("session.intra_op.allow_spinning", "0");
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                this.session = env.createSession(modelBytes, options);
+            }
             Map<String, NodeInfo> outputs = session.getOutputInfo();
             this.hiddenOutput =
                     outputs.containsKey("last_hidden_state")

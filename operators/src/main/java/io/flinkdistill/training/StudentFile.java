@@ -13,24 +13,29 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A saved student: its config and weights in one file, written atomically (temporary name, then
- * rename) so that a reader never sees half a model. ONNX export comes on top of this.
+ * A saved student: its config, provenance and weights in one file, written atomically (temporary
+ * name, then rename) so that a reader never sees half a model. ONNX export comes on top of this.
  */
 public final class StudentFile {
     private static final int MAGIC = 0x5354554e; // "STUN"
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
 
     private StudentFile() {}
 
     public record Loaded(
-            StudentConfig config, Map<String, float[]> weights, long step, long samplesTrained) {}
+            StudentConfig config,
+            Map<String, float[]> weights,
+            long step,
+            long samplesTrained,
+            Map<String, String> provenance) {}
 
     public static void write(
             Path file,
             StudentConfig c,
             Map<String, float[]> weights,
             long step,
-            long samplesTrained)
+            long samplesTrained,
+            Map<String, String> provenance)
             throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (DataOutputStream out =
@@ -51,6 +56,11 @@ public final class StudentFile {
             out.writeLong(c.seed());
             out.writeLong(step);
             out.writeLong(samplesTrained);
+            out.writeInt(provenance.size());
+            for (Map.Entry<String, String> e : provenance.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeUTF(e.getValue());
+            }
             out.writeInt(weights.size());
             for (Map.Entry<String, float[]> e : weights.entrySet()) {
                 out.writeUTF(e.getKey());
@@ -85,6 +95,11 @@ public final class StudentFile {
                             in.readLong());
             long step = in.readLong();
             long samplesTrained = in.readLong();
+            Map<String, String> provenance = new LinkedHashMap<>();
+            int entries = in.readInt();
+            for (int i = 0; i < entries; i++) {
+                provenance.put(in.readUTF(), in.readUTF());
+            }
             int n = in.readInt();
             Map<String, float[]> weights = new LinkedHashMap<>();
             for (int i = 0; i < n; i++) {
@@ -95,7 +110,7 @@ public final class StudentFile {
                 }
                 weights.put(name, w);
             }
-            return new Loaded(c, weights, step, samplesTrained);
+            return new Loaded(c, weights, step, samplesTrained, provenance);
         }
     }
 }

@@ -58,6 +58,10 @@ public final class StudentTrainer implements AutoCloseable {
     private TrainerState lastGood;
 
     private final java.util.TreeMap<Integer, Long> samplesPerPartition = new java.util.TreeMap<>();
+
+    /** Highest Kafka offset trained on, per input partition. */
+    private final java.util.TreeMap<Integer, Long> offsetsSeen = new java.util.TreeMap<>();
+
     private long samplesTrained;
 
     /** Position in the progressive schedule, in samples; drift moves it back to alignment. */
@@ -130,6 +134,7 @@ public final class StudentTrainer implements AutoCloseable {
         t.schedulePosition = state.schedulePosition();
         t.learningRateScale = state.learningRateScale();
         t.samplesPerPartition.putAll(state.samplesPerPartition());
+        t.offsetsSeen.putAll(state.offsetsSeen());
         t.lastGood = state;
         return t;
     }
@@ -203,6 +208,7 @@ public final class StudentTrainer implements AutoCloseable {
         schedulePosition += batch.size();
         for (ScoredSample s : batch) {
             samplesPerPartition.merge(s.partition, 1L, Long::sum);
+            offsetsSeen.merge(s.partition, s.offset, Math::max);
         }
         if (Double.isFinite(losses.total())) {
             totals.add(losses, batch.size());
@@ -452,11 +458,35 @@ public final class StudentTrainer implements AutoCloseable {
                         skippedSteps,
                         learningRateScale,
                         schedulePosition,
-                        new java.util.TreeMap<>(samplesPerPartition));
+                        new java.util.TreeMap<>(samplesPerPartition),
+                        new java.util.TreeMap<>(offsetsSeen),
+                        provenance());
         if (consecutiveSkips == 0) {
             lastGood = state;
         }
         return state;
+    }
+
+    /**
+     * What produced the student as it is now: the job's static provenance (teacher and its sha256,
+     * options, code version) and the trainer's own record (samples, steps, phase, loss weights,
+     * temperature, learning-rate scale, skipped steps, Kafka offsets seen).
+     */
+    public java.util.Map<String, String> provenance() {
+        java.util.Map<String, String> p = new java.util.LinkedHashMap<>(settings.provenance());
+        p.put("student.name", name);
+        p.put("student.config", settings.student().toString());
+        p.put("training.samples", Long.toString(samplesTrained));
+        p.put("training.steps", Long.toString(optimizer.steps()));
+        p.put("training.skipped_steps", Long.toString(skippedSteps));
+        p.put("training.phase", phaseLabel());
+        p.put("training.loss_weights", lossWeights.toString());
+        p.put("training.temperature", Double.toString(temperature()));
+        p.put("training.learning_rate_scale", Double.toString(learningRateScale));
+        p.put("training.embedding_init", settings.embeddingInit());
+        offsetsSeen.forEach(
+                (partition, offset) -> p.put("kafka.offset.p" + partition, Long.toString(offset)));
+        return p;
     }
 
     /** Samples trained per Kafka partition of the input (all restarts included). */

@@ -187,7 +187,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                 trainer.model().config(),
                 trainer.model().exportWeights(),
                 trainer.steps(),
-                trainer.samplesTrained());
+                trainer.samplesTrained(),
+                trainer.provenance());
         return file;
     }
 

@@ -34,8 +34,39 @@ public record TrainerSettings(
         int evalWindow,
         int maxConsecutiveSkips,
         String embeddingInit,
-        boolean progressive)
+        boolean progressive,
+        java.util.Map<String, String> provenance)
         implements Serializable {
+
+    /** Settings without static provenance (tests, benchmarks, tools). */
+    public TrainerSettings(
+            StudentConfig student,
+            LossWeights lossWeights,
+            int batchSize,
+            double learningRate,
+            double weightDecay,
+            int warmupSteps,
+            long cycleSamples,
+            int metricsEverySteps,
+            int evalWindow,
+            int maxConsecutiveSkips,
+            String embeddingInit,
+            boolean progressive) {
+        this(
+                student,
+                lossWeights,
+                batchSize,
+                learningRate,
+                weightDecay,
+                warmupSteps,
+                cycleSamples,
+                metricsEverySteps,
+                evalWindow,
+                maxConsecutiveSkips,
+                embeddingInit,
+                progressive,
+                java.util.Map.of());
+    }
 
     /** Token embeddings start from noise. */
     public static final String RANDOM_EMBEDDINGS = "random";
@@ -46,6 +77,7 @@ public record TrainerSettings(
     public static final String TEACHER_EMBEDDINGS = "teacher:";
 
     public TrainerSettings {
+        provenance = java.util.Map.copyOf(provenance);
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch-size must be >= 1, got " + batchSize);
         }

@@ -29,13 +29,16 @@ public record TrainerState(
         long skippedSteps,
         double learningRateScale,
         long schedulePosition,
-        Map<Integer, Long> samplesPerPartition) {
+        Map<Integer, Long> samplesPerPartition,
+        Map<Integer, Long> offsetsSeen,
+        Map<String, String> provenance) {
 
     /**
      * Version 2 added skipped steps, the learning-rate scale and samples per partition; version 3
-     * the schedule position; version 4 the teacher's attention maps of buffered samples.
+     * the schedule position; version 4 the teacher's attention maps of buffered samples; version 5
+     * the offsets seen per partition and the provenance.
      */
-    private static final int FORMAT_VERSION = 4;
+    private static final int FORMAT_VERSION = 5;
 
     public byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -62,6 +65,16 @@ public record TrainerState(
             for (Map.Entry<Integer, Long> e : samplesPerPartition.entrySet()) {
                 out.writeInt(e.getKey());
                 out.writeLong(e.getValue());
+            }
+            out.writeInt(offsetsSeen.size());
+            for (Map.Entry<Integer, Long> e : offsetsSeen.entrySet()) {
+                out.writeInt(e.getKey());
+                out.writeLong(e.getValue());
+            }
+            out.writeInt(provenance.size());
+            for (Map.Entry<String, String> e : provenance.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeUTF(e.getValue());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -112,6 +125,18 @@ public record TrainerState(
                     perPartition.put(in.readInt(), in.readLong());
                 }
             }
+            Map<Integer, Long> offsets = new java.util.TreeMap<>();
+            Map<String, String> provenance = new java.util.LinkedHashMap<>();
+            if (version >= 5) {
+                int n = in.readInt();
+                for (int i = 0; i < n; i++) {
+                    offsets.put(in.readInt(), in.readLong());
+                }
+                int m = in.readInt();
+                for (int i = 0; i < m; i++) {
+                    provenance.put(in.readUTF(), in.readUTF());
+                }
+            }
             return new TrainerState(
                     student,
                     weights,
@@ -125,7 +150,9 @@ public record TrainerState(
                     skipped,
                     lrScale,
                     position,
-                    perPartition);
+                    perPartition,
+                    offsets,
+                    provenance);
         } catch (IOException e) {
             throw new UncheckedIOException("Corrupt trainer state", e);
         }

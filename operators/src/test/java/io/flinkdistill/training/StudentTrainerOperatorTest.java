@@ -68,6 +68,12 @@ class StudentTrainerOperatorTest {
             StudentFile.Loaded saved = StudentFile.read(Path.of(versions.get(0).path));
             assertThat(saved.samplesTrained()).isEqualTo(13L);
             assertThat(saved.step()).isEqualTo(2L);
+            // The student carries what produced it, Kafka offsets included (partition = i % 2).
+            assertThat(saved.provenance())
+                    .containsEntry("training.samples", "13")
+                    .containsEntry("kafka.offset.p0", "12")
+                    .containsEntry("kafka.offset.p1", "11")
+                    .containsKey("training.loss_weights");
         }
     }
 

@@ -41,6 +41,10 @@ class StudentTrainerTest {
                 assertIdentical(restored.snapshot().weights(), state.weights());
                 assertThat(restored.samplesTrained()).isEqualTo(original.samplesTrained());
                 assertThat(restored.steps()).isEqualTo(original.steps());
+                assertThat(restored.snapshot().offsetsSeen())
+                        .isEqualTo(state.offsetsSeen())
+                        .isNotEmpty();
+                assertThat(restored.snapshot().provenance()).isEqualTo(state.provenance());
 
                 next.forEach(original::accept);
                 next.forEach(restored::accept);

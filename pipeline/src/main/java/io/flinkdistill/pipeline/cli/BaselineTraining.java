@@ -66,7 +66,8 @@ final class BaselineTraining {
                     trainer.model().config(),
                     trainer.model().exportWeights(),
                     trainer.steps(),
-                    trainer.samplesTrained());
+                    trainer.samplesTrained(),
+                    trainer.provenance());
             return (int) trainer.samplesTrained();
         }
     }

@@ -140,20 +140,16 @@ public final class DemoCommand implements Callable<Integer> {
         }
         stream = stream.subList(0, Math.min(maxSamples, stream.size()));
 
-        int teacherDim;
-        int vocab;
-        try (OnnxTeacher probe = OnnxTeacher.open(encoder, head, job.maxTokens, 1)) {
-            teacherDim = probe.hiddenSize();
-            vocab = probe.vocabSize();
-        }
         Path exportDir = out.resolve("student");
-        JobSettings settings =
-                job.jobSettings(
-                        head,
-                        teacherDim,
-                        vocab,
-                        (long) stream.size() * passes,
-                        exportDir.toAbsolutePath().toString());
+        JobSettings settings;
+        try (OnnxTeacher probe = job.openProbe(encoder, head)) {
+            settings =
+                    job.jobSettings(
+                            head,
+                            probe,
+                            (long) stream.size() * passes,
+                            exportDir.toAbsolutePath().toString());
+        }
 
         LocalKafka local = null;
         try {

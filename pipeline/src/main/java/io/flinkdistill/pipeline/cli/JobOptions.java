@@ -5,6 +5,7 @@ import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
 import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.teacher.LinearHead;
+import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.ShippedEncoder;
 import io.flinkdistill.teacher.TeacherSettings;
 import io.flinkdistill.training.TrainerSettings;
@@ -346,12 +347,38 @@ public class JobOptions {
                 bounded);
     }
 
+    /**
+     * Opens the teacher as the job will run it (attention outputs included), so that a mismatch
+     * fails before the job starts; the caller closes it.
+     */
+    public OnnxTeacher openProbe(ShippedEncoder encoder, LinearHead head)
+            throws java.io.IOException {
+        return OnnxTeacher.openWithAttention(
+                encoder, head, maxTokens, 1, gamma > 0 ? studentLayers : 0);
+    }
+
+    /**
+     * @param probe the opened teacher (see {@link #openProbe}): its width, vocabulary, sha256 and
+     *     attention layer map go into the settings and the student's provenance
+     */
     public JobSettings jobSettings(
-            LinearHead head,
-            int teacherDim,
-            int vocabSize,
-            long autoCycleSamples,
-            String exportDir) {
+            LinearHead head, OnnxTeacher probe, long autoCycleSamples, String exportDir) {
+        int teacherDim = probe.hiddenSize();
+        int vocabSize = probe.vocabSize();
+        Map<String, String> provenance = new java.util.LinkedHashMap<>();
+        provenance.put("teacher.model", teacher);
+        provenance.put("teacher.sha256", probe.sha256());
+        provenance.put("teacher.params", Long.toString(probe.parameterCount()));
+        provenance.put("teacher.classes", String.join(",", head.classes));
+        provenance.put(
+                "teacher.attention_layers", java.util.Arrays.toString(probe.attentionLayers()));
+        provenance.put("options.learning_rate", Double.toString(learningRate));
+        provenance.put("options.batch_size", Integer.toString(batchSize));
+        provenance.put("options.schedule", schedule);
+        provenance.put("options.seed", Long.toString(seed));
+        provenance.put("options.samples_topic", samplesTopic);
+        String version = JobOptions.class.getPackage().getImplementationVersion();
+        provenance.put("code.version", version == null ? "dev" : version);
         TeacherSettings t =
                 new TeacherSettings(
                         teacher,
@@ -390,7 +417,8 @@ public class JobOptions {
                         studentEmbeddingInit.equals("teacher")
                                 ? TrainerSettings.TEACHER_EMBEDDINGS + teacher
                                 : TrainerSettings.RANDOM_EMBEDDINGS,
-                        schedule.equals("progressive"));
+                        schedule.equals("progressive"),
+                        provenance);
         return new JobSettings(t, tr, evalFraction, maxChars, teacherParallelism, exportDir);
     }
 

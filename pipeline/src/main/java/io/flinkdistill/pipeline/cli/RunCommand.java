@@ -49,12 +49,11 @@ public final class RunCommand implements Callable<Integer> {
         ShippedEncoder encoder = ShippedEncoder.byId(job.teacher);
         JobSettings settings;
         // Open the teacher once here so that a mismatch fails before the job is submitted.
-        try (OnnxTeacher probe = OnnxTeacher.open(encoder, head, job.maxTokens, 1)) {
+        try (OnnxTeacher probe = job.openProbe(encoder, head)) {
             settings =
                     job.jobSettings(
                             head,
-                            probe.hiddenSize(),
-                            probe.vocabSize(),
+                            probe,
                             JobOptions.DEFAULT_CYCLE_SAMPLES,
                             exportDir.toAbsolutePath().toString());
         }
