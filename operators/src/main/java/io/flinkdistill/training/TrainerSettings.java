@@ -77,7 +77,8 @@ public record TrainerSettings(
     public static final String TEACHER_EMBEDDINGS = "teacher:";
 
     public TrainerSettings {
-        provenance = java.util.Map.copyOf(provenance);
+        provenance =
+                java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(provenance));
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch-size must be >= 1, got " + batchSize);
         }

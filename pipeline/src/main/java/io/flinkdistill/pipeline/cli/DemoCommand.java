@@ -261,6 +261,8 @@ public final class DemoCommand implements Callable<Integer> {
             s.put("path", studentFile.toAbsolutePath().toString());
             s.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));
             s.put("phase", last == null ? "none" : last.getPhase());
+            ObjectNode provenance = s.putObject("provenance");
+            saved.provenance().forEach(provenance::put);
             ObjectNode b = report.putObject("baseline");
             b.put(
                     "description",
