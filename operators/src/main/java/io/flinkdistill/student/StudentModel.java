@@ -127,6 +127,7 @@ public final class StudentModel implements AutoCloseable {
         // Additive mask: 0 on real tokens, a large negative number on padding keys.
         NDArray keyBias = maskArr.sub(1f).mul(1e9f).reshape(batch, 1, 1, len);
         List<NDArray> attentionMaps = new java.util.ArrayList<>(config.layers());
+        List<NDArray> hiddenStates = new java.util.ArrayList<>(config.layers());
         for (int l = 0; l < config.layers(); l++) {
             String pre = "layer" + l + ".";
             NDArray h = layerNorm(x, pre + "ln1");
@@ -134,13 +135,14 @@ public final class StudentModel implements AutoCloseable {
             h = layerNorm(x, pre + "ln2");
             NDArray f = linear(h, pre + "ffn.in").getNDArrayInternal().gelu();
             x = x.add(dropout(linear(f, pre + "ffn.out"), training));
+            hiddenStates.add(x);
         }
         x = layerNorm(x, "final.ln");
         NDArray m3 = maskArr.expandDims(2);
         NDArray pooled = x.mul(m3).sum(new int[] {1}).div(m3.sum(new int[] {1}));
         NDArray logits = linear(dropout(pooled, training), "head");
         NDArray features = linear(pooled, "feature.proj");
-        return new StudentOutput(logits, features, attentionMaps);
+        return new StudentOutput(logits, features, hiddenStates, attentionMaps);
     }
 
     /** Class probabilities for a batch, without gradients; arrays are freed before returning. */
