@@ -489,6 +489,18 @@ public final class StudentTrainer implements AutoCloseable {
         return p;
     }
 
+    /** Writes the student as it is now, with its provenance (see {@link StudentFile}). */
+    public void saveStudent(java.nio.file.Path file) throws java.io.IOException {
+        noGrad();
+        StudentFile.write(
+                file,
+                model.config(),
+                model.exportWeights(),
+                optimizer.steps(),
+                samplesTrained,
+                provenance());
+    }
+
     /** Samples trained per Kafka partition of the input (all restarts included). */
     public java.util.SortedMap<Integer, Long> samplesPerPartition() {
         return java.util.Collections.unmodifiableSortedMap(samplesPerPartition);

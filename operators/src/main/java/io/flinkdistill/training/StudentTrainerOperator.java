@@ -182,13 +182,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         Path dir = Path.of(exportDir);
         Files.createDirectories(dir);
         Path file = dir.resolve(trainer.name() + ".student");
-        StudentFile.write(
-                file,
-                trainer.model().config(),
-                trainer.model().exportWeights(),
-                trainer.steps(),
-                trainer.samplesTrained(),
-                trainer.provenance());
+        trainer.saveStudent(file);
         return file;
     }
 

@@ -6,7 +6,6 @@ import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.ShippedEncoder;
 import io.flinkdistill.training.ScoredSample;
-import io.flinkdistill.training.StudentFile;
 import io.flinkdistill.training.StudentTrainer;
 import io.flinkdistill.training.TrainerSettings;
 import java.io.IOException;
@@ -61,13 +60,7 @@ final class BaselineTraining {
                 trainer.accept(s);
             }
             trainer.flush();
-            StudentFile.write(
-                    out,
-                    trainer.model().config(),
-                    trainer.model().exportWeights(),
-                    trainer.steps(),
-                    trainer.samplesTrained(),
-                    trainer.provenance());
+            trainer.saveStudent(out);
             return (int) trainer.samplesTrained();
         }
     }
