@@ -44,6 +44,11 @@ final class AttentionOutputs {
 
     static List<String> selected(OnnxMl.GraphProto graph, int[] layers) throws IOException {
         List<String> all = softmaxOutputs(graph);
+        if (all.isEmpty()) {
+            throw new IOException(
+                    "The teacher graph has no attention Softmax node to export for attention transfer;"
+                            + " turn the attention term off with --gamma 0");
+        }
         List<String> out = new ArrayList<>();
         for (int layer : layers) {
             if (layer < 0 || layer >= all.size()) {

@@ -55,8 +55,11 @@ public final class OnnxTeacher implements AutoCloseable {
         this.parameterCount = countParameters(graph);
         this.vocabSize = vocabularySize(graph);
         this.attentionLayers =
-                AttentionOutputs.layerMap(
-                        AttentionOutputs.softmaxOutputs(graph).size(), studentLayers);
+                studentLayers > 0
+                        ? AttentionOutputs.layerMap(
+                                Math.max(1, AttentionOutputs.softmaxOutputs(graph).size()),
+                                studentLayers)
+                        : new int[0];
         if (attentionLayers.length > 0) {
             this.attentionOutputs = AttentionOutputs.selected(graph, attentionLayers);
             modelBytes = AttentionOutputs.withOutputs(model, attentionOutputs).toByteArray();
