@@ -237,7 +237,13 @@ class DistillationJobITCase {
         TeacherSettings teacher =
                 new TeacherSettings("e5-small-v2-q", head, 32, 50, 2, 64, "student", 1);
         return new JobSettings(
-                teacher, trainer, EVAL_FRACTION, 4000, 1, dir.resolve("students").toString());
+                teacher,
+                trainer,
+                EVAL_FRACTION,
+                4000,
+                false,
+                1,
+                dir.resolve("students").toString());
     }
 
     /** Agreement with the teacher of a student with the job's initial weights, on the eval rows. */

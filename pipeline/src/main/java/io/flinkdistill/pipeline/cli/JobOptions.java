@@ -263,6 +263,13 @@ public class JobOptions {
     String schedule;
 
     @Option(
+            names = "--long-text",
+            defaultValue = "truncate",
+            description =
+                    "Texts over --max-chars: 'truncate' them or send them to the 'dead-letter' topic (default: ${DEFAULT-VALUE}).")
+    String longText;
+
+    @Option(
             names = "--max-bad-steps",
             defaultValue = "5",
             description =
@@ -315,6 +322,10 @@ public class JobOptions {
         positive("--eval-window", evalWindow);
         positive("--metrics-every", metricsEvery);
         positive("--max-bad-steps", maxBadSteps);
+        if (!longText.equals("truncate") && !longText.equals("dead-letter")) {
+            throw new OptionException(
+                    "--long-text", "must be 'truncate' or 'dead-letter', got '" + longText + "'");
+        }
         if (!schedule.equals("progressive") && !schedule.equals("cosine")) {
             throw new OptionException(
                     "--schedule", "must be 'progressive' or 'cosine', got '" + schedule + "'");
@@ -419,7 +430,14 @@ public class JobOptions {
                                 : TrainerSettings.RANDOM_EMBEDDINGS,
                         schedule.equals("progressive"),
                         provenance);
-        return new JobSettings(t, tr, evalFraction, maxChars, teacherParallelism, exportDir);
+        return new JobSettings(
+                t,
+                tr,
+                evalFraction,
+                maxChars,
+                longText.equals("dead-letter"),
+                teacherParallelism,
+                exportDir);
     }
 
     private static void positive(String name, long v) {

@@ -13,6 +13,9 @@ public class DecodedSample {
     public String text;
     public String label;
 
+    /** Dense features as sent, or null. */
+    public float[] features;
+
     /** Why the record is unusable, or null when it decoded. */
     public String error;
 

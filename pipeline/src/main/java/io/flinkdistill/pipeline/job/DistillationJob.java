@@ -32,6 +32,7 @@ public final class DistillationJob {
                                 new ValidateAndSplit(
                                         new EvalSplit(settings.evalFraction()),
                                         settings.maxChars(),
+                                        settings.deadLetterLongText(),
                                         settings.teacher().head().classes))
                         .name("validate-and-split")
                         .uid("validate-and-split");

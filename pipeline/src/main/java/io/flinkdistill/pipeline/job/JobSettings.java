@@ -10,6 +10,7 @@ import java.io.Serializable;
  *
  * @param evalFraction share of samples (by id hash) held out for evaluation
  * @param maxChars longer texts are truncated before tokenization
+ * @param deadLetterLongText send longer texts to the dead-letter topic instead of truncating them
  * @param teacherParallelism parallel teacher subtasks
  * @param exportDir where the trainer writes the final student at end of input
  */
@@ -18,6 +19,7 @@ public record JobSettings(
         TrainerSettings trainer,
         double evalFraction,
         int maxChars,
+        boolean deadLetterLongText,
         int teacherParallelism,
         String exportDir)
         implements Serializable {

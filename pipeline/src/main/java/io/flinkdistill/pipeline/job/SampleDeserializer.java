@@ -33,6 +33,12 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
             d.id = s.getId();
             d.text = s.getText();
             d.label = s.getLabel();
+            if (s.getFeatures() != null) {
+                d.features = new float[s.getFeatures().size()];
+                for (int i = 0; i < d.features.length; i++) {
+                    d.features[i] = s.getFeatures().get(i);
+                }
+            }
         } catch (Exception | StackOverflowError e) {
             d.error =
                     "not an Avro TrainingSample: "

@@ -20,6 +20,7 @@ public final class ValidateAndSplit extends ProcessFunction<DecodedSample, Teach
 
     private final EvalSplit split;
     private final int maxChars;
+    private final boolean deadLetterLongText;
     private final List<String> classes;
     private transient Counter deadLetters;
 
@@ -27,6 +28,16 @@ public final class ValidateAndSplit extends ProcessFunction<DecodedSample, Teach
      * @param classes the teacher head's classes; a gold label outside them is rejected
      */
     public ValidateAndSplit(EvalSplit split, int maxChars, List<String> classes) {
+        this(split, maxChars, false, classes);
+    }
+
+    /**
+     * @param deadLetterLongText texts longer than {@code maxChars} go to the dead-letter topic
+     *     instead of being truncated
+     */
+    public ValidateAndSplit(
+            EvalSplit split, int maxChars, boolean deadLetterLongText, List<String> classes) {
+        this.deadLetterLongText = deadLetterLongText;
         this.classes = List.copyOf(classes);
         this.split = split;
         this.maxChars = maxChars;
@@ -59,6 +70,26 @@ public final class ValidateAndSplit extends ProcessFunction<DecodedSample, Teach
         }
         if (d.text == null || d.text.isBlank()) {
             return "sample " + d.id + " has empty text";
+        }
+        if (deadLetterLongText && d.text.length() > maxChars) {
+            return "sample "
+                    + d.id
+                    + " has "
+                    + d.text.length()
+                    + " characters, over the limit of "
+                    + maxChars;
+        }
+        if (d.features != null) {
+            for (int i = 0; i < d.features.length; i++) {
+                if (!Float.isFinite(d.features[i])) {
+                    return "sample "
+                            + d.id
+                            + " has a non-finite feature at index "
+                            + i
+                            + ": "
+                            + d.features[i];
+                }
+            }
         }
         if (d.label != null && !classes.contains(d.label.trim())) {
             return "sample "
