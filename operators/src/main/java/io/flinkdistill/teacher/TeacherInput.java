@@ -12,6 +12,10 @@ public class TeacherInput {
     public String label;
 
     public boolean eval;
+
+    /** Kafka coordinates of the record the sample came from. */
+    public String topic;
+
     public int partition;
     public long offset;
 

@@ -111,6 +111,17 @@ class DistillationJobITCase {
         writeRaw("samples", "this is not Avro".getBytes(StandardCharsets.UTF_8));
         writeRaw("samples", SampleProducer.encode(sample("bad-label", "a fine film", "7")));
         writeRaw("samples", SampleProducer.encode(sample("no-text", "   ", null)));
+        // The same id again (a producer retry): dropped as a duplicate, so counts stay exact.
+        String firstId = sst2.idOf(stream.get(0));
+        int firstPartition =
+                org.apache.kafka.common.utils.Utils.toPositive(
+                                org.apache.kafka.common.utils.Utils.murmur2(
+                                        firstId.getBytes(StandardCharsets.UTF_8)))
+                        % 2;
+        writeRaw(
+                "samples",
+                firstPartition,
+                SampleProducer.encode(sample(firstId, stream.get(0).text(), null)));
 
         JobSettings settings = settings(head);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -150,12 +161,12 @@ class DistillationJobITCase {
         for (byte[] value : readAll("dlq")) {
             dead.add(new ObjectMapper().readTree(value));
         }
-        assertThat(dead).hasSize(3);
+        assertThat(dead).hasSize(4);
         assertThat(dead)
                 .allSatisfy(
                         l -> {
                             assertThat(l.get("topic").asText()).isEqualTo("samples");
-                            assertThat(l.get("partition").asInt()).isZero();
+                            assertThat(l.get("partition").asInt()).isBetween(0, 1);
                             assertThat(l.get("offset").isNumber()).isTrue();
                         });
         assertThat(dead)
@@ -163,7 +174,8 @@ class DistillationJobITCase {
                 .anySatisfy(r -> assertThat(r).contains("not an Avro TrainingSample"))
                 .anySatisfy(
                         r -> assertThat(r).contains("bad-label").contains("'7'").contains("[0, 1]"))
-                .anySatisfy(r -> assertThat(r).contains("no-text").contains("empty text"));
+                .anySatisfy(r -> assertThat(r).contains("no-text").contains("empty text"))
+                .anySatisfy(r -> assertThat(r).contains("duplicate id " + firstId));
     }
 
     @Test
@@ -243,6 +255,7 @@ class DistillationJobITCase {
                 4000,
                 false,
                 1,
+                60_000,
                 dir.resolve("students").toString());
     }
 
@@ -276,12 +289,17 @@ class DistillationJobITCase {
     }
 
     private static void writeRaw(String topic, byte[] value) throws Exception {
+        writeRaw(topic, 0, value);
+    }
+
+    private static void writeRaw(String topic, int partition, byte[] value) throws Exception {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            producer.send(new ProducerRecord<>(topic, 0, null, value)).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic, partition, null, value))
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 

@@ -270,6 +270,13 @@ public class JobOptions {
     String longText;
 
     @Option(
+            names = "--dedup-window-ms",
+            defaultValue = "600000",
+            description =
+                    "A sample whose id was seen within this many ms goes to the dead-letter topic as a duplicate; 0 turns the check off (default: ${DEFAULT-VALUE}).")
+    long dedupWindowMs;
+
+    @Option(
             names = "--max-bad-steps",
             defaultValue = "5",
             description =
@@ -322,6 +329,7 @@ public class JobOptions {
         positive("--eval-window", evalWindow);
         positive("--metrics-every", metricsEvery);
         positive("--max-bad-steps", maxBadSteps);
+        atLeast("--dedup-window-ms", dedupWindowMs, 0);
         if (!longText.equals("truncate") && !longText.equals("dead-letter")) {
             throw new OptionException(
                     "--long-text", "must be 'truncate' or 'dead-letter', got '" + longText + "'");
@@ -437,6 +445,7 @@ public class JobOptions {
                 maxChars,
                 longText.equals("dead-letter"),
                 teacherParallelism,
+                dedupWindowMs,
                 exportDir);
     }
 

@@ -6,6 +6,7 @@ import io.flinkdistill.teacher.TeacherOperator;
 import io.flinkdistill.training.ScoredSample;
 import io.flinkdistill.training.StudentTrainerOperator;
 import io.flinkdistill.training.StudentVersion;
+import java.time.Duration;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -36,8 +37,22 @@ public final class DistillationJob {
                                         settings.teacher().head().classes))
                         .name("validate-and-split")
                         .uid("validate-and-split");
+        DataStream<TeacherInput> toTeacher = valid;
+        DataStream<DeadLetter> deadLetters = valid.getSideOutput(ValidateAndSplit.DEAD_LETTERS);
+        if (settings.dedupWindowMillis() > 0) {
+            SingleOutputStreamOperator<TeacherInput> unique =
+                    valid.keyBy(in -> in.id, Types.STRING)
+                            .process(
+                                    new DeduplicateById(
+                                            Duration.ofMillis(settings.dedupWindowMillis())))
+                            .name("deduplicate-by-id")
+                            .uid("deduplicate-by-id");
+            toTeacher = unique;
+            deadLetters = deadLetters.union(unique.getSideOutput(ValidateAndSplit.DEAD_LETTERS));
+        }
         DataStream<ScoredSample> scored =
-                valid.transform(
+                toTeacher
+                        .transform(
                                 "teacher",
                                 TypeInformation.of(ScoredSample.class),
                                 new TeacherOperator(settings.teacher()))
@@ -55,8 +70,6 @@ public final class DistillationJob {
                         // subtask per key group range keeps that true on a MiniCluster.
                         .setParallelism(1);
         return new Outputs(
-                trainer.getSideOutput(StudentTrainerOperator.METRICS),
-                valid.getSideOutput(ValidateAndSplit.DEAD_LETTERS),
-                trainer);
+                trainer.getSideOutput(StudentTrainerOperator.METRICS), deadLetters, trainer);
     }
 }

@@ -12,6 +12,7 @@ import java.io.Serializable;
  * @param maxChars longer texts are truncated before tokenization
  * @param deadLetterLongText send longer texts to the dead-letter topic instead of truncating them
  * @param teacherParallelism parallel teacher subtasks
+ * @param dedupWindowMillis a sample whose id was seen this recently is a duplicate (0: no check)
  * @param exportDir where the trainer writes the final student at end of input
  */
 public record JobSettings(
@@ -21,11 +22,16 @@ public record JobSettings(
         int maxChars,
         boolean deadLetterLongText,
         int teacherParallelism,
+        long dedupWindowMillis,
         String exportDir)
         implements Serializable {
 
     public JobSettings {
         new EvalSplit(evalFraction);
+        if (dedupWindowMillis < 0) {
+            throw new IllegalArgumentException(
+                    "dedup-window-ms must be >= 0, got " + dedupWindowMillis);
+        }
         if (maxChars < 1 || teacherParallelism < 1) {
             throw new IllegalArgumentException(
                     "max-chars and teacher-parallelism must be >= 1, got "

@@ -57,8 +57,10 @@ public final class ValidateAndSplit extends ProcessFunction<DecodedSample, Teach
             return;
         }
         String text = d.text.length() > maxChars ? d.text.substring(0, maxChars) : d.text;
-        out.collect(
-                new TeacherInput(d.id, text, d.label, split.isEval(d.id), d.partition, d.offset));
+        TeacherInput in =
+                new TeacherInput(d.id, text, d.label, split.isEval(d.id), d.partition, d.offset);
+        in.topic = d.topic;
+        out.collect(in);
     }
 
     private String reasonToReject(DecodedSample d) {
