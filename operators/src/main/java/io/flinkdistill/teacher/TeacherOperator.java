@@ -27,7 +27,6 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     private transient List<TeacherInput> buffer;
     private transient long oldestBufferedAt;
     private transient boolean timerPending;
-    private transient Counter unknownLabels;
     private transient Counter scored;
 
     public TeacherOperator(TeacherSettings settings) {
@@ -45,7 +44,6 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
                         settings.threads(),
                         settings.attentionStudentLayers());
         buffer = new ArrayList<>();
-        unknownLabels = getRuntimeContext().getMetricGroup().counter("unknownLabels");
         scored = getRuntimeContext().getMetricGroup().counter("teacherScored");
     }
 
@@ -131,11 +129,9 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         s.eval = in.eval;
         s.partition = in.partition;
         s.offset = in.offset;
+        // Labels outside the head's classes never get here: they are dead-lettered upstream.
         if (in.label != null) {
             s.label = teacher.head().classIndex(in.label);
-            if (s.label < 0) {
-                unknownLabels.inc();
-            }
         }
         return s;
     }

@@ -24,6 +24,18 @@ public final class LossTotals {
         return steps == 0 ? 0 : sum / steps;
     }
 
+    LossTotals copy() {
+        LossTotals c = new LossTotals();
+        c.total = total;
+        c.soft = soft;
+        c.feature = feature;
+        c.hard = hard;
+        c.attention = attention;
+        c.steps = steps;
+        c.samples = samples;
+        return c;
+    }
+
     void reset() {
         total = soft = feature = hard = attention = 0;
         steps = samples = 0;

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -56,19 +55,8 @@ public final class StudentFile {
             out.writeLong(c.seed());
             out.writeLong(step);
             out.writeLong(samplesTrained);
-            out.writeInt(provenance.size());
-            for (Map.Entry<String, String> e : provenance.entrySet()) {
-                out.writeUTF(e.getKey());
-                out.writeUTF(e.getValue());
-            }
-            out.writeInt(weights.size());
-            for (Map.Entry<String, float[]> e : weights.entrySet()) {
-                out.writeUTF(e.getKey());
-                out.writeInt(e.getValue().length);
-                for (float f : e.getValue()) {
-                    out.writeFloat(f);
-                }
-            }
+            BinaryCodec.writeStrings(out, provenance);
+            BinaryCodec.writeArrays(out, weights);
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
@@ -95,21 +83,8 @@ public final class StudentFile {
                             in.readLong());
             long step = in.readLong();
             long samplesTrained = in.readLong();
-            Map<String, String> provenance = new LinkedHashMap<>();
-            int entries = in.readInt();
-            for (int i = 0; i < entries; i++) {
-                provenance.put(in.readUTF(), in.readUTF());
-            }
-            int n = in.readInt();
-            Map<String, float[]> weights = new LinkedHashMap<>();
-            for (int i = 0; i < n; i++) {
-                String name = in.readUTF();
-                float[] w = new float[in.readInt()];
-                for (int j = 0; j < w.length; j++) {
-                    w[j] = in.readFloat();
-                }
-                weights.put(name, w);
-            }
+            Map<String, String> provenance = BinaryCodec.readStrings(in);
+            Map<String, float[]> weights = BinaryCodec.readArrays(in);
             return new Loaded(c, weights, step, samplesTrained, provenance);
         }
     }

@@ -224,14 +224,7 @@ public final class StudentTrainer implements AutoCloseable {
 
     /** Losses accumulated since the last call; resets them. */
     public LossTotals drainTotals() {
-        LossTotals copy = new LossTotals();
-        copy.total = totals.total;
-        copy.soft = totals.soft;
-        copy.feature = totals.feature;
-        copy.hard = totals.hard;
-        copy.attention = totals.attention;
-        copy.steps = totals.steps;
-        copy.samples = totals.samples;
+        LossTotals copy = totals.copy();
         totals.reset();
         return copy;
     }
@@ -313,7 +306,7 @@ public final class StudentTrainer implements AutoCloseable {
             noGrad();
             long optimizerStarted = System.nanoTime();
             Map<String, NDArray> grads = new HashMap<>();
-            double normSquared = 0;
+            NDArray normSquared = null;
             for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
                 if (!trains.test(e.getKey())) {
                     continue;
@@ -321,9 +314,11 @@ public final class StudentTrainer implements AutoCloseable {
                 NDArray g = e.getValue().getGradient();
                 g.attach(step);
                 grads.put(e.getKey(), g);
-                normSquared += g.square().sum().getFloat();
+                NDArray squares = g.square().sum();
+                normSquared = normSquared == null ? squares : normSquared.add(squares);
             }
-            double norm = Math.sqrt(normSquared);
+            // One read-back per step rather than one per parameter.
+            double norm = normSquared == null ? 0 : Math.sqrt(normSquared.getFloat());
             if (!Double.isFinite(total) || !Double.isFinite(norm)) {
                 // A non-finite loss or gradient would poison the weights and the moments: skip it.
                 skippedSteps++;

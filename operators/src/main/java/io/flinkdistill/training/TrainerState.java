@@ -1,5 +1,14 @@
 package io.flinkdistill.training;
 
+import static io.flinkdistill.training.BinaryCodec.readArrays;
+import static io.flinkdistill.training.BinaryCodec.readFloats;
+import static io.flinkdistill.training.BinaryCodec.readPartitionLongs;
+import static io.flinkdistill.training.BinaryCodec.readStrings;
+import static io.flinkdistill.training.BinaryCodec.writeArrays;
+import static io.flinkdistill.training.BinaryCodec.writeFloats;
+import static io.flinkdistill.training.BinaryCodec.writePartitionLongs;
+import static io.flinkdistill.training.BinaryCodec.writeStrings;
+
 import io.flinkdistill.loss.LossWeights;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -61,21 +70,9 @@ public record TrainerState(
             out.writeLong(skippedSteps);
             out.writeDouble(learningRateScale);
             out.writeLong(schedulePosition);
-            out.writeInt(samplesPerPartition.size());
-            for (Map.Entry<Integer, Long> e : samplesPerPartition.entrySet()) {
-                out.writeInt(e.getKey());
-                out.writeLong(e.getValue());
-            }
-            out.writeInt(offsetsSeen.size());
-            for (Map.Entry<Integer, Long> e : offsetsSeen.entrySet()) {
-                out.writeInt(e.getKey());
-                out.writeLong(e.getValue());
-            }
-            out.writeInt(provenance.size());
-            for (Map.Entry<String, String> e : provenance.entrySet()) {
-                out.writeUTF(e.getKey());
-                out.writeUTF(e.getValue());
-            }
+            writePartitionLongs(out, samplesPerPartition);
+            writePartitionLongs(out, offsetsSeen);
+            writeStrings(out, provenance);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -120,22 +117,13 @@ public record TrainerState(
                 if (version >= 3) {
                     position = in.readLong();
                 }
-                int n = in.readInt();
-                for (int i = 0; i < n; i++) {
-                    perPartition.put(in.readInt(), in.readLong());
-                }
+                perPartition = readPartitionLongs(in);
             }
             Map<Integer, Long> offsets = new java.util.TreeMap<>();
-            Map<String, String> provenance = new java.util.LinkedHashMap<>();
+            Map<String, String> provenance = new LinkedHashMap<>();
             if (version >= 5) {
-                int n = in.readInt();
-                for (int i = 0; i < n; i++) {
-                    offsets.put(in.readInt(), in.readLong());
-                }
-                int m = in.readInt();
-                for (int i = 0; i < m; i++) {
-                    provenance.put(in.readUTF(), in.readUTF());
-                }
+                offsets = readPartitionLongs(in);
+                provenance = readStrings(in);
             }
             return new TrainerState(
                     student,
@@ -156,39 +144,6 @@ public record TrainerState(
         } catch (IOException e) {
             throw new UncheckedIOException("Corrupt trainer state", e);
         }
-    }
-
-    private static void writeArrays(DataOutputStream out, Map<String, float[]> arrays)
-            throws IOException {
-        out.writeInt(arrays.size());
-        for (Map.Entry<String, float[]> e : arrays.entrySet()) {
-            out.writeUTF(e.getKey());
-            writeFloats(out, e.getValue());
-        }
-    }
-
-    private static Map<String, float[]> readArrays(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        Map<String, float[]> out = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            out.put(in.readUTF(), readFloats(in));
-        }
-        return out;
-    }
-
-    private static void writeFloats(DataOutputStream out, float[] v) throws IOException {
-        out.writeInt(v.length);
-        for (float f : v) {
-            out.writeFloat(f);
-        }
-    }
-
-    private static float[] readFloats(DataInputStream in) throws IOException {
-        float[] v = new float[in.readInt()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = in.readFloat();
-        }
-        return v;
     }
 
     private static void writeSamples(DataOutputStream out, List<ScoredSample> samples)

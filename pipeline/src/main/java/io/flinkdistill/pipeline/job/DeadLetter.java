@@ -33,6 +33,17 @@ public class DeadLetter {
         return l;
     }
 
+    /** A sample that decoded and validated but must not be used (e.g. a duplicate). */
+    public static DeadLetter of(io.flinkdistill.teacher.TeacherInput in, String reason) {
+        DeadLetter l = new DeadLetter();
+        l.topic = in.topic;
+        l.partition = in.partition;
+        l.offset = in.offset;
+        l.reason = reason;
+        l.id = in.id;
+        return l;
+    }
+
     public byte[] toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("topic", topic);

@@ -45,17 +45,14 @@ public final class DeduplicateById
             throws Exception {
         if (seen.value() != null) {
             duplicates.inc();
-            DeadLetter l = new DeadLetter();
-            l.topic = in.topic;
-            l.partition = in.partition;
-            l.offset = in.offset;
-            l.id = in.id;
-            l.reason =
-                    "duplicate id "
-                            + in.id
-                            + " within "
-                            + window.toSeconds()
-                            + " s of an earlier sample";
+            DeadLetter l =
+                    DeadLetter.of(
+                            in,
+                            "duplicate id "
+                                    + in.id
+                                    + " within "
+                                    + window.toSeconds()
+                                    + " s of an earlier sample");
             ctx.output(ValidateAndSplit.DEAD_LETTERS, l);
             return;
         }

@@ -27,10 +27,6 @@ public final class ValidateAndSplit extends ProcessFunction<DecodedSample, Teach
     /**
      * @param classes the teacher head's classes; a gold label outside them is rejected
      */
-    public ValidateAndSplit(EvalSplit split, int maxChars, List<String> classes) {
-        this(split, maxChars, false, classes);
-    }
-
     /**
      * @param deadLetterLongText texts longer than {@code maxChars} go to the dead-letter topic
      *     instead of being truncated
