@@ -52,6 +52,37 @@ public final class StudentEvaluator {
                 n == 0 ? Double.NaN : kl / n);
     }
 
+    /**
+     * Accuracy on the gold labels of the window of each teacher (by its votes, in the job's order)
+     * and of the fused teacher (last entry); empty when no sample is labelled.
+     */
+    public static double[] teacherAccuracy(List<ScoredSample> samples) {
+        int teachers = 0;
+        for (ScoredSample s : samples) {
+            teachers = Math.max(teachers, s.teacherVotes.length);
+        }
+        int[] correct = new int[teachers + 1];
+        int labelled = 0;
+        for (ScoredSample s : samples) {
+            if (!s.labelled() || s.teacherVotes.length != teachers) {
+                continue;
+            }
+            labelled++;
+            for (int t = 0; t < teachers; t++) {
+                correct[t] += s.teacherVotes[t] == s.label ? 1 : 0;
+            }
+            correct[teachers] += s.teacherClass() == s.label ? 1 : 0;
+        }
+        if (labelled == 0) {
+            return new double[0];
+        }
+        double[] out = new double[teachers + 1];
+        for (int t = 0; t <= teachers; t++) {
+            out[t] = correct[t] / (double) labelled;
+        }
+        return out;
+    }
+
     private static double klFromLogits(float[] teacherLogits, float[] studentProbs) {
         double max = Double.NEGATIVE_INFINITY;
         for (float l : teacherLogits) {

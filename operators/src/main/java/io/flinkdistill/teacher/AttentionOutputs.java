@@ -1,26 +1,38 @@
 package io.flinkdistill.teacher;
 
 import ai.onnx.proto.OnnxMl;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Graph surgery on an ONNX encoder: exposes the attention probabilities of chosen layers (the
  * outputs of the Softmax nodes of its self-attention blocks, {@code [batch, heads, T, T]}) as extra
- * graph outputs, without re-exporting the model.
+ * graph outputs, optionally averaged over heads inside the graph, without re-exporting the model.
  */
 final class AttentionOutputs {
+    private static final String HEAD_MEAN = "/flinkdistill_head_mean";
+
     private AttentionOutputs() {}
 
     /**
-     * Outputs of the Softmax nodes over the last axis of a 4-D tensor, in graph order (one per
-     * layer).
+     * Outputs of the Softmax nodes of attention blocks, in graph order (one per layer): those whose
+     * node name says attention, or every Softmax node when no name does.
      */
     static List<String> softmaxOutputs(OnnxMl.GraphProto graph) {
+        List<String> named = new ArrayList<>();
+        for (OnnxMl.NodeProto node : graph.getNodeList()) {
+            if (node.getOpType().equals("Softmax")
+                    && node.getName().toLowerCase(java.util.Locale.ROOT).contains("attention")) {
+                named.add(node.getOutput(0));
+            }
+        }
+        return named.isEmpty() ? allSoftmaxOutputs(graph) : named;
+    }
+
+    static List<String> allSoftmaxOutputs(OnnxMl.GraphProto graph) {
         List<String> out = new ArrayList<>();
         for (OnnxMl.NodeProto node : graph.getNodeList()) {
-            if (node.getOpType().equals("Softmax") && node.getName().contains("attention")) {
+            if (node.getOpType().equals("Softmax")) {
                 out.add(node.getOutput(0));
             }
         }
@@ -42,17 +54,16 @@ final class AttentionOutputs {
         return map;
     }
 
-    static List<String> selected(OnnxMl.GraphProto graph, int[] layers) throws IOException {
-        List<String> all = softmaxOutputs(graph);
+    static List<String> selected(List<String> all, int[] layers) {
         if (all.isEmpty()) {
-            throw new IOException(
+            throw new IllegalArgumentException(
                     "The teacher graph has no attention Softmax node to export for attention transfer;"
-                            + " turn the attention term off with --gamma 0");
+                            + " name the outputs with attention=... or turn the term off with --gamma 0");
         }
         List<String> out = new ArrayList<>();
         for (int layer : layers) {
             if (layer < 0 || layer >= all.size()) {
-                throw new IOException(
+                throw new IllegalArgumentException(
                         "The teacher has "
                                 + all.size()
                                 + " attention layers; layer "
@@ -67,31 +78,97 @@ final class AttentionOutputs {
     static OnnxMl.ModelProto withOutputs(OnnxMl.ModelProto model, List<String> names) {
         OnnxMl.GraphProto.Builder graph = model.getGraph().toBuilder();
         for (String name : names) {
-            graph.addOutput(
-                    OnnxMl.ValueInfoProto.newBuilder()
-                            .setName(name)
-                            .setType(
-                                    OnnxMl.TypeProto.newBuilder()
-                                            .setTensorType(
-                                                    OnnxMl.TypeProto.Tensor.newBuilder()
-                                                            .setElemType(
-                                                                    OnnxMl.TensorProto.DataType
-                                                                            .FLOAT_VALUE))));
+            graph.addOutput(floatOutput(name));
         }
         return model.toBuilder().setGraph(graph).build();
     }
 
+    static List<String> headMeanNames(List<String> names) {
+        return names.stream().map(n -> n + HEAD_MEAN).toList();
+    }
+
     /**
-     * Averages {@code [heads][T][T]} over heads for the first {@code n} tokens into {@code out}.
+     * Adds, for each attention output, a ReduceMean over the heads axis ({@code [batch, T, T]}) as
+     * a graph output. ReduceMean takes its axes as an attribute up to opset 17 and as an input from
+     * opset 18 on; both are handled.
      */
-    static void averageHeads(float[][][] heads, int n, float[] out, int offset) {
-        float inv = 1f / heads.length;
-        for (float[][] head : heads) {
+    static OnnxMl.ModelProto withHeadMeans(OnnxMl.ModelProto model, List<String> names) {
+        long opset = 0;
+        for (OnnxMl.OperatorSetIdProto o : model.getOpsetImportList()) {
+            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+                opset = o.getVersion();
+            }
+        }
+        OnnxMl.GraphProto.Builder graph = model.getGraph().toBuilder();
+        String axesName = "flinkdistill_heads_axis";
+        if (opset >= 18) {
+            graph.addInitializer(
+                    OnnxMl.TensorProto.newBuilder()
+                            .setName(axesName)
+                            .setDataType(OnnxMl.TensorProto.DataType.INT64_VALUE)
+                            .addDims(1)
+                            .addInt64Data(1));
+        }
+        for (String name : names) {
+            OnnxMl.NodeProto.Builder node =
+                    OnnxMl.NodeProto.newBuilder()
+                            .setOpType("ReduceMean")
+                            .setName(name + HEAD_MEAN + "_node")
+                            .addInput(name)
+                            .addOutput(name + HEAD_MEAN)
+                            .addAttribute(
+                                    OnnxMl.AttributeProto.newBuilder()
+                                            .setName("keepdims")
+                                            .setType(OnnxMl.AttributeProto.AttributeType.INT)
+                                            .setI(0));
+            if (opset >= 18) {
+                node.addInput(axesName);
+            } else {
+                node.addAttribute(
+                        OnnxMl.AttributeProto.newBuilder()
+                                .setName("axes")
+                                .setType(OnnxMl.AttributeProto.AttributeType.INTS)
+                                .addInts(1));
+            }
+            graph.addNode(node);
+            graph.addOutput(floatOutput(name + HEAD_MEAN));
+        }
+        return model.toBuilder().setGraph(graph).build();
+    }
+
+    private static OnnxMl.ValueInfoProto floatOutput(String name) {
+        return OnnxMl.ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(
+                        OnnxMl.TypeProto.newBuilder()
+                                .setTensorType(
+                                        OnnxMl.TypeProto.Tensor.newBuilder()
+                                                .setElemType(
+                                                        OnnxMl.TensorProto.DataType.FLOAT_VALUE)))
+                .build();
+    }
+
+    /**
+     * Averages {@code [heads][T][T]} over the chosen heads (null: all) for the first {@code n}
+     * tokens into {@code out}.
+     */
+    static void averageHeads(float[][][] maps, int[] heads, int n, float[] out, int offset) {
+        int count = heads == null ? maps.length : heads.length;
+        float inv = 1f / count;
+        for (int k = 0; k < count; k++) {
+            float[][] head = maps[heads == null ? k : heads[k]];
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {
                     out[offset + i * n + j] += head[i][j] * inv;
                 }
             }
+        }
+    }
+
+    /** Copies the first {@code n} x {@code n} of an already averaged {@code [T][T]} map. */
+    static void copyMap(float[][] map, int n, float[] out, int offset) {
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(map[i], 0, out, offset + i * n, n);
         }
     }
 }

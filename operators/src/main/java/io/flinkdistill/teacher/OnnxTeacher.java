@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -15,24 +16,31 @@ import java.nio.LongBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * A pretrained ONNX sentence encoder run by ONNX Runtime, with its HuggingFace tokenizer, mean
- * pooling over non-padding tokens and an optional {@link LinearHead}. Owns its native session and
+ * An ONNX model run as a teacher by ONNX Runtime: any encoder described by a {@link TeacherSpec}
+ * (shipped or the user's), with its HuggingFace tokenizer, mean or CLS pooling, and either its own
+ * classifier output or a {@link LinearHead}. At open it checks the spec against the model's real
+ * inputs and outputs and fails with a message that lists them. Owns its native session and
  * tokenizer: open once, {@link #close()} once. Not thread-safe; one instance per task.
  */
 public final class OnnxTeacher implements AutoCloseable {
-    private final ShippedEncoder encoder;
+    private final TeacherSpec spec;
     private final OrtEnvironment env;
     private final OrtSession session;
     private final HuggingFaceTokenizer tokenizer;
     private final LinearHead head;
     private final String hiddenOutput;
-    private final boolean needsTokenTypes;
+    private final boolean pooledOutput;
+    private final String tokenTypes;
     private final int hiddenSize;
     private final long parameterCount;
     private final int vocabSize;
@@ -42,27 +50,41 @@ public final class OnnxTeacher implements AutoCloseable {
     private final int[] attentionLayers;
 
     private final List<String> attentionOutputs;
+    private final boolean headsAveragedInGraph;
+    private final int attentionHeads;
 
     private OnnxTeacher(
-            ShippedEncoder encoder, LinearHead head, int maxTokens, int threads, int studentLayers)
+            TeacherSpec spec,
+            LinearHead head,
+            int maxTokens,
+            int threads,
+            int studentLayers,
+            boolean averageInGraph)
             throws IOException {
-        this.encoder = encoder;
+        this.spec = spec;
         this.head = head;
-        byte[] modelBytes = readResource(encoder.modelResource());
+        byte[] modelBytes = readOrExplain(spec.model(), "model");
         this.sha256 = sha256(modelBytes);
         OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(modelBytes);
         OnnxMl.GraphProto graph = model.getGraph();
         this.parameterCount = countParameters(graph);
         this.vocabSize = vocabularySize(graph);
+        List<String> layers = attentionCandidates(graph);
         this.attentionLayers =
                 studentLayers > 0
-                        ? AttentionOutputs.layerMap(
-                                Math.max(1, AttentionOutputs.softmaxOutputs(graph).size()),
-                                studentLayers)
+                        ? AttentionOutputs.layerMap(Math.max(1, layers.size()), studentLayers)
                         : new int[0];
+        this.headsAveragedInGraph = averageInGraph && attentionLayers.length > 0;
         if (attentionLayers.length > 0) {
-            this.attentionOutputs = AttentionOutputs.selected(graph, attentionLayers);
-            modelBytes = AttentionOutputs.withOutputs(model, attentionOutputs).toByteArray();
+            List<String> chosen = AttentionOutputs.selected(layers, attentionLayers);
+            if (headsAveragedInGraph) {
+                model = AttentionOutputs.withHeadMeans(model, chosen);
+                this.attentionOutputs = AttentionOutputs.headMeanNames(chosen);
+            } else {
+                model = AttentionOutputs.withOutputs(model, chosen);
+                this.attentionOutputs = chosen;
+            }
+            modelBytes = model.toByteArray();
         } else {
             this.attentionOutputs = List.of();
         }
@@ -76,28 +98,93 @@ public final class OnnxTeacher implements AutoCloseable {
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 this.session = env.createSession(modelBytes, options);
             }
-            Map<String, NodeInfo> outputs = session.getOutputInfo();
-            this.hiddenOutput =
-                    outputs.containsKey("last_hidden_state")
-                            ? "last_hidden_state"
-                            : outputs.keySet().iterator().next();
-            long[] shape = ((TensorInfo) outputs.get(hiddenOutput).getInfo()).getShape();
-            this.hiddenSize = (int) shape[shape.length - 1];
-            this.needsTokenTypes = session.getInputNames().contains("token_type_ids");
         } catch (OrtException e) {
-            throw new IOException("ONNX Runtime could not load teacher model " + encoder.id(), e);
+            throw new IOException(
+                    "teacher '" + spec.name() + "': ONNX Runtime cannot load " + spec.model(), e);
+        }
+        try {
+            Map<String, NodeInfo> inputs = session.getInputInfo();
+            Map<String, NodeInfo> outputs = session.getOutputInfo();
+            checkInput(inputs, spec.inputIds(), "input-ids");
+            if (spec.attentionMask() != null) {
+                checkInput(inputs, spec.attentionMask(), "attention-mask");
+            }
+            if (spec.tokenTypeIds() != null && spec.tokenTypeIdsExplicit()) {
+                checkInput(inputs, spec.tokenTypeIds(), "token-type-ids");
+            }
+            this.tokenTypes =
+                    spec.tokenTypeIds() != null && inputs.containsKey(spec.tokenTypeIds())
+                            ? spec.tokenTypeIds()
+                            : null;
+            Set<String> fed = new LinkedHashSet<>();
+            fed.add(spec.inputIds());
+            if (spec.attentionMask() != null) {
+                fed.add(spec.attentionMask());
+            }
+            if (tokenTypes != null) {
+                fed.add(tokenTypes);
+            }
+            for (String name : inputs.keySet()) {
+                if (!fed.contains(name)) {
+                    throw fail(
+                            "the model needs input '"
+                                    + name
+                                    + "' that no key feeds (input-ids="
+                                    + spec.inputIds()
+                                    + ", attention-mask="
+                                    + spec.attentionMask()
+                                    + ", token-type-ids="
+                                    + spec.tokenTypeIds()
+                                    + "); its inputs are: "
+                                    + describe(inputs));
+                }
+            }
+            this.hiddenOutput = chooseOutput(outputs);
+            long[] shape = shapeOf(outputs.get(hiddenOutput));
+            this.pooledOutput = shape.length == 2;
+            this.hiddenSize = (int) shape[shape.length - 1];
+            if (spec.logits() != null) {
+                long[] logitShape = checkOutput(outputs, spec.logits(), "logits");
+                long classes = logitShape[logitShape.length - 1];
+                if (logitShape.length != 2 || (classes > 0 && classes != spec.classes().size())) {
+                    throw fail(
+                            "logits output '"
+                                    + spec.logits()
+                                    + "' has shape "
+                                    + Arrays.toString(logitShape)
+                                    + " but "
+                                    + spec.classes().size()
+                                    + " classes were named (classes="
+                                    + String.join(";", spec.classes())
+                                    + ")");
+                }
+                if (head != null) {
+                    throw fail(
+                            "has its own classifier (logits="
+                                    + spec.logits()
+                                    + "); a teacher head is not used with it");
+                }
+            }
+            this.attentionHeads =
+                    attentionOutputs.isEmpty() || headsAveragedInGraph ? 0 : probeHeads();
+        } catch (OrtException | RuntimeException e) {
+            closeQuietly();
+            if (e instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new IOException("teacher '" + spec.name() + "': cannot inspect the model", e);
         }
         if (head != null && head.inputDim() != hiddenSize) {
-            close();
-            throw new IllegalArgumentException(
-                    "Teacher head expects "
+            closeQuietly();
+            throw fail(
+                    "the head expects "
                             + head.inputDim()
-                            + " features but "
-                            + encoder.id()
-                            + " produces "
+                            + " features but output '"
+                            + hiddenOutput
+                            + "' has "
                             + hiddenSize);
         }
-        try (InputStream in = resource(encoder.tokenizerResource())) {
+        try (InputStream in = openOrExplain(spec.tokenizer(), "tokenizer")) {
             this.tokenizer =
                     HuggingFaceTokenizer.newInstance(
                             in,
@@ -105,32 +192,55 @@ public final class OnnxTeacher implements AutoCloseable {
                                     "truncation", "true",
                                     "padding", "false",
                                     "maxLength", Integer.toString(maxTokens)));
+        } catch (IOException | RuntimeException e) {
+            closeQuietly();
+            throw e;
         }
     }
 
     /**
-     * Opens a shipped encoder.
+     * Opens a teacher.
      *
-     * @param head the classification head, or null to compute embeddings only
+     * @param head the classification head, or null for embeddings only (or the model's own logits)
      * @param maxTokens longer inputs are truncated to this many tokens
      * @param threads ONNX Runtime intra-op threads
      */
+    public static OnnxTeacher open(TeacherSpec spec, LinearHead head, int maxTokens, int threads)
+            throws IOException {
+        return new OnnxTeacher(spec, head, maxTokens, threads, 0, false);
+    }
+
     public static OnnxTeacher open(
             ShippedEncoder encoder, LinearHead head, int maxTokens, int threads)
             throws IOException {
-        return new OnnxTeacher(encoder, head, maxTokens, threads, 0);
+        return open(TeacherSpec.shipped(encoder), head, maxTokens, threads);
     }
 
     /**
-     * Opens a shipped encoder that also returns attention maps for a student of {@code
-     * studentLayers} layers: the graph gets the attention probabilities (the Softmax outputs of its
-     * self-attention blocks) of evenly spaced teacher layers as extra outputs, the last teacher
-     * layer feeding the last student layer; each map is averaged over the teacher's heads.
+     * Opens a teacher that also returns attention maps for a student of {@code studentLayers}
+     * layers: the graph gets the attention probabilities (the Softmax outputs of its self-attention
+     * blocks, or the outputs the spec names) of evenly spaced teacher layers as extra outputs, the
+     * last teacher layer feeding the last student layer.
+     *
+     * @param averageInGraph average over heads inside the graph (a ReduceMean per exported layer:
+     *     less to copy out, but no per-head entropy or head selection)
      */
+    public static OnnxTeacher openWithAttention(
+            TeacherSpec spec,
+            LinearHead head,
+            int maxTokens,
+            int threads,
+            int studentLayers,
+            boolean averageInGraph)
+            throws IOException {
+        return new OnnxTeacher(spec, head, maxTokens, threads, studentLayers, averageInGraph);
+    }
+
     public static OnnxTeacher openWithAttention(
             ShippedEncoder encoder, LinearHead head, int maxTokens, int threads, int studentLayers)
             throws IOException {
-        return new OnnxTeacher(encoder, head, maxTokens, threads, studentLayers);
+        return openWithAttention(
+                TeacherSpec.shipped(encoder), head, maxTokens, threads, studentLayers, false);
     }
 
     /** The teacher layer feeding each student layer's attention transfer (empty when off). */
@@ -138,12 +248,26 @@ public final class OnnxTeacher implements AutoCloseable {
         return attentionLayers.clone();
     }
 
-    public ShippedEncoder encoder() {
-        return encoder;
+    /** Heads per exported attention layer (0 when off or averaged inside the graph). */
+    public int attentionHeads() {
+        return attentionHeads;
+    }
+
+    public TeacherSpec spec() {
+        return spec;
+    }
+
+    public String name() {
+        return spec.name();
     }
 
     public LinearHead head() {
         return head;
+    }
+
+    /** Class names of the logits, or empty when the teacher has no classifier. */
+    public List<String> classes() {
+        return spec.hasOwnClassifier() ? spec.classes() : head == null ? List.of() : head.classes;
     }
 
     public int hiddenSize() {
@@ -163,11 +287,9 @@ public final class OnnxTeacher implements AutoCloseable {
         return sha256;
     }
 
-    /**
-     * Token ids of one text as the teacher sees it (with the encoder's prefix and special tokens).
-     */
+    /** Token ids of one text as the teacher sees it (with the spec's prefix and special tokens). */
     public int[] tokenize(String text) {
-        Encoding enc = tokenizer.encode(encoder.textPrefix() + text);
+        Encoding enc = tokenizer.encode(spec.prefix() + text);
         long[] ids = enc.getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -176,7 +298,7 @@ public final class OnnxTeacher implements AutoCloseable {
         return out;
     }
 
-    /** Runs the encoder on one batch, padded to its longest member. */
+    /** Runs the model on one batch, padded to its longest member. */
     public List<TeacherOutput> infer(List<String> texts) {
         List<int[]> tokens = new ArrayList<>(texts.size());
         for (String t : texts) {
@@ -185,8 +307,19 @@ public final class OnnxTeacher implements AutoCloseable {
         return inferTokens(tokens);
     }
 
-    /** Runs the encoder on already tokenized inputs, padded to the longest one. */
+    /** Runs the model on already tokenized inputs, attention averaged over all heads. */
     public List<TeacherOutput> inferTokens(List<int[]> tokens) {
+        return inferTokens(tokens, HeadSelection.ALL, null);
+    }
+
+    /**
+     * Runs the model on already tokenized inputs, padded to the longest one.
+     *
+     * @param selection heads averaged into each attention map
+     * @param entropy when not null, gets every sample's per-head attention entropy
+     */
+    public List<TeacherOutput> inferTokens(
+            List<int[]> tokens, HeadSelection selection, AttentionEntropy entropy) {
         int batch = tokens.size();
         int maxLen = 1;
         for (int[] t : tokens) {
@@ -204,45 +337,113 @@ public final class OnnxTeacher implements AutoCloseable {
         long[] shape = {batch, maxLen};
         Map<String, OnnxTensor> inputs = new HashMap<>();
         try {
-            inputs.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
-            inputs.put(
-                    "attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
-            if (needsTokenTypes) {
+            inputs.put(spec.inputIds(), OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
+            if (spec.attentionMask() != null) {
                 inputs.put(
-                        "token_type_ids",
+                        spec.attentionMask(),
+                        OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
+            }
+            if (tokenTypes != null) {
+                inputs.put(
+                        tokenTypes,
                         OnnxTensor.createTensor(
                                 env, LongBuffer.wrap(new long[batch * maxLen]), shape));
             }
-            java.util.Set<String> wanted = new java.util.LinkedHashSet<>();
+            Set<String> wanted = new LinkedHashSet<>();
             wanted.add(hiddenOutput);
+            if (spec.logits() != null) {
+                wanted.add(spec.logits());
+            }
             wanted.addAll(attentionOutputs);
             try (OrtSession.Result result = session.run(inputs, wanted)) {
-                float[][][] hidden = (float[][][]) result.get(hiddenOutput).get().getValue();
-                List<float[][][][]> maps = new ArrayList<>();
+                Object hidden = result.get(hiddenOutput).get().getValue();
+                float[][] ownLogits =
+                        spec.logits() == null
+                                ? null
+                                : (float[][]) result.get(spec.logits()).get().getValue();
+                List<Object> maps = new ArrayList<>();
                 for (String name : attentionOutputs) {
-                    maps.add((float[][][][]) result.get(name).get().getValue());
+                    maps.add(result.get(name).get().getValue());
                 }
                 List<TeacherOutput> out = new ArrayList<>(batch);
                 for (int b = 0; b < batch; b++) {
                     int n = tokens.get(b).length;
-                    float[] pooled = meanPool(hidden[b], n);
-                    float[] logits = head == null ? new float[0] : head.logits(pooled);
+                    float[] pooled =
+                            pooledOutput
+                                    ? ((float[][]) hidden)[b].clone()
+                                    : pool(((float[][][]) hidden)[b], n);
+                    float[] logits =
+                            ownLogits != null
+                                    ? ownLogits[b].clone()
+                                    : head == null ? new float[0] : head.logits(pooled);
                     float[] attention = new float[maps.size() * n * n];
                     for (int l = 0; l < maps.size(); l++) {
-                        AttentionOutputs.averageHeads(maps.get(l)[b], n, attention, l * n * n);
+                        if (headsAveragedInGraph) {
+                            AttentionOutputs.copyMap(
+                                    ((float[][][]) maps.get(l))[b], n, attention, l * n * n);
+                        } else {
+                            float[][][] perHead = ((float[][][][]) maps.get(l))[b];
+                            AttentionOutputs.averageHeads(
+                                    perHead, selection.headsOf(l), n, attention, l * n * n);
+                            if (entropy != null) {
+                                entropy.add(l, perHead, n);
+                            }
+                        }
+                    }
+                    if (entropy != null && !maps.isEmpty() && !headsAveragedInGraph) {
+                        entropy.countSample();
                     }
                     out.add(new TeacherOutput(tokens.get(b), pooled, logits, attention));
                 }
                 return out;
             }
         } catch (OrtException e) {
-            throw new IllegalStateException("Teacher inference failed on a batch of " + batch, e);
+            throw new IllegalStateException(
+                    "Teacher '" + spec.name() + "' failed on a batch of " + batch, e);
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }
     }
 
-    private static float[] meanPool(float[][] hidden, int length) {
+    /** Heads of the exported attention maps, read off one tiny inference. */
+    private int probeHeads() throws OrtException {
+        long[] shape = {1, 2};
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        try {
+            inputs.put(
+                    spec.inputIds(),
+                    OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {1, 2}), shape));
+            if (spec.attentionMask() != null) {
+                inputs.put(
+                        spec.attentionMask(),
+                        OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {1, 1}), shape));
+            }
+            if (tokenTypes != null) {
+                inputs.put(
+                        tokenTypes,
+                        OnnxTensor.createTensor(env, LongBuffer.wrap(new long[2]), shape));
+            }
+            try (OrtSession.Result r = session.run(inputs, Set.of(attentionOutputs.get(0)))) {
+                long[] s = ((TensorInfo) r.get(0).getInfo()).getShape();
+                if (s.length != 4) {
+                    throw fail(
+                            "attention output '"
+                                    + attentionOutputs.get(0)
+                                    + "' has shape "
+                                    + Arrays.toString(s)
+                                    + "; attention probabilities are [batch, heads, tokens, tokens]");
+                }
+                return (int) s[1];
+            }
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private float[] pool(float[][] hidden, int length) {
+        if (spec.pooling() == TeacherSpec.Pooling.CLS) {
+            return hidden[0].clone();
+        }
         float[] pooled = new float[hidden[0].length];
         for (int t = 0; t < length; t++) {
             for (int d = 0; d < pooled.length; d++) {
@@ -253,6 +454,138 @@ public final class OnnxTeacher implements AutoCloseable {
             pooled[d] /= length;
         }
         return pooled;
+    }
+
+    private List<String> attentionCandidates(OnnxMl.GraphProto graph) {
+        if (spec.attention().isEmpty()) {
+            return AttentionOutputs.softmaxOutputs(graph);
+        }
+        Set<String> produced = new LinkedHashSet<>();
+        for (OnnxMl.NodeProto node : graph.getNodeList()) {
+            produced.addAll(node.getOutputList());
+        }
+        for (String name : spec.attention()) {
+            if (!produced.contains(name)) {
+                throw fail(
+                        "attention output '"
+                                + name
+                                + "' is not produced by any node; Softmax outputs of the model are: "
+                                + AttentionOutputs.allSoftmaxOutputs(graph));
+            }
+        }
+        return spec.attention();
+    }
+
+    private String chooseOutput(Map<String, NodeInfo> outputs) throws OrtException {
+        if (spec.output() != null) {
+            long[] shape = checkOutput(outputs, spec.output(), "output");
+            if (shape.length != 2 && shape.length != 3) {
+                throw fail(
+                        "output '"
+                                + spec.output()
+                                + "' has shape "
+                                + Arrays.toString(shape)
+                                + "; it must be [batch, tokens, hidden] or [batch, hidden]");
+            }
+            return spec.output();
+        }
+        if (outputs.containsKey("last_hidden_state")) {
+            return "last_hidden_state";
+        }
+        for (String rank : new String[] {"3", "2"}) {
+            for (Map.Entry<String, NodeInfo> e : outputs.entrySet()) {
+                if (e.getKey().equals(spec.logits()) || attentionOutputs.contains(e.getKey())) {
+                    continue;
+                }
+                long[] shape = shapeOf(e.getValue());
+                if (shape != null && Integer.toString(shape.length).equals(rank)) {
+                    return e.getKey();
+                }
+            }
+        }
+        throw fail(
+                "no output of shape [batch, tokens, hidden] or [batch, hidden]; name one with"
+                        + " output=...; the model's outputs are: "
+                        + describe(outputs));
+    }
+
+    private long[] checkOutput(Map<String, NodeInfo> outputs, String name, String key) {
+        NodeInfo info = outputs.get(name);
+        long[] shape = info == null ? null : shapeOf(info);
+        if (shape == null || ((TensorInfo) info.getInfo()).type != OnnxJavaType.FLOAT) {
+            throw fail(
+                    key
+                            + "="
+                            + name
+                            + " is not a float tensor output of the model; its outputs are: "
+                            + describe(outputs));
+        }
+        return shape;
+    }
+
+    private void checkInput(Map<String, NodeInfo> inputs, String name, String key) {
+        NodeInfo info = inputs.get(name);
+        if (info == null) {
+            throw fail(
+                    key
+                            + "="
+                            + name
+                            + " is not an input of the model; its inputs are: "
+                            + describe(inputs));
+        }
+        if (!(info.getInfo() instanceof TensorInfo t) || t.type != OnnxJavaType.INT64) {
+            throw fail(
+                    key
+                            + "="
+                            + name
+                            + " must be an int64 tensor; the model's inputs are: "
+                            + describe(inputs));
+        }
+    }
+
+    private static long[] shapeOf(NodeInfo info) {
+        return info.getInfo() instanceof TensorInfo t ? t.getShape() : null;
+    }
+
+    private static String describe(Map<String, NodeInfo> nodes) {
+        return nodes.entrySet().stream()
+                .map(
+                        e ->
+                                e.getValue().getInfo() instanceof TensorInfo t
+                                        ? e.getKey()
+                                                + " "
+                                                + t.type.name().toLowerCase(java.util.Locale.ROOT)
+                                                + Arrays.toString(t.getShape())
+                                        : e.getKey())
+                .collect(Collectors.joining(", "));
+    }
+
+    private IllegalArgumentException fail(String message) {
+        return new IllegalArgumentException("teacher '" + spec.name() + "': " + message);
+    }
+
+    private byte[] readOrExplain(String location, String key) throws IOException {
+        try {
+            return ModelSource.read(location);
+        } catch (IOException e) {
+            throw fail(key + "=" + location + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    private InputStream openOrExplain(String location, String key) {
+        try {
+            return ModelSource.open(location);
+        } catch (IOException e) {
+            throw fail(key + "=" + location + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (RuntimeException ignored) {
+            // already failing; the first error is the one to report
+        }
     }
 
     @Override
@@ -276,12 +609,6 @@ public final class OnnxTeacher implements AutoCloseable {
             throw new IOException("Resource " + name + " is not on the classpath");
         }
         return in;
-    }
-
-    private static byte[] readResource(String name) throws IOException {
-        try (InputStream in = resource(name)) {
-            return in.readAllBytes();
-        }
     }
 
     /** Rows of the word-embedding table: the largest first dimension of a 2-D initializer. */
@@ -310,7 +637,7 @@ public final class OnnxTeacher implements AutoCloseable {
         return total;
     }
 
-    private static String sha256(byte[] bytes) {
+    static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {

@@ -17,8 +17,15 @@ public final class TeacherEmbeddings {
     /** The table as rows x dim, row-major. */
     public record Table(int rows, int dim, float[] values) {}
 
-    public static Table read(ShippedEncoder encoder) throws IOException {
-        try (InputStream in = OnnxTeacher.resource(encoder.modelResource())) {
+    /**
+     * @param model a shipped encoder's id or a model location (see {@link ModelSource})
+     */
+    public static Table read(String model) throws IOException {
+        String location =
+                model.contains(":") || model.contains("/")
+                        ? model
+                        : TeacherSpec.shipped(ShippedEncoder.byId(model)).model();
+        try (InputStream in = ModelSource.open(location)) {
             return read(OnnxMl.ModelProto.parseFrom(in).getGraph());
         }
     }

@@ -1,29 +1,66 @@
 package io.flinkdistill.teacher;
 
+import io.flinkdistill.schemas.ControlCommand;
+import io.flinkdistill.schemas.ControlType;
 import io.flinkdistill.training.ScoredSample;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Runs the ONNX teacher on micro-batches. A batch closes at a sample count or a latency bound; its
- * samples are sorted by token length and run in chunks so that little compute goes to padding. The
- * buffer is flushed before every checkpoint barrier and at end of input, so buffered samples never
- * need to be stored and none is lost.
+ * Runs the ONNX teachers on micro-batches and fuses their votes. A batch closes at a sample count
+ * or a latency bound; with bucketing, several batches' worth of samples are sorted by token length
+ * and run in chunks so that little compute goes to padding. The buffer is flushed before every
+ * checkpoint barrier and at end of input, so buffered samples never need to be stored and none is
+ * lost.
+ *
+ * <p>The second input carries control commands (broadcast): {@code SET_TEACHER_WEIGHTS} pins the
+ * fusion weights (a value per teacher name) or, with only {@code learn=1}, releases them. What the
+ * operator has learned (fusion statistics, attention entropy, the selected heads, the ids of the
+ * commands applied) is checkpointed as union state, so every subtask resumes with all of it.
  */
 public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
-        implements OneInputStreamOperator<TeacherInput, ScoredSample> {
+        implements TwoInputStreamOperator<TeacherInput, ControlCommand, ScoredSample> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(TeacherOperator.class);
 
-    /** Samples gathered before sorting by length; larger pools mean less padding per chunk. */
+    /** Batches gathered before sorting by length; larger pools mean less padding per chunk. */
     private static final int POOL_CHUNKS = 4;
 
+    /** Command ids remembered for idempotence. */
+    private static final int REMEMBERED_COMMANDS = 1000;
+
+    private static final int STATE_FORMAT = 1;
+
     private final TeacherSettings settings;
-    private transient OnnxTeacher teacher;
+    private transient List<OnnxTeacher> teachers;
+    private transient TeacherFusion fusion;
+    private transient AttentionEntropy entropy;
+    private transient HeadSelection selection;
+    private transient long nextRankAt;
+    private transient LinkedHashSet<String> appliedCommands;
+    private transient List<byte[]> restored;
+    private transient ListState<byte[]> knowledge;
     private transient List<TeacherInput> buffer;
     private transient long oldestBufferedAt;
     private transient boolean timerPending;
@@ -34,34 +71,128 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     }
 
     @Override
-    public void open() throws Exception {
-        super.open();
-        teacher =
-                OnnxTeacher.openWithAttention(
-                        ShippedEncoder.byId(settings.model()),
-                        settings.head(),
-                        settings.maxTokens(),
-                        settings.threads(),
-                        settings.attentionStudentLayers());
-        buffer = new ArrayList<>();
-        scored = getRuntimeContext().getMetricGroup().counter("teacherScored");
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        knowledge =
+                context.getOperatorStateStore()
+                        .getUnionListState(
+                                new ListStateDescriptor<>(
+                                        "teacher-knowledge",
+                                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        restored = new ArrayList<>();
+        if (context.isRestored()) {
+            knowledge.get().forEach(restored::add);
+        }
     }
 
     @Override
-    public void processElement(StreamRecord<TeacherInput> element) throws Exception {
+    public void open() throws Exception {
+        super.open();
+        teachers = new ArrayList<>();
+        TeacherSettings.Attention att = settings.attention();
+        try {
+            for (int i = 0; i < settings.teachers().size(); i++) {
+                TeacherSpec spec = settings.teachers().get(i);
+                teachers.add(
+                        i == 0
+                                ? OnnxTeacher.openWithAttention(
+                                        spec,
+                                        settings.heads().get(i),
+                                        settings.maxTokens(),
+                                        settings.threads(),
+                                        att.studentLayers(),
+                                        att.heads() == TeacherSettings.HeadMode.GRAPH)
+                                : OnnxTeacher.open(
+                                        spec,
+                                        settings.heads().get(i),
+                                        settings.maxTokens(),
+                                        settings.threads()));
+            }
+        } catch (Exception e) {
+            closeTeachers();
+            throw e;
+        }
+        TeacherSettings.Fusion f = settings.fusion();
+        fusion = new TeacherFusion(f.weights(), f.learn(), f.halfLifeLabels());
+        OnnxTeacher primary = teachers.get(0);
+        entropy =
+                att.ranked()
+                        ? new AttentionEntropy(
+                                primary.attentionLayers().length, primary.attentionHeads())
+                        : null;
+        selection = HeadSelection.ALL;
+        appliedCommands = new LinkedHashSet<>();
+        restore(restored);
+        restored = null;
+        nextRankAt =
+                entropy == null
+                        ? Long.MAX_VALUE
+                        : selection.allHeads()
+                                ? att.rankAfterSamples()
+                                : entropy.samples() + 10 * att.rankAfterSamples();
+        buffer = new ArrayList<>();
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        scored = metrics.counter("teacherScored");
+        for (int i = 0; i < teachers.size(); i++) {
+            int t = i;
+            MetricGroup g = metrics.addGroup("teacher", teachers.get(i).name());
+            g.gauge("weight", () -> fusion.weights()[t]);
+            g.gauge("labelAccuracy", () -> fusion.accuracy(t));
+        }
+        metrics.gauge("attentionHeadsVersion", () -> selection.version());
+    }
+
+    @Override
+    public void processElement1(StreamRecord<TeacherInput> element) throws Exception {
         if (buffer.isEmpty()) {
             oldestBufferedAt = getProcessingTimeService().getCurrentProcessingTime();
             if (!timerPending) {
                 timerPending = true;
                 getProcessingTimeService()
                         .registerTimer(
-                                oldestBufferedAt + settings.maxLatencyMillis(), this::onTimer);
+                                oldestBufferedAt + settings.batching().maxLatencyMillis(),
+                                this::onTimer);
             }
         }
         buffer.add(element.getValue());
-        if (buffer.size() >= settings.batchSize() * POOL_CHUNKS) {
+        int pool = settings.batching().bucketing() ? POOL_CHUNKS : 1;
+        if (buffer.size() >= settings.batching().size() * pool) {
             flush();
         }
+    }
+
+    @Override
+    public void processElement2(StreamRecord<ControlCommand> element) {
+        ControlCommand c = element.getValue();
+        if (c.getType() != ControlType.SET_TEACHER_WEIGHTS
+                || (c.getStudent() != null
+                        && !c.getStudent().toString().equals(settings.studentName()))) {
+            return;
+        }
+        String id = c.getId().toString();
+        if (!appliedCommands.add(id)) {
+            return;
+        }
+        while (appliedCommands.size() > REMEMBERED_COMMANDS) {
+            appliedCommands.remove(appliedCommands.iterator().next());
+        }
+        Map<String, Double> values = new java.util.HashMap<>();
+        c.getValues().forEach((k, v) -> values.put(k.toString(), v));
+        if (values.size() == 1 && values.getOrDefault("learn", 0.0) == 1.0) {
+            fusion.pin(null);
+            LOG.info("Command {} from {}: teacher weights released", id, c.getIssuer());
+            return;
+        }
+        double[] w = new double[teachers.size()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = values.getOrDefault(teachers.get(i).name(), 0.0);
+        }
+        fusion.pin(w);
+        LOG.info(
+                "Command {} from {}: teacher weights pinned to {}",
+                id,
+                c.getIssuer(),
+                Arrays.toString(fusion.weights()));
     }
 
     private void onTimer(long time) throws Exception {
@@ -69,12 +200,12 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         if (buffer.isEmpty()) {
             return;
         }
-        if (time >= oldestBufferedAt + settings.maxLatencyMillis()) {
+        long deadline = oldestBufferedAt + settings.batching().maxLatencyMillis();
+        if (time >= deadline) {
             flush();
         } else {
             timerPending = true;
-            getProcessingTimeService()
-                    .registerTimer(oldestBufferedAt + settings.maxLatencyMillis(), this::onTimer);
+            getProcessingTimeService().registerTimer(deadline, this::onTimer);
         }
     }
 
@@ -96,53 +227,243 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         }
         List<TeacherInput> pool = buffer;
         buffer = new ArrayList<>();
+        OnnxTeacher primary = teachers.get(0);
         List<int[]> tokens = new ArrayList<>(pool.size());
         for (TeacherInput in : pool) {
-            tokens.add(teacher.tokenize(in.text));
+            tokens.add(primary.tokenize(in.text));
         }
         List<Integer> order = new ArrayList<>(pool.size());
         for (int i = 0; i < pool.size(); i++) {
             order.add(i);
         }
-        order.sort(Comparator.comparingInt(i -> tokens.get(i).length));
-        for (int start = 0; start < order.size(); start += settings.batchSize()) {
-            List<Integer> chunk =
-                    order.subList(start, Math.min(order.size(), start + settings.batchSize()));
+        if (settings.batching().bucketing()) {
+            order.sort(Comparator.comparingInt(i -> tokens.get(i).length));
+        }
+        int size = settings.batching().size();
+        for (int start = 0; start < order.size(); start += size) {
+            List<Integer> chunk = order.subList(start, Math.min(order.size(), start + size));
             List<int[]> chunkTokens = new ArrayList<>(chunk.size());
             chunk.forEach(i -> chunkTokens.add(tokens.get(i)));
-            List<TeacherOutput> outputs = teacher.inferTokens(chunkTokens);
+            List<TeacherOutput> main = primary.inferTokens(chunkTokens, selection, entropy);
+            List<List<TeacherOutput>> others = new ArrayList<>();
+            for (int t = 1; t < teachers.size(); t++) {
+                List<String> texts = new ArrayList<>(chunk.size());
+                chunk.forEach(i -> texts.add(pool.get(i).text));
+                others.add(teachers.get(t).infer(texts));
+            }
+            String heads = describeHeads();
             for (int j = 0; j < chunk.size(); j++) {
-                output.collect(new StreamRecord<>(score(pool.get(chunk.get(j)), outputs.get(j))));
+                TeacherInput in = pool.get(chunk.get(j));
+                float[][] logits = new float[teachers.size()][];
+                logits[0] = main.get(j).logits();
+                for (int t = 1; t < teachers.size(); t++) {
+                    logits[t] = others.get(t - 1).get(j).logits();
+                }
+                output.collect(new StreamRecord<>(score(in, main.get(j), logits, heads)));
             }
         }
         scored.inc(pool.size());
+        maybeRerank();
     }
 
-    private ScoredSample score(TeacherInput in, TeacherOutput out) {
+    private ScoredSample score(TeacherInput in, TeacherOutput out, float[][] logits, String heads) {
         ScoredSample s = new ScoredSample();
         s.student = settings.studentName();
         s.id = in.id;
         s.tokens = out.tokenIds();
-        s.teacherLogits = out.logits();
         s.teacherFeatures = out.embedding();
         s.teacherAttention = out.attention();
         s.eval = in.eval;
         s.partition = in.partition;
         s.offset = in.offset;
-        // Labels outside the head's classes never get here: they are dead-lettered upstream.
+        s.teacherVotes = new int[logits.length];
+        for (int t = 0; t < logits.length; t++) {
+            s.teacherVotes[t] = io.flinkdistill.loss.Logits.argmax(logits[t]);
+        }
+        // Labels outside the classes never get here: they are dead-lettered upstream.
         if (in.label != null) {
-            s.label = teacher.head().classIndex(in.label);
+            s.label = settings.classIndex(in.label);
+        }
+        // Fuse before learning from this sample's label, so its own vote is not graded by it.
+        s.teacherLogits = fusion.fuse(logits);
+        double[] w = fusion.weights();
+        s.teacherWeights = new float[w.length];
+        for (int t = 0; t < w.length; t++) {
+            s.teacherWeights[t] = (float) w[t];
+        }
+        s.attentionHeads = heads;
+        if (s.label >= 0 && !s.eval && logits.length > 1) {
+            fusion.observe(s.teacherVotes, s.label);
         }
         return s;
+    }
+
+    private String describeHeads() {
+        int[] layers = teachers.get(0).attentionLayers();
+        if (layers.length == 0) {
+            return "";
+        }
+        if (settings.attention().heads() == TeacherSettings.HeadMode.GRAPH) {
+            return "all heads (in graph)";
+        }
+        return selection.describe(layers);
+    }
+
+    private void maybeRerank() {
+        if (entropy == null || entropy.samples() < nextRankAt) {
+            return;
+        }
+        TeacherSettings.Attention att = settings.attention();
+        int[][] top =
+                entropy.top(
+                        att.topK(),
+                        att.heads() == TeacherSettings.HeadMode.TOP_HIGH
+                                ? AttentionEntropy.Rank.HIGH
+                                : AttentionEntropy.Rank.LOW);
+        if (selection.allHeads() || !Arrays.deepEquals(top, selection.heads())) {
+            selection = new HeadSelection(selection.version() + 1, top);
+            LOG.info(
+                    "Attention heads after {} samples: {} (mean entropy per head {})",
+                    entropy.samples(),
+                    selection.describe(teachers.get(0).attentionLayers()),
+                    Arrays.deepToString(entropy.means()));
+        }
+        nextRankAt = entropy.samples() + 10 * att.rankAfterSamples();
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        knowledge.update(List.of(encodeKnowledge()));
+    }
+
+    private byte[] encodeKnowledge() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(STATE_FORMAT);
+            writeDoubles(out, fusion.toArray());
+            writeDoubles(out, entropy == null ? new double[0] : entropy.toArray());
+            out.writeInt(selection.version());
+            out.writeInt(selection.heads().length);
+            for (int[] layer : selection.heads()) {
+                out.writeInt(layer.length);
+                for (int h : layer) {
+                    out.writeInt(h);
+                }
+            }
+            out.writeInt(appliedCommands.size());
+            for (String id : appliedCommands) {
+                out.writeUTF(id);
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Merges the states of all subtasks: fusion statistics are averaged, entropy sums added, the
+     * newest head selection and every applied command id kept.
+     */
+    private void restore(List<byte[]> states) throws IOException {
+        if (states.isEmpty()) {
+            return;
+        }
+        double[] fusionSum = null;
+        int fusionCount = 0;
+        for (byte[] state : states) {
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
+                if (in.readInt() != STATE_FORMAT) {
+                    throw new IOException("Unknown teacher state format");
+                }
+                double[] f = readDoubles(in);
+                if (fusionSum == null) {
+                    fusionSum = f;
+                    fusionCount = 1;
+                } else if (f.length == fusionSum.length) {
+                    for (int i = 0; i < f.length; i++) {
+                        fusionSum[i] += f[i];
+                    }
+                    fusionCount++;
+                }
+                double[] e = readDoubles(in);
+                if (entropy != null) {
+                    entropy.merge(e);
+                }
+                int version = in.readInt();
+                int[][] heads = new int[in.readInt()][];
+                for (int l = 0; l < heads.length; l++) {
+                    heads[l] = new int[in.readInt()];
+                    for (int h = 0; h < heads[l].length; h++) {
+                        heads[l][h] = in.readInt();
+                    }
+                }
+                boolean fits =
+                        entropy != null
+                                && heads.length == entropy.layers()
+                                && Arrays.stream(heads)
+                                        .flatMapToInt(Arrays::stream)
+                                        .allMatch(h -> h < entropy.heads());
+                if (fits && version > selection.version()) {
+                    selection = new HeadSelection(version, heads);
+                }
+                int commands = in.readInt();
+                for (int i = 0; i < commands; i++) {
+                    appliedCommands.add(in.readUTF());
+                }
+            }
+        }
+        for (int i = 0; i < fusionSum.length; i++) {
+            fusionSum[i] /= fusionCount;
+        }
+        fusion.restore(fusionSum);
+    }
+
+    private static void writeDoubles(DataOutputStream out, double[] values) throws IOException {
+        out.writeInt(values.length);
+        for (double v : values) {
+            out.writeDouble(v);
+        }
+    }
+
+    private static double[] readDoubles(DataInputStream in) throws IOException {
+        double[] v = new double[in.readInt()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = in.readDouble();
+        }
+        return v;
+    }
+
+    /** The heads the attention maps currently average (tests, tools). */
+    public HeadSelection headSelection() {
+        return selection;
+    }
+
+    /** The fusion weights in use now (tests, tools). */
+    public double[] fusionWeights() {
+        return fusion.weights();
+    }
+
+    private void closeTeachers() {
+        if (teachers == null) {
+            return;
+        }
+        RuntimeException first = null;
+        for (OnnxTeacher t : teachers) {
+            try {
+                t.close();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        teachers = null;
+        if (first != null) {
+            throw first;
+        }
     }
 
     @Override
     public void close() throws Exception {
         try {
-            if (teacher != null) {
-                teacher.close();
-                teacher = null;
-            }
+            closeTeachers();
         } finally {
             super.close();
         }

@@ -30,6 +30,18 @@ public class ScoredSample implements Serializable {
      */
     public float[] teacherAttention = new float[0];
 
+    /** Each teacher's predicted class, in the job's teacher order (one entry without fusion). */
+    public int[] teacherVotes = new int[0];
+
+    /** The fusion weights in use when this sample was scored (not stored in trainer state). */
+    public float[] teacherWeights = new float[0];
+
+    /**
+     * The attention heads the maps above average, as {@link
+     * io.flinkdistill.teacher.HeadSelection#describe} writes them (not stored in trainer state).
+     */
+    public String attentionHeads = "";
+
     public boolean eval;
     public int partition;
     public long offset;

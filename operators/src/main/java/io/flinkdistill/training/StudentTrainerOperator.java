@@ -1,6 +1,7 @@
 package io.flinkdistill.training;
 
 import io.flinkdistill.evaluation.EvalResult;
+import io.flinkdistill.evaluation.StudentEvaluator;
 import io.flinkdistill.schemas.DistillMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +33,9 @@ import org.apache.flink.util.OutputTag;
 public final class StudentTrainerOperator extends AbstractStreamOperator<StudentVersion>
         implements OneInputStreamOperator<ScoredSample, StudentVersion>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
+
+    /** Provenance key listing the job's teacher names, comma-separated, in order. */
+    public static final String TEACHER_NAMES = "teacher.names";
 
     public static final OutputTag<DistillMetrics> METRICS =
             new OutputTag<>(
@@ -114,6 +118,38 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         }
     }
 
+    /** Teacher names, in the job's order, from the provenance the job wrote. */
+    private java.util.List<String> teacherNames() {
+        String names = settings.provenance().getOrDefault(TEACHER_NAMES, "teacher");
+        return java.util.List.of(names.split(","));
+    }
+
+    private Map<String, Double> teacherWeights(StudentTrainer trainer) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        float[] w = trainer.teacherWeights();
+        java.util.List<String> names = teacherNames();
+        for (int t = 0; t < w.length && t < names.size(); t++) {
+            out.put(names.get(t), (double) w[t]);
+        }
+        return out;
+    }
+
+    private Map<String, Double> teacherAccuracy(StudentTrainer trainer) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        double[] acc = StudentEvaluator.teacherAccuracy(trainer.evalWindow());
+        java.util.List<String> names = teacherNames();
+        if (acc.length - 1 != names.size()) {
+            return out;
+        }
+        for (int t = 0; t < names.size(); t++) {
+            out.put(names.get(t), acc[t]);
+        }
+        if (names.size() > 1) {
+            out.put("fused", acc[names.size()]);
+        }
+        return out;
+    }
+
     private void emitMetrics(StudentTrainer trainer) {
         long now = System.nanoTime();
         long since = lastMetricsAt.getOrDefault(trainer.name(), now);
@@ -144,6 +180,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                         .setLearningRate(trainer.lastLearningRate())
                         .setPhase(trainer.phaseLabel())
                         .setSamplesPerSecond(t.samples / seconds)
+                        .setTeacherWeights(teacherWeights(trainer))
+                        .setTeacherAccuracy(teacherAccuracy(trainer))
+                        .setAttentionHeads(trainer.attentionHeads())
                         .setTimestamp(java.time.Instant.now())
                         .build();
         output.collect(METRICS, new StreamRecord<>(m));

@@ -45,9 +45,10 @@ public record TrainerState(
     /**
      * Version 2 added skipped steps, the learning-rate scale and samples per partition; version 3
      * the schedule position; version 4 the teacher's attention maps of buffered samples; version 5
-     * the offsets seen per partition and the provenance.
+     * the offsets seen per partition and the provenance; version 6 each buffered sample's
+     * per-teacher votes.
      */
-    private static final int FORMAT_VERSION = 5;
+    private static final int FORMAT_VERSION = 6;
 
     public byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -163,6 +164,10 @@ public record TrainerState(
             out.writeInt(s.partition);
             out.writeLong(s.offset);
             writeFloats(out, s.teacherAttention);
+            out.writeInt(s.teacherVotes.length);
+            for (int v : s.teacherVotes) {
+                out.writeInt(v);
+            }
         }
     }
 
@@ -185,6 +190,12 @@ public record TrainerState(
             s.partition = in.readInt();
             s.offset = in.readLong();
             s.teacherAttention = version >= 4 ? readFloats(in) : new float[0];
+            if (version >= 6) {
+                s.teacherVotes = new int[in.readInt()];
+                for (int v = 0; v < s.teacherVotes.length; v++) {
+                    s.teacherVotes[v] = in.readInt();
+                }
+            }
             out.add(s);
         }
         return out;

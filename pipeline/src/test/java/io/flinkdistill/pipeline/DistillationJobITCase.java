@@ -128,7 +128,8 @@ class DistillationJobITCase {
         env.setParallelism(1);
         env.enableCheckpointing(1000);
         KafkaWiring.KafkaSettings k =
-                new KafkaWiring.KafkaSettings(client, "samples", "metrics", "dlq", "it", true);
+                new KafkaWiring.KafkaSettings(
+                        client, "samples", "metrics", "dlq", "control", "it", true);
         KafkaWiring.sinks(DistillationJob.build(KafkaWiring.source(env, k), settings), k);
         JobClient job = env.executeAsync("distillation-it");
         job.getJobExecutionResult().get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -203,7 +204,7 @@ class DistillationJobITCase {
         env.enableCheckpointing(300);
         KafkaWiring.KafkaSettings k =
                 new KafkaWiring.KafkaSettings(
-                        client, "samples-f", "metrics-f", "dlq-f", "it-f", true);
+                        client, "samples-f", "metrics-f", "dlq-f", "control-f", "it-f", true);
         FailOnceAfterCheckpoint.FAILED.set(false);
         KafkaWiring.sinks(
                 DistillationJob.build(
@@ -246,8 +247,7 @@ class DistillationJobITCase {
                         5,
                         TrainerSettings.TEACHER_EMBEDDINGS + "e5-small-v2-q",
                         false);
-        TeacherSettings teacher =
-                new TeacherSettings("e5-small-v2-q", head, 32, 50, 2, 64, "student", 1);
+        TeacherSettings teacher = TeacherSettings.single(head, 32, 50, 2, 64, "student", 1);
         return new JobSettings(
                 teacher,
                 trainer,

@@ -2,9 +2,8 @@ package io.flinkdistill.pipeline.cli;
 
 import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.pipeline.replay.TsvRow;
-import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
-import io.flinkdistill.teacher.ShippedEncoder;
+import io.flinkdistill.teacher.TeacherSpec;
 import io.flinkdistill.training.ScoredSample;
 import io.flinkdistill.training.StudentTrainer;
 import io.flinkdistill.training.TrainerSettings;
@@ -22,8 +21,8 @@ final class BaselineTraining {
     /** Trains the baseline and writes it to {@code out}; returns how many samples it saw. */
     static int train(
             TrainerSettings distillation,
-            ShippedEncoder encoder,
-            LinearHead head,
+            TeacherSpec primary,
+            List<String> classNames,
             List<TsvRow> labelledStream,
             int maxTokens,
             Path out)
@@ -44,16 +43,16 @@ final class BaselineTraining {
                         distillation.maxConsecutiveSkips(),
                         distillation.embeddingInit(),
                         false);
-        int classes = head.numClasses();
+        int classes = classNames.size();
         int dim = distillation.student().teacherDim();
-        try (OnnxTeacher tokenizer = OnnxTeacher.open(encoder, null, maxTokens, 1);
+        try (OnnxTeacher tokenizer = OnnxTeacher.open(primary, null, maxTokens, 1);
                 StudentTrainer trainer = new StudentTrainer("baseline", settings)) {
             for (TsvRow row : labelledStream) {
                 ScoredSample s = new ScoredSample();
                 s.student = "baseline";
                 s.id = row.text();
                 s.tokens = tokenizer.tokenize(row.text());
-                s.label = head.classIndex(row.label());
+                s.label = classNames.indexOf(row.label());
                 // No teacher: its terms have weight 0, these only fill the shapes.
                 s.teacherLogits = new float[classes];
                 s.teacherFeatures = new float[dim];

@@ -14,7 +14,7 @@ import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
-import io.flinkdistill.teacher.ShippedEncoder;
+import io.flinkdistill.teacher.TeacherSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -114,41 +114,51 @@ public final class DemoCommand implements Callable<Integer> {
             throw new JobOptions.OptionException(
                     "--train", "needs labels of at least two classes, found " + classes);
         }
-        ShippedEncoder encoder = ShippedEncoder.byId(job.teacher);
+        List<TeacherSpec> specs = job.teacherSpecs();
         List<TsvRow> rows = new ArrayList<>(trainData.rows());
         Collections.shuffle(rows, new Random(job.seed));
 
-        LinearHead head;
-        List<TsvRow> stream;
-        if (job.teacherHead != null) {
-            head = LinearHead.load(Path.of(job.teacherHead));
-            stream = rows;
-        } else {
-            int n = Math.min(headSamples, rows.size() / 2);
-            long t0 = System.nanoTime();
-            head = HeadTraining.fit(encoder, rows.subList(0, n), classes, job.maxTokens, 2);
-            Path headFile = out.resolve("teacher-head.json");
-            head.save(headFile);
-            System.out.printf(
-                    "No --teacher-head given: fitted a logistic-regression head for %s on %d labelled rows of %s in %.1f s (%s).%n",
-                    encoder.id(),
-                    n,
-                    trainData.file().getFileName(),
-                    (System.nanoTime() - t0) / 1e9,
-                    headFile);
-            stream = rows.subList(n, rows.size());
+        Map<String, LinearHead> given = job.loadHeads();
+        List<TsvRow> stream = rows;
+        List<LinearHead> heads = new ArrayList<>();
+        int n = Math.min(headSamples, rows.size() / 2);
+        for (TeacherSpec spec : specs) {
+            LinearHead head = given.get(spec.name());
+            if (head == null && !spec.hasOwnClassifier()) {
+                long t0 = System.nanoTime();
+                try {
+                    head = HeadTraining.fit(spec, rows.subList(0, n), classes, job.maxTokens, 2);
+                } catch (IllegalArgumentException e) {
+                    throw new JobOptions.OptionException("--teacher", e.getMessage());
+                }
+                Path headFile = out.resolve("teacher-head-" + spec.name() + ".json");
+                head.save(headFile);
+                System.out.printf(
+                        "No --teacher-head for %s: fitted a logistic-regression head on %d labelled rows of %s in %.1f s (%s).%n",
+                        spec.name(),
+                        n,
+                        trainData.file().getFileName(),
+                        (System.nanoTime() - t0) / 1e9,
+                        headFile);
+                // Rows a head was fitted on are not streamed: the stream stays unseen data.
+                stream = rows.subList(n, rows.size());
+            }
+            heads.add(head);
         }
         stream = stream.subList(0, Math.min(maxSamples, stream.size()));
 
         Path exportDir = out.resolve("student");
         JobSettings settings;
-        try (OnnxTeacher probe = job.openProbe(encoder, head)) {
+        List<OnnxTeacher> probes = job.openProbes(heads);
+        try {
             settings =
                     job.jobSettings(
-                            head,
-                            probe,
+                            heads,
+                            probes,
                             (long) stream.size() * passes,
                             exportDir.toAbsolutePath().toString());
+        } finally {
+            probes.forEach(OnnxTeacher::close);
         }
 
         LocalKafka local = null;
@@ -226,14 +236,22 @@ public final class DemoCommand implements Callable<Integer> {
             }
             Path baselineFile = exportDir.resolve("baseline.student");
             BaselineTraining.train(
-                    settings.trainer(), encoder, head, labelledStream, job.maxTokens, baselineFile);
+                    settings.trainer(),
+                    specs.get(0),
+                    settings.teacher().classes(),
+                    labelledStream,
+                    job.maxTokens,
+                    baselineFile);
 
             Path studentFile = exportDir.resolve(job.student + ".student");
             var saved = io.flinkdistill.training.StudentFile.read(studentFile);
+            double[] finalWeights = finalWeights(settings, last);
             TestSetEvaluation eval =
                     TestSetEvaluation.run(
-                            encoder,
-                            head,
+                            specs,
+                            heads,
+                            settings.teacher().classes(),
+                            finalWeights,
                             studentFile,
                             baselineFile,
                             testData.rows(),
@@ -251,9 +269,19 @@ public final class DemoCommand implements Callable<Integer> {
             report.put("test_file", testData.file().toString());
             report.put("test_size", eval.size());
             ObjectNode t = report.putObject("teacher");
-            t.put("model", encoder.id());
+            t.put("model", String.join("+", settings.teacher().names()));
             t.put("accuracy", round(eval.teacherAccuracy()));
             t.put("params", eval.teacherParams());
+            if (specs.size() > 1) {
+                t.put("fusion", job.fusion);
+                t.put("params_all_teachers", eval.allTeacherParams());
+                ObjectNode members = t.putObject("members");
+                for (int i = 0; i < specs.size(); i++) {
+                    ObjectNode m = members.putObject(specs.get(i).name());
+                    m.put("accuracy", round(eval.teacherAccuracies().get(specs.get(i).name())));
+                    m.put("final_weight", round(finalWeights[i]));
+                }
+            }
             ObjectNode s = report.putObject("student");
             s.put("name", job.student);
             s.put("accuracy", round(eval.studentAccuracy()));
@@ -280,13 +308,29 @@ public final class DemoCommand implements Callable<Integer> {
                     "%nOn %s (%d sentences): teacher %s accuracy %.1f %% (%,d params); student accuracy %.1f %% (%,d params, %.1fx smaller); agreement %.1f %%.%n",
                     testData.file().getFileName(),
                     eval.size(),
-                    encoder.id(),
+                    String.join("+", settings.teacher().names()),
                     100 * eval.teacherAccuracy(),
                     eval.teacherParams(),
                     100 * eval.studentAccuracy(),
                     eval.studentParams(),
                     eval.teacherParams() / (double) eval.studentParams(),
                     100 * eval.agreement());
+            if (specs.size() > 1) {
+                StringBuilder members = new StringBuilder();
+                for (int i = 0; i < specs.size(); i++) {
+                    String name = specs.get(i).name();
+                    members.append(
+                            String.format(
+                                    "%s%s %.1f %% (weight %.2f)",
+                                    i == 0 ? "" : ", ",
+                                    name,
+                                    100 * eval.teacherAccuracies().get(name),
+                                    finalWeights[i]));
+                }
+                System.out.printf(
+                        "Fused teacher %.1f %%; alone: %s.%n",
+                        100 * eval.teacherAccuracy(), members);
+            }
             System.out.printf(
                     "Baseline (the same student on the %d labelled training samples alone, no teacher): %.1f %%.%n",
                     labelledStream.size(), 100 * eval.baselineAccuracy());
@@ -299,6 +343,18 @@ public final class DemoCommand implements Callable<Integer> {
                 local.close();
             }
         }
+    }
+
+    /** The fusion weights at the end of the run (from the last metrics), else the initial ones. */
+    private static double[] finalWeights(JobSettings settings, DistillMetrics last) {
+        List<String> names = settings.teacher().names();
+        double[] w = settings.teacher().fusion().weights().clone();
+        if (last != null && last.getTeacherWeights().keySet().containsAll(names)) {
+            for (int i = 0; i < w.length; i++) {
+                w[i] = last.getTeacherWeights().get(names.get(i));
+            }
+        }
+        return w;
     }
 
     /** Runs the job to the end of its bounded input; returns the last metrics record seen. */
@@ -318,7 +374,10 @@ public final class DemoCommand implements Callable<Integer> {
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         env.enableCheckpointing(job.checkpointIntervalMs);
         KafkaWiring.sinks(
-                DistillationJob.build(KafkaWiring.source(env, kafka).setParallelism(1), settings),
+                DistillationJob.build(
+                        KafkaWiring.source(env, kafka).setParallelism(1),
+                        KafkaWiring.controlSource(env, kafka),
+                        settings),
                 kafka);
         try (MetricsFollower follower =
                 new MetricsFollower(client, job.metricsTopic, m -> printProgress(m, jobStart))) {
@@ -377,11 +436,6 @@ public final class DemoCommand implements Callable<Integer> {
                         p == train ? "--train" : "--test",
                         "file " + p + " does not exist or is not readable");
             }
-        }
-        if (job.teacherHead != null && !Files.isReadable(Path.of(job.teacherHead))) {
-            throw new JobOptions.OptionException(
-                    "--teacher-head",
-                    "file " + job.teacherHead + " does not exist or is not readable");
         }
     }
 

@@ -3,7 +3,7 @@ package io.flinkdistill.pipeline.cli;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.teacher.LinearHead;
-import io.flinkdistill.teacher.ShippedEncoder;
+import io.flinkdistill.teacher.TeacherSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,8 +27,7 @@ public final class FitHeadCommand implements Callable<Integer> {
             names = "--teacher",
             defaultValue = "e5-small-v2-q",
             description =
-                    "Teacher encoder (default: ${DEFAULT-VALUE}); one of "
-                            + "e5-small-v2-q, bge-small-en-v1.5-q, all-minilm-l6-v2, all-minilm-l6-v2-q.")
+                    "Teacher model as for 'run --teacher': a shipped id (e5-small-v2-q, bge-small-en-v1.5-q, all-minilm-l6-v2, all-minilm-l6-v2-q) or model=URI,tokenizer=URI,... (default: ${DEFAULT-VALUE}).")
     String teacher;
 
     @Option(names = "--out", required = true, description = "Head file to write (JSON).")
@@ -55,9 +54,9 @@ public final class FitHeadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ShippedEncoder encoder;
+        TeacherSpec encoder;
         try {
-            encoder = ShippedEncoder.byId(teacher);
+            encoder = TeacherSpec.parse(teacher);
         } catch (IllegalArgumentException e) {
             throw new JobOptions.OptionException("--teacher", e.getMessage());
         }
@@ -76,11 +75,16 @@ public final class FitHeadCommand implements Callable<Integer> {
         Collections.shuffle(rows, new Random(42));
         rows = rows.subList(0, Math.min(maxSamples, rows.size()));
         long t0 = System.nanoTime();
-        LinearHead head = HeadTraining.fit(encoder, rows, classes, maxTokens, threads);
+        LinearHead head;
+        try {
+            head = HeadTraining.fit(encoder, rows, classes, maxTokens, threads);
+        } catch (IllegalArgumentException e) {
+            throw new JobOptions.OptionException("--teacher", e.getMessage());
+        }
         head.save(out);
         System.out.printf(
                 "Fitted a %d-class head for %s on %d rows in %.1f s: %s%n",
-                classes.size(), encoder.id(), rows.size(), (System.nanoTime() - t0) / 1e9, out);
+                classes.size(), encoder.name(), rows.size(), (System.nanoTime() - t0) / 1e9, out);
         return 0;
     }
 }

@@ -6,6 +6,7 @@ import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.ShippedEncoder;
 import io.flinkdistill.teacher.TeacherOutput;
+import io.flinkdistill.teacher.TeacherSpec;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,12 @@ public final class HeadTraining {
             int maxTokens,
             int threads)
             throws IOException {
+        return fit(TeacherSpec.shipped(encoder), rows, classes, maxTokens, threads);
+    }
+
+    public static LinearHead fit(
+            TeacherSpec spec, List<TsvRow> rows, List<String> classes, int maxTokens, int threads)
+            throws IOException {
         List<TsvRow> labelled =
                 rows.stream()
                         .filter(r -> r.label() != null && classes.contains(r.label()))
@@ -35,7 +42,7 @@ public final class HeadTraining {
         }
         float[][] x = new float[labelled.size()][];
         int[] y = new int[labelled.size()];
-        try (OnnxTeacher teacher = OnnxTeacher.open(encoder, null, maxTokens, threads)) {
+        try (OnnxTeacher teacher = OnnxTeacher.open(spec, null, maxTokens, threads)) {
             for (int start = 0; start < labelled.size(); start += BATCH) {
                 List<TsvRow> chunk =
                         labelled.subList(start, Math.min(labelled.size(), start + BATCH));
@@ -48,6 +55,6 @@ public final class HeadTraining {
                 }
             }
         }
-        return HeadFitter.defaults().fit(encoder.id(), classes, x, y);
+        return HeadFitter.defaults().fit(spec.name(), classes, x, y);
     }
 }

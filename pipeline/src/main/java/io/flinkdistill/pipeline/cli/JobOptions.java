@@ -6,10 +6,13 @@ import io.flinkdistill.pipeline.job.KafkaWiring;
 import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
-import io.flinkdistill.teacher.ShippedEncoder;
 import io.flinkdistill.teacher.TeacherSettings;
+import io.flinkdistill.teacher.TeacherSpec;
+import io.flinkdistill.training.StudentTrainerOperator;
 import io.flinkdistill.training.TrainerSettings;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -69,14 +72,63 @@ public class JobOptions {
             names = "--teacher",
             defaultValue = "e5-small-v2-q",
             description =
-                    "Teacher encoder, one of: e5-small-v2-q, bge-small-en-v1.5-q, all-minilm-l6-v2, all-minilm-l6-v2-q (default: ${DEFAULT-VALUE}).")
-    String teacher;
+                    "Teacher model; repeat to fuse several (the first is the primary: the student shares its tokenizer and learns its features and attention). A shipped id (e5-small-v2-q, bge-small-en-v1.5-q, all-minilm-l6-v2, all-minilm-l6-v2-q) or key=value pairs: model=URI,tokenizer=URI[,name=,input-ids=,attention-mask=,token-type-ids=,output=,logits=,classes=a;b,pooling=mean|cls,prefix=,attention=auto|n1;n2] (default: ${DEFAULT-VALUE}).")
+    List<String> teachers;
 
     @Option(
             names = "--teacher-head",
             description =
-                    "Head file from 'distill fit-head' (demo: fitted on the training file when absent).")
-    String teacherHead;
+                    "Head file from 'distill fit-head', matched to its teacher by name; repeatable (demo: fitted on the training file when absent).")
+    List<String> teacherHeads = new ArrayList<>();
+
+    @Option(
+            names = "--teacher-weights",
+            description =
+                    "Initial fusion weights, one number per --teacher in order, comma-separated (default: equal).")
+    String teacherWeights;
+
+    @Option(
+            names = "--fusion",
+            defaultValue = "learned",
+            description =
+                    "Fusion weights of several teachers: 'learned' online from gold labels (log-odds of each teacher's accuracy) or 'fixed' (default: ${DEFAULT-VALUE}).")
+    String fusion;
+
+    @Option(
+            names = "--fusion-half-life",
+            defaultValue = "5000",
+            description =
+                    "Labels after which a label's influence on learned fusion weights halves (default: ${DEFAULT-VALUE}).")
+    int fusionHalfLife;
+
+    @Option(
+            names = "--teacher-bucketing",
+            defaultValue = "true",
+            arity = "1",
+            description =
+                    "Group micro-batches by token length to cut padding (default: ${DEFAULT-VALUE}).")
+    boolean teacherBucketing;
+
+    @Option(
+            names = "--attention-heads",
+            defaultValue = "all",
+            description =
+                    "Teacher heads the attention term learns from: all, graph (all, averaged inside the ONNX graph), top-high or top-low (the --attention-top-k heads of highest or lowest attention entropy) (default: ${DEFAULT-VALUE}).")
+    String attentionHeads;
+
+    @Option(
+            names = "--attention-top-k",
+            defaultValue = "5",
+            description =
+                    "Heads per teacher layer kept by entropy ranking (default: ${DEFAULT-VALUE}).")
+    int attentionTopK;
+
+    @Option(
+            names = "--attention-rank-after",
+            defaultValue = "2000",
+            description =
+                    "Samples whose attention entropy is measured before heads are ranked (default: ${DEFAULT-VALUE}).")
+    long attentionRankAfter;
 
     @Option(
             names = "--teacher-batch",
@@ -285,10 +337,25 @@ public class JobOptions {
 
     /** Checks every option; the message of the exception names the option and what is allowed. */
     public void validate() {
+        teacherSpecs();
+        fusionWeights();
+        if (!fusion.equals("learned") && !fusion.equals("fixed")) {
+            throw new OptionException(
+                    "--fusion", "must be 'learned' or 'fixed', got '" + fusion + "'");
+        }
+        positive("--fusion-half-life", fusionHalfLife);
         try {
-            ShippedEncoder.byId(teacher);
+            TeacherSettings.HeadMode.parse(attentionHeads);
         } catch (IllegalArgumentException e) {
-            throw new OptionException("--teacher", e.getMessage());
+            throw new OptionException("--attention-heads", e.getMessage());
+        }
+        positive("--attention-top-k", attentionTopK);
+        positive("--attention-rank-after", attentionRankAfter);
+        for (String file : teacherHeads) {
+            if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
+                throw new OptionException(
+                        "--teacher-head", "file " + file + " does not exist or is not readable");
+            }
         }
         positive("--teacher-batch", teacherBatch);
         positive("--teacher-latency-ms", teacherLatencyMs);
@@ -362,35 +429,185 @@ public class JobOptions {
                 samplesTopic,
                 metricsTopic,
                 deadLetterTopic,
+                controlTopic,
                 groupId,
                 bounded);
     }
 
-    /**
-     * Opens the teacher as the job will run it (attention outputs included), so that a mismatch
-     * fails before the job starts; the caller closes it.
-     */
-    public OnnxTeacher openProbe(ShippedEncoder encoder, LinearHead head)
-            throws java.io.IOException {
-        return OnnxTeacher.openWithAttention(
-                encoder, head, maxTokens, 1, gamma > 0 ? studentLayers : 0);
+    /** The teachers the options name, parsed; an error names --teacher and the problem. */
+    public List<TeacherSpec> teacherSpecs() {
+        List<TeacherSpec> specs = new ArrayList<>();
+        for (String t : teachers) {
+            try {
+                specs.add(TeacherSpec.parse(t));
+            } catch (IllegalArgumentException e) {
+                throw new OptionException("--teacher", e.getMessage());
+            }
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (TeacherSpec spec : specs) {
+            if (!names.add(spec.name())) {
+                throw new OptionException(
+                        "--teacher",
+                        "two teachers are named '" + spec.name() + "'; give one name=...");
+            }
+        }
+        return specs;
+    }
+
+    /** The initial fusion weights, one per teacher. */
+    public double[] fusionWeights() {
+        int n = teachers.size();
+        if (teacherWeights == null) {
+            double[] w = new double[n];
+            java.util.Arrays.fill(w, 1.0);
+            return w;
+        }
+        String[] parts = teacherWeights.split(",");
+        if (parts.length != n) {
+            throw new OptionException(
+                    "--teacher-weights",
+                    "needs one weight per --teacher ("
+                            + n
+                            + "), got "
+                            + parts.length
+                            + " in '"
+                            + teacherWeights
+                            + "'");
+        }
+        double[] w = new double[n];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            try {
+                w[i] = Double.parseDouble(parts[i].trim());
+            } catch (NumberFormatException e) {
+                w[i] = Double.NaN;
+            }
+            if (!(w[i] >= 0) || Double.isInfinite(w[i])) {
+                throw new OptionException(
+                        "--teacher-weights",
+                        "weights must be numbers >= 0, got '" + parts[i].trim() + "'");
+            }
+            sum += w[i];
+        }
+        if (sum <= 0) {
+            throw new OptionException("--teacher-weights", "at least one weight must be > 0");
+        }
+        return w;
+    }
+
+    /** Heads given with --teacher-head, by the teacher name they were fitted for. */
+    public Map<String, LinearHead> loadHeads() throws java.io.IOException {
+        Map<String, LinearHead> heads = new java.util.LinkedHashMap<>();
+        for (String file : teacherHeads) {
+            LinearHead h = LinearHead.load(java.nio.file.Path.of(file));
+            heads.put(h.encoder, h);
+        }
+        return heads;
+    }
+
+    private int attentionLayers() {
+        return gamma > 0 ? studentLayers : 0;
     }
 
     /**
-     * @param probe the opened teacher (see {@link #openProbe}): its width, vocabulary, sha256 and
-     *     attention layer map go into the settings and the student's provenance
+     * Opens every teacher as the job will run it (attention outputs included), so that a mismatch
+     * fails before the job starts with a message naming --teacher; the caller closes them.
+     *
+     * @param heads one per teacher, null for one with its own classifier
+     */
+    public List<OnnxTeacher> openProbes(List<LinearHead> heads) {
+        List<TeacherSpec> specs = teacherSpecs();
+        List<OnnxTeacher> probes = new ArrayList<>();
+        try {
+            for (int i = 0; i < specs.size(); i++) {
+                probes.add(
+                        OnnxTeacher.openWithAttention(
+                                specs.get(i),
+                                heads.get(i),
+                                maxTokens,
+                                1,
+                                i == 0 ? attentionLayers() : 0,
+                                attentionHeads.equals("graph")));
+            }
+            return probes;
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            probes.forEach(OnnxTeacher::close);
+            throw new OptionException(
+                    "--teacher",
+                    e.getMessage()
+                            + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()));
+        }
+    }
+
+    /** Each teacher's head: given, or null for a teacher with its own classifier; else an error. */
+    public List<LinearHead> headsFor(List<TeacherSpec> specs, Map<String, LinearHead> available) {
+        List<LinearHead> out = new ArrayList<>();
+        for (TeacherSpec spec : specs) {
+            LinearHead h = available.get(spec.name());
+            if (h == null && !spec.hasOwnClassifier()) {
+                throw new OptionException(
+                        "--teacher-head",
+                        "no head for teacher '"
+                                + spec.name()
+                                + "'; fit one with 'distill fit-head --teacher "
+                                + spec.name()
+                                + "' (heads given are for "
+                                + available.keySet()
+                                + ")");
+            }
+            out.add(spec.hasOwnClassifier() ? null : h);
+        }
+        return out;
+    }
+
+    /**
+     * @param heads one per teacher (null for a teacher with its own classifier)
+     * @param probes the opened teachers (see {@link #openProbes}): their width, vocabulary, sha256
+     *     and attention layer map go into the settings and the student's provenance
      */
     public JobSettings jobSettings(
-            LinearHead head, OnnxTeacher probe, long autoCycleSamples, String exportDir) {
-        int teacherDim = probe.hiddenSize();
-        int vocabSize = probe.vocabSize();
+            List<LinearHead> heads,
+            List<OnnxTeacher> probes,
+            long autoCycleSamples,
+            String exportDir) {
+        List<TeacherSpec> specs = teacherSpecs();
+        OnnxTeacher primary = probes.get(0);
+        int teacherDim = primary.hiddenSize();
+        int vocabSize = primary.vocabSize();
+        TeacherSettings t =
+                new TeacherSettings(
+                        specs,
+                        heads,
+                        new TeacherSettings.Fusion(
+                                fusionWeights(), fusion.equals("learned"), fusionHalfLife),
+                        new TeacherSettings.Batching(
+                                teacherBatch, teacherLatencyMs, teacherBucketing),
+                        teacherThreads,
+                        maxTokens,
+                        student,
+                        new TeacherSettings.Attention(
+                                attentionLayers(),
+                                TeacherSettings.HeadMode.parse(attentionHeads),
+                                attentionTopK,
+                                attentionRankAfter));
         Map<String, String> provenance = new java.util.LinkedHashMap<>();
-        provenance.put("teacher.model", teacher);
-        provenance.put("teacher.sha256", probe.sha256());
-        provenance.put("teacher.params", Long.toString(probe.parameterCount()));
-        provenance.put("teacher.classes", String.join(",", head.classes));
+        provenance.put("teacher.model", primary.name());
+        provenance.put(StudentTrainerOperator.TEACHER_NAMES, String.join(",", t.names()));
+        provenance.put("teacher.sha256", primary.sha256());
+        provenance.put("teacher.params", Long.toString(primary.parameterCount()));
+        provenance.put("teacher.classes", String.join(",", t.classes()));
         provenance.put(
-                "teacher.attention_layers", java.util.Arrays.toString(probe.attentionLayers()));
+                "teacher.attention_layers", java.util.Arrays.toString(primary.attentionLayers()));
+        if (probes.size() > 1) {
+            for (OnnxTeacher p : probes.subList(1, probes.size())) {
+                provenance.put("teacher.fused." + p.name() + ".sha256", p.sha256());
+            }
+            provenance.put("options.fusion", fusion);
+        }
+        if (attentionLayers() > 0) {
+            provenance.put("options.attention_heads", attentionHeads);
+        }
         provenance.put("options.learning_rate", Double.toString(learningRate));
         provenance.put("options.batch_size", Integer.toString(batchSize));
         provenance.put("options.schedule", schedule);
@@ -398,16 +615,6 @@ public class JobOptions {
         provenance.put("options.samples_topic", samplesTopic);
         String version = JobOptions.class.getPackage().getImplementationVersion();
         provenance.put("code.version", version == null ? "dev" : version);
-        TeacherSettings t =
-                new TeacherSettings(
-                        teacher,
-                        head,
-                        teacherBatch,
-                        teacherLatencyMs,
-                        teacherThreads,
-                        maxTokens,
-                        student,
-                        gamma > 0 ? studentLayers : 0);
         StudentConfig sc =
                 new StudentConfig(
                         vocabSize,
@@ -417,7 +624,7 @@ public class JobOptions {
                         studentHeads,
                         studentFfn,
                         maxTokens,
-                        head.numClasses(),
+                        t.classes().size(),
                         teacherDim,
                         0.1f,
                         seed);
@@ -434,7 +641,7 @@ public class JobOptions {
                         evalWindow,
                         maxBadSteps,
                         studentEmbeddingInit.equals("teacher")
-                                ? TrainerSettings.TEACHER_EMBEDDINGS + teacher
+                                ? TrainerSettings.TEACHER_EMBEDDINGS + specs.get(0).model()
                                 : TrainerSettings.RANDOM_EMBEDDINGS,
                         schedule.equals("progressive"),
                         provenance);

@@ -5,9 +5,9 @@ import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
-import io.flinkdistill.teacher.ShippedEncoder;
-import java.nio.file.Files;
+import io.flinkdistill.teacher.TeacherSpec;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -39,28 +39,30 @@ public final class RunCommand implements Callable<Integer> {
                     "--bootstrap-servers",
                     "is required for 'run' (the demo starts its own broker)");
         }
-        if (job.teacherHead == null || !Files.isReadable(Path.of(job.teacherHead))) {
-            throw new JobOptions.OptionException(
-                    "--teacher-head",
-                    "must name a readable head file from 'distill fit-head', got "
-                            + job.teacherHead);
-        }
-        LinearHead head = LinearHead.load(Path.of(job.teacherHead));
-        ShippedEncoder encoder = ShippedEncoder.byId(job.teacher);
+        List<TeacherSpec> specs = job.teacherSpecs();
+        List<LinearHead> heads = job.headsFor(specs, job.loadHeads());
         JobSettings settings;
-        // Open the teacher once here so that a mismatch fails before the job is submitted.
-        try (OnnxTeacher probe = job.openProbe(encoder, head)) {
+        // Open the teachers once here so that a mismatch fails before the job is submitted.
+        List<OnnxTeacher> probes = job.openProbes(heads);
+        try {
             settings =
                     job.jobSettings(
-                            head,
-                            probe,
+                            heads,
+                            probes,
                             JobOptions.DEFAULT_CYCLE_SAMPLES,
                             exportDir.toAbsolutePath().toString());
+        } finally {
+            probes.forEach(OnnxTeacher::close);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.enableCheckpointing(job.checkpointIntervalMs);
         KafkaWiring.KafkaSettings kafka = job.kafkaSettings(job.bootstrapServers, false);
-        KafkaWiring.sinks(DistillationJob.build(KafkaWiring.source(env, kafka), settings), kafka);
+        KafkaWiring.sinks(
+                DistillationJob.build(
+                        KafkaWiring.source(env, kafka),
+                        KafkaWiring.controlSource(env, kafka),
+                        settings),
+                kafka);
         env.execute("flink-distill " + job.student);
         return 0;
     }

@@ -6,33 +6,48 @@ import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.student.StudentModel;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
-import io.flinkdistill.teacher.ShippedEncoder;
+import io.flinkdistill.teacher.TeacherFusion;
 import io.flinkdistill.teacher.TeacherOutput;
+import io.flinkdistill.teacher.TeacherSpec;
 import io.flinkdistill.training.StudentFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Teacher and student accuracy, and their agreement, on a labelled test file; optionally the
- * accuracy of a baseline student too.
+ * Teacher and student accuracy, and their agreement, on a labelled test file; with several
+ * teachers, each one's accuracy and that of their fusion; optionally the accuracy of a baseline
+ * student too.
+ *
+ * @param teacherAccuracy the (fused) teacher's accuracy
+ * @param teacherAccuracies each teacher's own accuracy, by name, in order
+ * @param teacherParams parameters of the primary teacher
+ * @param allTeacherParams parameters of all teachers together
  */
 record TestSetEvaluation(
         int size,
         double teacherAccuracy,
+        Map<String, Double> teacherAccuracies,
         double studentAccuracy,
         double agreement,
         long teacherParams,
+        long allTeacherParams,
         long studentParams,
         double baselineAccuracy) {
 
     /**
+     * @param heads one per teacher (null for one with its own classifier)
+     * @param fusionWeights how the teachers' distributions are fused (one per teacher)
      * @param baselineFile a second student to score on the same sentences, or null
      */
     static TestSetEvaluation run(
-            ShippedEncoder encoder,
-            LinearHead head,
+            List<TeacherSpec> specs,
+            List<LinearHead> heads,
+            List<String> classes,
+            double[] fusionWeights,
             Path studentFile,
             Path baselineFile,
             List<TsvRow> rows,
@@ -41,52 +56,79 @@ record TestSetEvaluation(
             throws IOException {
         List<TsvRow> labelled =
                 rows.stream()
-                        .filter(r -> r.label() != null && head.classIndex(r.label()) >= 0)
+                        .filter(r -> r.label() != null && classes.contains(r.label()))
                         .toList();
+        int n = labelled.size();
+        int[] gold = new int[n];
+        for (int i = 0; i < n; i++) {
+            gold[i] = classes.indexOf(labelled.get(i).label());
+        }
         List<int[]> tokens = new ArrayList<>();
-        int[] teacherPred = new int[labelled.size()];
-        int[] gold = new int[labelled.size()];
-        long teacherParams;
-        try (OnnxTeacher teacher = OnnxTeacher.open(encoder, head, maxTokens, threads)) {
-            teacherParams = teacher.parameterCount();
-            for (int start = 0; start < labelled.size(); start += 32) {
-                List<String> texts = new ArrayList<>();
-                for (int i = start; i < Math.min(labelled.size(), start + 32); i++) {
-                    texts.add(labelled.get(i).text());
+        float[][][] logits = new float[n][specs.size()][];
+        long teacherParams = 0;
+        long allParams = 0;
+        for (int t = 0; t < specs.size(); t++) {
+            try (OnnxTeacher teacher =
+                    OnnxTeacher.open(specs.get(t), heads.get(t), maxTokens, threads)) {
+                allParams += teacher.parameterCount();
+                if (t == 0) {
+                    teacherParams = teacher.parameterCount();
                 }
-                List<TeacherOutput> out = teacher.infer(texts);
-                for (int i = 0; i < out.size(); i++) {
-                    teacherPred[start + i] = out.get(i).predictedClass();
-                    gold[start + i] = head.classIndex(labelled.get(start + i).label());
-                    tokens.add(out.get(i).tokenIds());
+                for (int start = 0; start < n; start += 32) {
+                    List<String> texts = new ArrayList<>();
+                    for (int i = start; i < Math.min(n, start + 32); i++) {
+                        texts.add(labelled.get(i).text());
+                    }
+                    List<TeacherOutput> out = teacher.infer(texts);
+                    for (int i = 0; i < out.size(); i++) {
+                        logits[start + i][t] = out.get(i).logits();
+                        if (t == 0) {
+                            tokens.add(out.get(i).tokenIds());
+                        }
+                    }
                 }
+            }
+        }
+        TeacherFusion fusion = new TeacherFusion(fusionWeights, false, 1);
+        int[] teacherPred = new int[n];
+        int[] correctPer = new int[specs.size()];
+        for (int i = 0; i < n; i++) {
+            teacherPred[i] = Logits.argmax(fusion.fuse(logits[i]));
+            for (int t = 0; t < specs.size(); t++) {
+                correctPer[t] += Logits.argmax(logits[i][t]) == gold[i] ? 1 : 0;
             }
         }
         Predictions student = predict(studentFile, tokens);
         int teacherCorrect = 0;
         int studentCorrect = 0;
         int agree = 0;
-        for (int i = 0; i < gold.length; i++) {
+        for (int i = 0; i < n; i++) {
             teacherCorrect += teacherPred[i] == gold[i] ? 1 : 0;
             studentCorrect += student.classes[i] == gold[i] ? 1 : 0;
             agree += student.classes[i] == teacherPred[i] ? 1 : 0;
         }
         double baseline = Double.NaN;
+        int d = Math.max(1, n);
         if (baselineFile != null) {
             int[] b = predict(baselineFile, tokens).classes;
             int correct = 0;
-            for (int i = 0; i < gold.length; i++) {
+            for (int i = 0; i < n; i++) {
                 correct += b[i] == gold[i] ? 1 : 0;
             }
-            baseline = correct / (double) Math.max(1, gold.length);
+            baseline = correct / (double) d;
         }
-        int n = Math.max(1, labelled.size());
+        Map<String, Double> per = new LinkedHashMap<>();
+        for (int t = 0; t < specs.size(); t++) {
+            per.put(specs.get(t).name(), correctPer[t] / (double) d);
+        }
         return new TestSetEvaluation(
-                labelled.size(),
-                teacherCorrect / (double) n,
-                studentCorrect / (double) n,
-                agree / (double) n,
+                n,
+                teacherCorrect / (double) d,
+                per,
+                studentCorrect / (double) d,
+                agree / (double) d,
                 teacherParams,
+                allParams,
                 student.params,
                 baseline);
     }

@@ -1,5 +1,6 @@
 package io.flinkdistill.pipeline.job;
 
+import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.teacher.TeacherInput;
 import io.flinkdistill.teacher.TeacherOperator;
@@ -27,14 +28,25 @@ public final class DistillationJob {
             DataStream<DeadLetter> deadLetters,
             DataStream<StudentVersion> studentVersions) {}
 
+    /** The graph without a control topic (tests, tools). */
     public static Outputs build(DataStream<DecodedSample> records, JobSettings settings) {
+        return build(records, null, settings);
+    }
+
+    /**
+     * @param controls raw records of the control topic, or null when the job takes no commands
+     */
+    public static Outputs build(
+            DataStream<DecodedSample> records,
+            DataStream<RawRecord> controls,
+            JobSettings settings) {
         SingleOutputStreamOperator<TeacherInput> valid =
                 records.process(
                                 new ValidateAndSplit(
                                         new EvalSplit(settings.evalFraction()),
                                         settings.maxChars(),
                                         settings.deadLetterLongText(),
-                                        settings.teacher().head().classes))
+                                        settings.teacher().classes()))
                         .name("validate-and-split")
                         .uid("validate-and-split");
         DataStream<TeacherInput> toTeacher = valid;
@@ -50,8 +62,27 @@ public final class DistillationJob {
             toTeacher = unique;
             deadLetters = deadLetters.union(unique.getSideOutput(ValidateAndSplit.DEAD_LETTERS));
         }
+        DataStream<ControlCommand> commands;
+        if (controls != null) {
+            SingleOutputStreamOperator<ControlCommand> validCommands =
+                    controls.process(new ValidateControl(settings.teacher().names()))
+                            .name("validate-control")
+                            .uid("validate-control");
+            commands = validCommands;
+            deadLetters =
+                    deadLetters.union(validCommands.getSideOutput(ValidateAndSplit.DEAD_LETTERS));
+        } else {
+            commands =
+                    records.getExecutionEnvironment()
+                            .fromData(
+                                    java.util.List.<ControlCommand>of(),
+                                    TypeInformation.of(ControlCommand.class))
+                            .name("no-control")
+                            .uid("no-control");
+        }
         DataStream<ScoredSample> scored =
                 toTeacher
+                        .connect(commands.broadcast())
                         .transform(
                                 "teacher",
                                 TypeInformation.of(ScoredSample.class),

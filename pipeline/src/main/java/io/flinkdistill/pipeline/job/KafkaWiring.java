@@ -25,6 +25,7 @@ public final class KafkaWiring {
             String samplesTopic,
             String metricsTopic,
             String deadLetterTopic,
+            String controlTopic,
             String groupId,
             boolean bounded)
             implements java.io.Serializable {}
@@ -49,6 +50,29 @@ public final class KafkaWiring {
         }
         return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "kafka-samples")
                 .uid("kafka-samples");
+    }
+
+    /**
+     * The control topic, read from its start by every run (commands are idempotent by id, so
+     * re-reading them is harmless). A bounded job reads the commands that exist when it starts.
+     */
+    public static SingleOutputStreamOperator<RawRecord> controlSource(
+            StreamExecutionEnvironment env, KafkaSettings k) {
+        Properties props = new Properties();
+        props.putAll(k.clientConfig());
+        KafkaSourceBuilder<RawRecord> builder =
+                KafkaSource.<RawRecord>builder()
+                        .setProperties(props)
+                        .setTopics(k.controlTopic())
+                        .setGroupId(k.groupId() + "-control")
+                        .setStartingOffsets(OffsetsInitializer.earliest())
+                        .setDeserializer(new RawRecordDeserializer());
+        if (k.bounded()) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "kafka-control")
+                .uid("kafka-control")
+                .setParallelism(1);
     }
 
     public static void sinks(DistillationJob.Outputs outputs, KafkaSettings k) {

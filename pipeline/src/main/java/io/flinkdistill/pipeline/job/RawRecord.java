@@ -1,0 +1,18 @@
+package io.flinkdistill.pipeline.job;
+
+/** A Kafka record's value with its coordinates, not yet decoded. A Flink POJO. */
+public class RawRecord {
+    public String topic;
+    public int partition;
+    public long offset;
+    public byte[] value;
+
+    public RawRecord() {}
+
+    public RawRecord(String topic, int partition, long offset, byte[] value) {
+        this.topic = topic;
+        this.partition = partition;
+        this.offset = offset;
+        this.value = value;
+    }
+}
