@@ -33,9 +33,71 @@ class DistillCliTest {
 
     @Test
     void shouldRequireBrokersForTheLiveJob() {
-        Result r = run("run", "--teacher-head", "head.json");
+        Result r = run("run");
         assertThat(r.code).isEqualTo(2);
         assertThat(r.err).contains("--bootstrap-servers");
+    }
+
+    @Test
+    void shouldNameAnUnknownKeyOfATeacherSpec() {
+        Result r = run("demo", "--teacher", "model=m.onnx,tokenizer=t.json,colour=red");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err)
+                .contains(
+                        "Invalid option --teacher: unknown key 'colour'; keys are name, model,"
+                                + " tokenizer, input-ids, attention-mask, token-type-ids, output,"
+                                + " logits, classes, pooling, prefix, attention");
+    }
+
+    @Test
+    void shouldAskForOneFusionWeightPerTeacher() {
+        Result r =
+                run(
+                        "demo",
+                        "--teacher",
+                        "e5-small-v2-q",
+                        "--teacher",
+                        "bge-small-en-v1.5-q",
+                        "--teacher-weights",
+                        "1");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err)
+                .contains(
+                        "Invalid option --teacher-weights: needs one weight per --teacher (2),"
+                                + " got 1 in '1'");
+    }
+
+    @Test
+    void shouldListTheAttentionHeadModes() {
+        Result r = run("demo", "--attention-heads", "some");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err)
+                .contains(
+                        "Invalid option --attention-heads: must be one of all, graph, top-high,"
+                                + " top-low; got 'some'");
+    }
+
+    @Test
+    void shouldListTheModelInputsWhenATeacherInputNameIsWrong(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("d.tsv");
+        java.nio.file.Files.writeString(data, "sentence\tlabel\n" + "good\t1\nbad\t0\n".repeat(10));
+        Result r =
+                run(
+                        "fit-head",
+                        "--data",
+                        data.toString(),
+                        "--out",
+                        dir.resolve("h.json").toString(),
+                        "--teacher",
+                        "name=mini,model=classpath:/all-minilm-l6-v2-q.onnx,"
+                                + "tokenizer=classpath:/all-minilm-l6-v2-q-tokenizer.json,"
+                                + "input-ids=ids");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err)
+                .contains(
+                        "Invalid option --teacher: teacher 'mini': input-ids=ids is not an input of"
+                                + " the model; its inputs are: input_ids int64[-1, -1],"
+                                + " attention_mask int64[-1, -1], token_type_ids int64[-1, -1]");
     }
 
     @Test

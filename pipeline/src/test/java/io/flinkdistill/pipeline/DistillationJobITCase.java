@@ -1,6 +1,7 @@
 package io.flinkdistill.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,6 +18,9 @@ import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
+import io.flinkdistill.schemas.AvroBytes;
+import io.flinkdistill.schemas.ControlCommand;
+import io.flinkdistill.schemas.ControlType;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.schemas.TrainingSample;
 import io.flinkdistill.student.StudentConfig;
@@ -26,6 +30,8 @@ import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.ShippedEncoder;
 import io.flinkdistill.teacher.TeacherOutput;
 import io.flinkdistill.teacher.TeacherSettings;
+import io.flinkdistill.teacher.TeacherSpec;
+import io.flinkdistill.training.StudentTrainerOperator;
 import io.flinkdistill.training.TrainerSettings;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -228,6 +234,132 @@ class DistillationJobITCase {
         // Restored from the checkpoint and replayed from its offsets: every sample counted once.
         assertThat(last.getSamplesTrained()).isEqualTo(trainRows);
         assertThat(last.getEvalWindow()).isEqualTo(stream.size() - (int) trainRows);
+    }
+
+    @Test
+    void shouldFuseTwoTeachersAndApplyTheirWeightsFromTheControlTopic() throws Exception {
+        Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        Topics.ensure(
+                client,
+                Map.of("samples-u", 2, "metrics-u", 1, "dlq-u", 1, "control-u", 1),
+                Duration.ofSeconds(30));
+        TsvDataset sst2 =
+                TsvDataset.read(
+                        copyResource("/data/sst2/train.tsv", dir.resolve("sst2-train-u.tsv")));
+        List<TsvRow> rows = new ArrayList<>(sst2.rows());
+        Collections.shuffle(rows, new Random(7));
+        List<String> classes = sst2.classes();
+        List<TsvRow> headRows = rows.subList(0, HEAD_ROWS);
+        LinearHead e5 = HeadTraining.fit(ShippedEncoder.E5_SMALL_V2_Q, headRows, classes, 64, 2);
+        LinearHead mini =
+                HeadTraining.fit(ShippedEncoder.ALL_MINILM_L6_V2_Q, headRows, classes, 64, 2);
+        List<TsvRow> stream = rows.subList(HEAD_ROWS, HEAD_ROWS + 600);
+        SampleProducer.produce(client, "samples-u", sst2, stream, 1, r -> r.line() % 5 == 0, 0);
+        writeRaw(
+                "control-u",
+                command("pin-1", Map.of("e5-small-v2-q", 3.0, "all-minilm-l6-v2-q", 1.0)));
+        writeRaw("control-u", command("bad-1", Map.of("gpt", 1.0)));
+
+        JobSettings single = settings(e5);
+        TeacherSettings fused =
+                new TeacherSettings(
+                        List.of(
+                                TeacherSpec.shipped(ShippedEncoder.E5_SMALL_V2_Q),
+                                TeacherSpec.shipped(ShippedEncoder.ALL_MINILM_L6_V2_Q)),
+                        List.of(e5, mini),
+                        new TeacherSettings.Fusion(new double[] {1, 1}, true, 1000),
+                        new TeacherSettings.Batching(32, 50, true),
+                        1,
+                        64,
+                        "student",
+                        new TeacherSettings.Attention(1, TeacherSettings.HeadMode.ALL, 5, 2000));
+        Map<String, String> provenance =
+                Map.of(StudentTrainerOperator.TEACHER_NAMES, "e5-small-v2-q,all-minilm-l6-v2-q");
+        TrainerSettings t = single.trainer();
+        TrainerSettings trainer =
+                new TrainerSettings(
+                        t.student(),
+                        t.lossWeights(),
+                        t.batchSize(),
+                        t.learningRate(),
+                        t.weightDecay(),
+                        t.warmupSteps(),
+                        t.cycleSamples(),
+                        t.metricsEverySteps(),
+                        t.evalWindow(),
+                        t.maxConsecutiveSkips(),
+                        t.embeddingInit(),
+                        false,
+                        provenance);
+        JobSettings settings =
+                new JobSettings(
+                        fused,
+                        trainer,
+                        EVAL_FRACTION,
+                        4000,
+                        false,
+                        1,
+                        60_000,
+                        dir.resolve("students-u").toString());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.enableCheckpointing(1000);
+        KafkaWiring.KafkaSettings k =
+                new KafkaWiring.KafkaSettings(
+                        client, "samples-u", "metrics-u", "dlq-u", "control-u", "it-u", true);
+        KafkaWiring.sinks(
+                DistillationJob.build(
+                        KafkaWiring.source(env, k), KafkaWiring.controlSource(env, k), settings),
+                k);
+        env.executeAsync("fusion-it")
+                .getJobExecutionResult()
+                .get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+        List<DistillMetrics> metrics = new ArrayList<>();
+        for (byte[] value : readAll("metrics-u")) {
+            metrics.add(DistillMetrics.fromByteBuffer(ByteBuffer.wrap(value)));
+        }
+        EvalSplit split = new EvalSplit(EVAL_FRACTION);
+        long trainRows = stream.stream().filter(r -> !split.isEval(sst2.idOf(r))).count();
+        DistillMetrics last = metrics.get(metrics.size() - 1);
+        assertThat(last.getSamplesTrained()).isEqualTo(trainRows);
+        // The command pinned the weights; the trainer reports them with each version.
+        assertThat(last.getTeacherWeights())
+                .containsOnlyKeys("e5-small-v2-q", "all-minilm-l6-v2-q");
+        assertThat(last.getTeacherWeights().get("e5-small-v2-q")).isCloseTo(0.75, within(1e-6));
+        assertThat(last.getTeacherWeights().get("all-minilm-l6-v2-q"))
+                .isCloseTo(0.25, within(1e-6));
+        assertThat(last.getTeacherAccuracy())
+                .containsOnlyKeys("e5-small-v2-q", "all-minilm-l6-v2-q", "fused");
+        assertThat(last.getTeacherAccuracy().values())
+                .allSatisfy(a -> assertThat(a).isBetween(0.5, 1.0));
+        assertThat(last.getAttentionHeads()).isEqualTo("v0 all heads");
+
+        List<JsonNode> dead = new ArrayList<>();
+        for (byte[] value : readAll("dlq-u")) {
+            dead.add(new ObjectMapper().readTree(value));
+        }
+        assertThat(dead)
+                .singleElement()
+                .satisfies(
+                        l -> {
+                            assertThat(l.get("topic").asText()).isEqualTo("control-u");
+                            assertThat(l.get("id").asText()).isEqualTo("bad-1");
+                            assertThat(l.get("reason").asText()).contains("names teacher 'gpt'");
+                        });
+    }
+
+    private static byte[] command(String id, Map<String, Double> values) {
+        ControlCommand c =
+                ControlCommand.newBuilder()
+                        .setId(id)
+                        .setIssuer("it")
+                        .setType(ControlType.SET_TEACHER_WEIGHTS)
+                        .setStudent(null)
+                        .setValues(values)
+                        .setTimestamp(java.time.Instant.now())
+                        .build();
+        return AvroBytes.encode(c::toByteBuffer);
     }
 
     private static JobSettings settings(LinearHead head) {
