@@ -133,6 +133,36 @@ class DistillCliTest {
         assertThat(report.get("speedup_vs_baseline").asDouble()).isPositive();
     }
 
+    @Test
+    void shouldWriteTheTeacherBenchmarkFigures(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("teacher.json");
+        assertThat(
+                        DistillCli.execute(
+                                "bench",
+                                "teacher",
+                                "--teacher",
+                                "all-minilm-l6-v2-q",
+                                "--samples",
+                                "64",
+                                "--warmup",
+                                "32",
+                                "--json",
+                                json.toString()))
+                .isZero();
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        for (String field :
+                new String[] {
+                    "bare_samples_per_s", "operator_samples_per_s", "ratio", "bucketing_speedup"
+                }) {
+            assertThat(report.get(field).asDouble()).as(field).isPositive();
+        }
+        assertThat(report.get("ratio").asDouble())
+                .isCloseTo(
+                        report.get("operator_samples_per_s").asDouble()
+                                / report.get("bare_samples_per_s").asDouble(),
+                        org.assertj.core.api.Assertions.within(0.01));
+    }
+
     private record Result(int code, String err) {}
 
     private static Result run(String... args) {

@@ -656,6 +656,11 @@ public class JobOptions {
                 exportDir);
     }
 
+    /** Fails with an {@link OptionException} naming {@code name} when {@code v < min}. */
+    static void atLeastOption(String name, long v, long min) {
+        atLeast(name, v, min);
+    }
+
     private static void positive(String name, long v) {
         atLeast(name, v, 1);
     }

@@ -8,6 +8,8 @@ import io.flinkdistill.training.ScoredSample;
 import io.flinkdistill.training.StudentTrainerOperator;
 import io.flinkdistill.training.StudentVersion;
 import java.time.Duration;
+import java.util.List;
+import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -21,6 +23,38 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  */
 public final class DistillationJob {
     private DistillationJob() {}
+
+    /**
+     * A stream of control commands that never carries one (a job without a control topic). Flink's
+     * collection source cannot be empty, so it holds one placeholder that a filter drops.
+     */
+    public static DataStream<ControlCommand> noCommands(
+            org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env) {
+        ControlCommand placeholder =
+                ControlCommand.newBuilder()
+                        .setId("none")
+                        .setIssuer("flink-distill")
+                        .setType(io.flinkdistill.schemas.ControlType.RESUME)
+                        .setStudent(null)
+                        .setTimestamp(java.time.Instant.EPOCH)
+                        .build();
+        return env.fromData(List.of(placeholder), TypeInformation.of(ControlCommand.class))
+                .name("no-control")
+                .uid("no-control")
+                .filter(new DropAll())
+                .name("no-control-filter")
+                .uid("no-control-filter");
+    }
+
+    /** Drops every command. */
+    private static final class DropAll implements FilterFunction<ControlCommand> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean filter(ControlCommand c) {
+            return false;
+        }
+    }
 
     /** The streams a caller connects to sinks. */
     public record Outputs(
@@ -72,13 +106,7 @@ public final class DistillationJob {
             deadLetters =
                     deadLetters.union(validCommands.getSideOutput(ValidateAndSplit.DEAD_LETTERS));
         } else {
-            commands =
-                    records.getExecutionEnvironment()
-                            .fromData(
-                                    java.util.List.<ControlCommand>of(),
-                                    TypeInformation.of(ControlCommand.class))
-                            .name("no-control")
-                            .uid("no-control");
+            commands = noCommands(records.getExecutionEnvironment());
         }
         DataStream<ScoredSample> scored =
                 toTeacher
