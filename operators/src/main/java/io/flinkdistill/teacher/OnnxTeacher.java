@@ -30,7 +30,8 @@ import java.util.stream.Collectors;
  * (shipped or the user's), with its HuggingFace tokenizer, mean or CLS pooling, and either its own
  * classifier output or a {@link LinearHead}. At open it checks the spec against the model's real
  * inputs and outputs and fails with a message that lists them. Owns its native session and
- * tokenizer: open once, {@link #close()} once. Not thread-safe; one instance per task.
+ * tokenizer: open once, {@link #close()} once. Inference may run from several threads at once (see
+ * {@link SharedTeachers}); opening and closing may not.
  */
 public final class OnnxTeacher implements AutoCloseable {
     private final TeacherSpec spec;

@@ -54,6 +54,7 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
 
     private final TeacherSettings settings;
     private transient List<OnnxTeacher> teachers;
+    private transient List<SharedTeachers.Lease> leases;
     private transient TeacherFusion fusion;
     private transient AttentionEntropy entropy;
     private transient HeadSelection selection;
@@ -89,24 +90,35 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     public void open() throws Exception {
         super.open();
         teachers = new ArrayList<>();
+        leases = new ArrayList<>();
         TeacherSettings.Attention att = settings.attention();
         try {
             for (int i = 0; i < settings.teachers().size(); i++) {
                 TeacherSpec spec = settings.teachers().get(i);
-                teachers.add(
-                        i == 0
-                                ? OnnxTeacher.openWithAttention(
+                LinearHead head = settings.heads().get(i);
+                int layers = i == 0 ? att.studentLayers() : 0;
+                boolean inGraph = att.heads() == TeacherSettings.HeadMode.GRAPH;
+                SharedTeachers.Opener opener =
+                        () ->
+                                OnnxTeacher.openWithAttention(
                                         spec,
-                                        settings.heads().get(i),
+                                        head,
                                         settings.maxTokens(),
                                         settings.threads(),
-                                        att.studentLayers(),
-                                        att.heads() == TeacherSettings.HeadMode.GRAPH)
-                                : OnnxTeacher.open(
+                                        layers,
+                                        inGraph);
+                SharedTeachers.Lease lease =
+                        SharedTeachers.acquire(
+                                SharedTeachers.key(
                                         spec,
-                                        settings.heads().get(i),
+                                        head,
                                         settings.maxTokens(),
-                                        settings.threads()));
+                                        settings.threads(),
+                                        layers,
+                                        inGraph),
+                                opener);
+                leases.add(lease);
+                teachers.add(lease.teacher());
             }
         } catch (Exception e) {
             closeTeachers();
@@ -437,23 +449,29 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         return selection;
     }
 
+    /** The opened teachers, primary first (tests, tools). */
+    public List<OnnxTeacher> teachers() {
+        return List.copyOf(teachers);
+    }
+
     /** The fusion weights in use now (tests, tools). */
     public double[] fusionWeights() {
         return fusion.weights();
     }
 
     private void closeTeachers() {
-        if (teachers == null) {
+        if (leases == null) {
             return;
         }
         RuntimeException first = null;
-        for (OnnxTeacher t : teachers) {
+        for (SharedTeachers.Lease lease : leases) {
             try {
-                t.close();
+                lease.close();
             } catch (RuntimeException e) {
                 first = first == null ? e : first;
             }
         }
+        leases = null;
         teachers = null;
         if (first != null) {
             throw first;

@@ -117,6 +117,42 @@ class TeacherOperatorTest {
         }
     }
 
+    @Test
+    void shouldShareOneSessionBetweenSlotsOfATaskManagerAndInferSafelyFromBoth() throws Exception {
+        TeacherSettings settings = settings(List.of(MINI), TeacherSettings.HeadMode.ALL, 1000);
+        int before = SharedTeachers.openCount();
+        try (var a = harness(settings);
+                var b = harness(settings)) {
+            a.open();
+            b.open();
+            assertThat(SharedTeachers.openCount()).isEqualTo(before + 1);
+            OnnxTeacher shared = op(a).teachers().get(0);
+            assertThat(op(b).teachers().get(0)).isSameAs(shared);
+            List<String> texts = List.of("a fine , moving film", "dull and long", "wow");
+            List<TeacherOutput> expected = shared.infer(texts);
+            java.util.concurrent.ExecutorService pool =
+                    java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                List<java.util.concurrent.Future<List<TeacherOutput>>> runs = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    runs.add(pool.submit(() -> shared.infer(texts)));
+                }
+                for (var run : runs) {
+                    List<TeacherOutput> got = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                    for (int i = 0; i < texts.size(); i++) {
+                        assertThat(got.get(i).embedding())
+                                .containsExactly(expected.get(i).embedding());
+                        assertThat(got.get(i).attention())
+                                .containsExactly(expected.get(i).attention());
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        assertThat(SharedTeachers.openCount()).as("the last user closed it").isEqualTo(before);
+    }
+
     private static TeacherOperator op(
             TwoInputStreamOperatorTestHarness<TeacherInput, ControlCommand, ScoredSample> h) {
         return (TeacherOperator) h.getOperator();
