@@ -29,7 +29,9 @@ final class FailOnceAfterCheckpoint extends RichMapFunction<DecodedSample, Decod
     public DecodedSample map(DecodedSample value) throws Exception {
         if (getRuntimeContext().getTaskInfo().getAttemptNumber() == 0) {
             seen++;
-            Thread.sleep(3);
+            // Slower once past failAfter without a completed checkpoint, so that one completes
+            // before the input runs out even on a busy machine.
+            Thread.sleep(seen >= failAfter && !checkpointed ? 20 : 3);
             if (seen >= failAfter && checkpointed && FAILED.compareAndSet(false, true)) {
                 throw new IllegalStateException("Injected failure after " + seen + " records");
             }
