@@ -85,6 +85,13 @@ public final class TeacherBench implements Callable<Integer> {
                     "Attention maps sent for a student of this many layers, 0 for none (default: ${DEFAULT-VALUE}).")
     int attentionLayers;
 
+    @Option(
+            names = "--attention-heads",
+            defaultValue = "all",
+            description =
+                    "'all' (averaged by the operator) or 'graph' (averaged inside the ONNX graph) (default: ${DEFAULT-VALUE}).")
+    String attentionHeads;
+
     @Option(names = "--json", description = "Also write the figures to this JSON file.")
     Path json;
 
@@ -95,6 +102,10 @@ public final class TeacherBench implements Callable<Integer> {
         JobOptions.atLeastOption("--threads", threads, 1);
         JobOptions.atLeastOption("--batch", batch, 1);
         JobOptions.atLeastOption("--attention-layers", attentionLayers, 0);
+        if (!attentionHeads.equals("all") && !attentionHeads.equals("graph")) {
+            throw new JobOptions.OptionException(
+                    "--attention-heads", "must be 'all' or 'graph', got '" + attentionHeads + "'");
+        }
         TeacherSpec spec;
         try {
             spec = TeacherSpec.parse(teacher);
@@ -131,6 +142,7 @@ public final class TeacherBench implements Callable<Integer> {
         report.put("threads", threads);
         report.put("batch", batch);
         report.put("attention_layers", attentionLayers);
+        report.put("attention_heads", attentionHeads);
         report.put("samples", samples);
         report.put("warmup", warmup);
         report.put("bare_samples_per_s", round(bare));
@@ -157,7 +169,7 @@ public final class TeacherBench implements Callable<Integer> {
                 64,
                 "bench",
                 new TeacherSettings.Attention(
-                        attentionLayers, TeacherSettings.HeadMode.ALL, 5, 2000));
+                        attentionLayers, TeacherSettings.HeadMode.parse(attentionHeads), 5, 2000));
     }
 
     /** The operator's work without Flink: tokenize, group by length, run, build the outputs. */
@@ -171,7 +183,12 @@ public final class TeacherBench implements Callable<Integer> {
         long end;
         try (OnnxTeacher t =
                 OnnxTeacher.openWithAttention(
-                        spec, s.heads().get(0), 64, threads, attentionLayers, false)) {
+                        spec,
+                        s.heads().get(0),
+                        64,
+                        threads,
+                        attentionLayers,
+                        attentionHeads.equals("graph"))) {
             checksum += run(t, texts.subList(0, warmup), pool, bucketing);
             start = System.nanoTime();
             checksum += run(t, texts.subList(warmup, texts.size()), pool, bucketing);
