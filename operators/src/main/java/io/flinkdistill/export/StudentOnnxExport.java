@@ -1,0 +1,250 @@
+package io.flinkdistill.export;
+
+import ai.onnx.proto.OnnxMl;
+import io.flinkdistill.student.StudentConfig;
+import java.util.Map;
+
+/**
+ * Writes a trained student as an ONNX graph built from its weights (opset 17, dynamic batch and
+ * sequence length): inputs {@code input_ids} and {@code attention_mask} (int64, [batch, tokens], at
+ * most {@code maxTokens} tokens), outputs {@code logits} and {@code probabilities} ([batch,
+ * classes]). The graph is the same computation as {@link io.flinkdistill.student.StudentModel}'s
+ * inference forward pass (the feature projection, used only in training, is left out).
+ *
+ * <p>{@link Precision#INT8} stores every weight matrix as int8 with a scale per output column and
+ * quantizes activations dynamically ({@code DynamicQuantizeLinear} + {@code MatMulInteger}, which
+ * ONNX Runtime fuses); the token-embedding table is int8 with a scale per row. Attention score
+ * products, layer norms and softmax stay in float.
+ */
+public final class StudentOnnxExport {
+    /** ONNX operator set the graphs use (LayerNormalization needs 17). */
+    public static final long OPSET = 17;
+
+    /** Number format of the weights. */
+    public enum Precision {
+        FP32,
+        INT8;
+
+        public String format() {
+            return this == FP32 ? "onnx-fp32" : "onnx-int8";
+        }
+    }
+
+    private static final int FLOAT = OnnxMl.TensorProto.DataType.FLOAT_VALUE;
+    private static final int INT64 = OnnxMl.TensorProto.DataType.INT64_VALUE;
+
+    private final StudentConfig c;
+    private final Map<String, float[]> w;
+    private final Precision precision;
+    private final OnnxGraph g = new OnnxGraph("flink-distill-student");
+
+    private StudentOnnxExport(StudentConfig c, Map<String, float[]> weights, Precision precision) {
+        this.c = c;
+        this.w = weights;
+        this.precision = precision;
+    }
+
+    /**
+     * @param weights by name, as {@link io.flinkdistill.student.StudentModel#exportWeights()} gives
+     *     them (FFN widths may be smaller than the config's after {@link FfnPruning})
+     * @param metadata stored as the model's metadata properties (provenance, classes, ...)
+     */
+    public static OnnxMl.ModelProto export(
+            StudentConfig config,
+            Map<String, float[]> weights,
+            Precision precision,
+            Map<String, String> metadata) {
+        StudentOnnxExport e = new StudentOnnxExport(config, weights, precision);
+        e.build();
+        String version = StudentOnnxExport.class.getPackage().getImplementationVersion();
+        return e.g.build(OPSET, version == null ? "dev" : version, metadata);
+    }
+
+    private void build() {
+        int h = c.hidden();
+        g.input("input_ids", INT64, "batch", "tokens");
+        g.input("attention_mask", INT64, "batch", "tokens");
+
+        String tokens = embedding("input_ids");
+        String x = matmul(tokens, "embed.proj", c.embedDim(), h);
+        String shape = g.op("Shape", "input_ids");
+        String length = g.op("Gather", new OnnxMl.AttributeProto[0], shape, g.scalarLong(1));
+        String positions = g.op("Range", g.scalarLong(0), length, g.scalarLong(1));
+        String pos = g.op("Gather", weight("embed.pos", c.maxTokens(), h), positions);
+        x = g.op("Add", x, pos);
+
+        String mask =
+                g.op(
+                        "Cast",
+                        new OnnxMl.AttributeProto[] {OnnxGraph.intAttr("to", FLOAT)},
+                        "attention_mask");
+        // 0 on real tokens, -1e9 on padding keys: [batch, 1, 1, tokens].
+        String keyBias =
+                g.op(
+                        "Unsqueeze",
+                        g.op("Mul", g.op("Sub", mask, g.scalar(1f)), g.scalar(1e9f)),
+                        g.int64s("axes_1_2", new long[] {1, 2}, 2));
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "layer" + l + ".";
+            String a = layerNorm(x, p + "ln1");
+            x = g.op("Add", x, attention(a, keyBias, p + "attn."));
+            String f = layerNorm(x, p + "ln2");
+            int ffn = w.get(p + "ffn.in.b").length;
+            String inner = gelu(linear(f, p + "ffn.in", h, ffn));
+            x = g.op("Add", x, linear(inner, p + "ffn.out", ffn, h));
+        }
+        x = layerNorm(x, "final.ln");
+        String m3 = g.op("Unsqueeze", mask, g.int64s("axes_2", new long[] {2}, 1));
+        String axis1 = g.int64s("axes_1", new long[] {1}, 1);
+        OnnxMl.AttributeProto[] noKeep = {OnnxGraph.intAttr("keepdims", 0)};
+        String sum = g.op("ReduceSum", noKeep, g.op("Mul", x, m3), axis1);
+        String count = g.op("ReduceSum", noKeep, m3, axis1);
+        String pooled = g.op("Div", sum, count);
+        String logits = linear(pooled, "head", h, c.numClasses());
+        g.identity(logits, "logits");
+        g.identity(
+                g.op(
+                        "Softmax",
+                        new OnnxMl.AttributeProto[] {OnnxGraph.intAttr("axis", -1)},
+                        logits),
+                "probabilities");
+        g.output("logits", FLOAT, "batch", c.numClasses());
+        g.output("probabilities", FLOAT, "batch", c.numClasses());
+    }
+
+    private String attention(String x, String keyBias, String p) {
+        int heads = c.heads();
+        int hd = c.hidden() / heads;
+        String split = g.int64s(p + "split_shape", new long[] {0, 0, heads, hd}, 4);
+        String q = heads(linear(x, p + "q", c.hidden(), c.hidden()), split, 0, 2, 1, 3);
+        String kT = heads(linear(x, p + "k", c.hidden(), c.hidden()), split, 0, 2, 3, 1);
+        String v = heads(linear(x, p + "v", c.hidden(), c.hidden()), split, 0, 2, 1, 3);
+        String scores = g.op("Mul", g.op("MatMul", q, kT), g.scalar((float) (1 / Math.sqrt(hd))));
+        String probs =
+                g.op(
+                        "Softmax",
+                        new OnnxMl.AttributeProto[] {OnnxGraph.intAttr("axis", -1)},
+                        g.op("Add", scores, keyBias));
+        String ctx =
+                g.op(
+                        "Transpose",
+                        new OnnxMl.AttributeProto[] {OnnxGraph.intsAttr("perm", 0, 2, 1, 3)},
+                        g.op("MatMul", probs, v));
+        String merged =
+                g.op("Reshape", ctx, g.int64s(p + "merge_shape", new long[] {0, 0, c.hidden()}, 3));
+        return linear(merged, p + "o", c.hidden(), c.hidden());
+    }
+
+    private String heads(String x, String splitShape, long... perm) {
+        return g.op(
+                "Transpose",
+                new OnnxMl.AttributeProto[] {OnnxGraph.intsAttr("perm", perm)},
+                g.op("Reshape", x, splitShape));
+    }
+
+    private String layerNorm(String x, String name) {
+        return g.op(
+                "LayerNormalization",
+                new OnnxMl.AttributeProto[] {
+                    OnnxGraph.intAttr("axis", -1), OnnxGraph.floatAttr("epsilon", 1e-5f)
+                },
+                x,
+                weight(name + ".g", c.hidden()),
+                weight(name + ".b", c.hidden()));
+    }
+
+    /** Exact GELU, as PyTorch computes it: 0.5 x (1 + erf(x / sqrt 2)). */
+    private String gelu(String x) {
+        String erf = g.op("Erf", g.op("Div", x, g.scalar((float) Math.sqrt(2))));
+        return g.op("Mul", g.op("Mul", x, g.scalar(0.5f)), g.op("Add", erf, g.scalar(1f)));
+    }
+
+    private String linear(String x, String name, int in, int out) {
+        return g.op("Add", matmul(x, name + ".w", in, out), weight(name + ".b", out));
+    }
+
+    private String matmul(String x, String name, int in, int out) {
+        float[] m = w.get(name.endsWith(".w") || name.equals("embed.proj") ? name : name + ".w");
+        check(name, m, (long) in * out);
+        if (precision == Precision.FP32) {
+            return g.op("MatMul", x, g.floats(name, m, in, out));
+        }
+        // Symmetric int8 per output column; activations quantized per call to uint8.
+        float[] scale = new float[out];
+        for (int j = 0; j < out; j++) {
+            float max = 0;
+            for (int i = 0; i < in; i++) {
+                max = Math.max(max, Math.abs(m[i * out + j]));
+            }
+            scale[j] = max == 0 ? 1f : max / 127f;
+        }
+        byte[] q = new byte[m.length];
+        for (int i = 0; i < in; i++) {
+            for (int j = 0; j < out; j++) {
+                q[i * out + j] = (byte) Math.round(m[i * out + j] / scale[j]);
+            }
+        }
+        String[] dq = g.ops("DynamicQuantizeLinear", 3, new OnnxMl.AttributeProto[0], x);
+        String product =
+                g.op(
+                        "MatMulInteger",
+                        dq[0],
+                        g.int8s(name + ".q", q, in, out),
+                        dq[2],
+                        g.int8s(name + ".zp", new byte[out], out));
+        String asFloat =
+                g.op("Cast", new OnnxMl.AttributeProto[] {OnnxGraph.intAttr("to", FLOAT)}, product);
+        return g.op("Mul", asFloat, g.op("Mul", dq[1], g.floats(name + ".scale", scale, out)));
+    }
+
+    private String embedding(String ids) {
+        float[] table = w.get("embed.tokens");
+        check("embed.tokens", table, (long) c.vocabSize() * c.embedDim());
+        if (precision == Precision.FP32) {
+            return g.op(
+                    "Gather", g.floats("embed.tokens", table, c.vocabSize(), c.embedDim()), ids);
+        }
+        int e = c.embedDim();
+        float[] scale = new float[c.vocabSize()];
+        byte[] q = new byte[table.length];
+        for (int r = 0; r < c.vocabSize(); r++) {
+            float max = 0;
+            for (int d = 0; d < e; d++) {
+                max = Math.max(max, Math.abs(table[r * e + d]));
+            }
+            scale[r] = max == 0 ? 1f : max / 127f;
+            for (int d = 0; d < e; d++) {
+                q[r * e + d] = (byte) Math.round(table[r * e + d] / scale[r]);
+            }
+        }
+        String rows = g.op("Gather", g.int8s("embed.tokens.q", q, c.vocabSize(), e), ids);
+        String rowScale =
+                g.op("Gather", g.floats("embed.tokens.scale", scale, c.vocabSize(), 1), ids);
+        return g.op(
+                "Mul",
+                g.op("Cast", new OnnxMl.AttributeProto[] {OnnxGraph.intAttr("to", FLOAT)}, rows),
+                rowScale);
+    }
+
+    private String weight(String name, long... dims) {
+        float[] v = w.get(name);
+        long n = 1;
+        for (long d : dims) {
+            n *= d;
+        }
+        check(name, v, n);
+        return g.floats(name, v, dims);
+    }
+
+    private static void check(String name, float[] values, long expected) {
+        if (values == null || values.length != expected) {
+            throw new IllegalArgumentException(
+                    "Student weight "
+                            + name
+                            + " has "
+                            + (values == null ? "no values" : values.length + " values")
+                            + ", expected "
+                            + expected);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.flinkdistill.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import ai.onnx.proto.OnnxMl;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.flinkdistill.student.StudentConfig;
+import io.flinkdistill.student.StudentModel;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The exported ONNX student computes what the DJL student computes. */
+class StudentOnnxExportTest {
+    private static final StudentConfig CONFIG =
+            new StudentConfig(1000, 16, 32, 2, 4, 64, 24, 3, 48, 0.1f, 5);
+
+    private static NDManager manager;
+    private static Map<String, float[]> weights;
+    private static List<int[]> tokens;
+    private static float[][] djlLogits;
+
+    @BeforeAll
+    static void trainedLikeStudent() {
+        manager = NDManager.newBaseManager("PyTorch");
+        SplittableRandom rng = new SplittableRandom(3);
+        try (StudentModel fresh = StudentModel.create(CONFIG, manager)) {
+            // Every parameter moved off its initial value, as training would (biases and norms
+            // too).
+            weights = new LinkedHashMap<>();
+            fresh.exportWeights()
+                    .forEach(
+                            (name, v) -> {
+                                float[] moved = v.clone();
+                                for (int i = 0; i < moved.length; i++) {
+                                    moved[i] += (float) (rng.nextDouble() - 0.5) * 0.2f;
+                                }
+                                weights.put(name, moved);
+                            });
+        }
+        tokens = new ArrayList<>();
+        for (int n : new int[] {24, 3, 11, 1, 17, 24, 6, 2}) {
+            int[] t = new int[n];
+            for (int i = 0; i < n; i++) {
+                t[i] = rng.nextInt(CONFIG.vocabSize());
+            }
+            tokens.add(t);
+        }
+        try (StudentModel student = StudentModel.fromWeights(CONFIG, weights, manager);
+                NDManager step = manager.newSubManager()) {
+            float[] flat = student.forward(step, tokens, false).logits().toFloatArray();
+            djlLogits = new float[tokens.size()][CONFIG.numClasses()];
+            for (int b = 0; b < tokens.size(); b++) {
+                System.arraycopy(flat, b * 3, djlLogits[b], 0, 3);
+            }
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    @Test
+    void shouldMatchTheDjlStudentWithin1e5OnAPaddedBatch() throws Exception {
+        OnnxMl.ModelProto model =
+                StudentOnnxExport.export(
+                        CONFIG, weights, StudentOnnxExport.Precision.FP32, Map.of("k", "v"));
+        assertThat(model.getOpsetImport(0).getVersion()).isGreaterThanOrEqualTo(17);
+        float[][] onnx = run(model, tokens);
+        double maxDiff = 0;
+        for (int b = 0; b < tokens.size(); b++) {
+            for (int k = 0; k < 3; k++) {
+                maxDiff = Math.max(maxDiff, Math.abs(onnx[b][k] - djlLogits[b][k]));
+            }
+        }
+        assertThat(maxDiff).as("max abs logit difference").isLessThanOrEqualTo(1e-5);
+        // Batch and length are dynamic: one sentence alone gives the same logits.
+        float[][] alone = run(model, List.of(tokens.get(2)));
+        for (int k = 0; k < 3; k++) {
+            assertThat((double) Math.abs(alone[0][k] - djlLogits[2][k])).isLessThanOrEqualTo(1e-5);
+        }
+    }
+
+    @Test
+    void shouldStayCloseInInt8AndBeSmaller() throws Exception {
+        OnnxMl.ModelProto fp32 =
+                StudentOnnxExport.export(
+                        CONFIG, weights, StudentOnnxExport.Precision.FP32, Map.of());
+        OnnxMl.ModelProto int8 =
+                StudentOnnxExport.export(
+                        CONFIG, weights, StudentOnnxExport.Precision.INT8, Map.of());
+        assertThat(int8.getSerializedSize()).isLessThan(fp32.getSerializedSize() / 2);
+        float[][] a = run(fp32, tokens);
+        float[][] b = run(int8, tokens);
+        double scale = 0;
+        double diff = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int k = 0; k < 3; k++) {
+                scale = Math.max(scale, Math.abs(a[i][k]));
+                diff = Math.max(diff, Math.abs(a[i][k] - b[i][k]));
+            }
+        }
+        assertThat(diff / scale).as("int8 error relative to the logits' size").isLessThan(0.1);
+    }
+
+    static float[][] run(OnnxMl.ModelProto model, List<int[]> batch) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        int len = batch.stream().mapToInt(t -> t.length).max().orElse(1);
+        long[] ids = new long[batch.size() * len];
+        long[] mask = new long[batch.size() * len];
+        for (int b = 0; b < batch.size(); b++) {
+            for (int i = 0; i < batch.get(b).length; i++) {
+                ids[b * len + i] = batch.get(b)[i];
+                mask[b * len + i] = 1;
+            }
+        }
+        long[] shape = {batch.size(), len};
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+                OrtSession s = env.createSession(model.toByteArray(), o);
+                OnnxTensor i = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+                OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+                OrtSession.Result r = s.run(Map.of("input_ids", i, "attention_mask", m))) {
+            return (float[][]) r.get("logits").get().getValue();
+        }
+    }
+}
