@@ -434,6 +434,12 @@ public class JobOptions {
                 bounded);
     }
 
+    /** Provenance key of the tokenizer the student shares with its primary teacher. */
+    public static final String TOKENIZER_KEY = io.flinkdistill.export.StudentExporter.TOKENIZER;
+
+    /** Provenance key of the text prefix the primary teacher puts before every input. */
+    public static final String PREFIX_KEY = io.flinkdistill.export.StudentExporter.PREFIX;
+
     /** The teachers the options name, parsed; an error names --teacher and the problem. */
     public List<TeacherSpec> teacherSpecs() {
         List<TeacherSpec> specs = new ArrayList<>();
@@ -595,6 +601,8 @@ public class JobOptions {
         provenance.put("teacher.model", primary.name());
         provenance.put(StudentTrainerOperator.TEACHER_NAMES, String.join(",", t.names()));
         provenance.put("teacher.sha256", primary.sha256());
+        provenance.put(TOKENIZER_KEY, specs.get(0).tokenizer());
+        provenance.put(PREFIX_KEY, specs.get(0).prefix());
         provenance.put("teacher.params", Long.toString(primary.parameterCount()));
         provenance.put("teacher.classes", String.join(",", t.classes()));
         provenance.put(

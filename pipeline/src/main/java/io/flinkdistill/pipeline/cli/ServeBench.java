@@ -1,0 +1,240 @@
+package io.flinkdistill.pipeline.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flinkdistill.export.StudentExporter;
+import io.flinkdistill.export.StudentOnnxExport;
+import io.flinkdistill.loss.Logits;
+import io.flinkdistill.pipeline.replay.TsvDataset;
+import io.flinkdistill.pipeline.replay.TsvRow;
+import io.flinkdistill.serving.OnnxStudent;
+import io.flinkdistill.teacher.LinearHead;
+import io.flinkdistill.teacher.ModelSource;
+import io.flinkdistill.teacher.OnnxTeacher;
+import io.flinkdistill.teacher.TeacherSpec;
+import io.flinkdistill.training.StudentFile;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code distill bench serve}: the teacher against the exported student in fp32 and INT8, all on
+ * ONNX Runtime with the same threads, in the same run: latency of one query (tokenizing included)
+ * at p50 and p99, throughput in batches of 32, file sizes, and accuracy on the SST-2 test file.
+ */
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description =
+                "Teacher vs exported student (fp32, INT8): latency, throughput, size, accuracy.")
+public final class ServeBench implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(
+            names = "--student",
+            defaultValue = "demo-out/student/student.student",
+            description = "Trained student, e.g. from 'distill demo' (default: ${DEFAULT-VALUE}).")
+    Path student;
+
+    @Option(
+            names = "--teacher-head",
+            description =
+                    "The teacher's head; fitted on 4000 rows of the bundled SST-2 train file when absent.")
+    Path teacherHead;
+
+    @Option(
+            names = "--threads",
+            defaultValue = "1",
+            description = "ONNX Runtime threads for every model (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(
+            names = "--queries",
+            defaultValue = "400",
+            description = "Single-sentence queries timed per model (default: ${DEFAULT-VALUE}).")
+    int queries;
+
+    @Option(names = "--json", description = "Also write the figures to this JSON file.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        JobOptions.atLeastOption("--threads", threads, 1);
+        JobOptions.atLeastOption("--queries", queries, 20);
+        if (!Files.isReadable(student)) {
+            throw new JobOptions.OptionException(
+                    "--student",
+                    "file " + student + " does not exist; train one with './distill demo' first");
+        }
+        StudentFile.Loaded saved = StudentFile.read(student);
+        String teacherName = saved.provenance().getOrDefault("teacher.model", "e5-small-v2-q");
+        TeacherSpec spec = TeacherSpec.parse(teacherName);
+        List<TsvRow> test = bundled("test.tsv").rows();
+        List<String> texts = test.stream().map(TsvRow::text).toList();
+
+        LinearHead head;
+        if (teacherHead != null) {
+            head = LinearHead.load(teacherHead);
+        } else {
+            List<TsvRow> train = new ArrayList<>(bundled("train.tsv").rows());
+            Collections.shuffle(train, new Random(42));
+            head = HeadTraining.fit(spec, train.subList(0, 4000), List.of("0", "1"), 64, 2);
+        }
+        List<String> classes = head.classes;
+        int[] gold = test.stream().mapToInt(r -> classes.indexOf(r.label())).toArray();
+
+        byte[] fp32 =
+                StudentExporter.export(
+                        saved.config(),
+                        saved.weights(),
+                        saved.provenance(),
+                        StudentOnnxExport.Precision.FP32);
+        byte[] int8 =
+                StudentExporter.export(
+                        saved.config(),
+                        saved.weights(),
+                        saved.provenance(),
+                        StudentOnnxExport.Precision.INT8);
+        long teacherBytes = ModelSource.read(spec.model()).length;
+
+        ObjectNode report = JSON.createObjectNode();
+        report.put("threads", threads);
+        report.put("queries", queries);
+        report.put("test_size", texts.size());
+        Figures t;
+        try (OnnxTeacher teacher =
+                OnnxTeacher.open(spec, head, saved.config().maxTokens(), threads)) {
+            t =
+                    measure(
+                            batch ->
+                                    teacher.infer(batch).stream()
+                                            .map(o -> Logits.argmax(o.logits()))
+                                            .toList(),
+                            texts,
+                            gold);
+        }
+        Figures s;
+        int[] fp32Pred;
+        try (OnnxStudent st = OnnxStudent.open(fp32, threads)) {
+            s = measure(batch -> argmax(st.predict(batch)), texts, gold);
+            fp32Pred = argmax(st.predict(texts)).stream().mapToInt(Integer::intValue).toArray();
+        }
+        Figures q;
+        int agree = 0;
+        try (OnnxStudent st = OnnxStudent.open(int8, threads)) {
+            q = measure(batch -> argmax(st.predict(batch)), texts, gold);
+            List<Integer> p = argmax(st.predict(texts));
+            for (int i = 0; i < p.size(); i++) {
+                agree += p.get(i) == fp32Pred[i] ? 1 : 0;
+            }
+        }
+        put(report, "teacher", t);
+        put(report, "student", s);
+        put(report, "student_int8", q);
+        report.put("teacher_bytes", teacherBytes);
+        report.put("student_bytes", fp32.length);
+        report.put("student_int8_bytes", int8.length);
+        report.put("teacher_params", saved.provenance().getOrDefault("teacher.params", "?"));
+        report.put("speedup_b1", round(t.p50 / s.p50));
+        report.put("speedup_b1_int8", round(t.p50 / q.p50));
+        report.put("speedup_b32", round(s.throughput / t.throughput));
+        report.put("size_ratio", round(int8.length / (double) teacherBytes));
+        report.put("size_ratio_fp32", round(fp32.length / (double) teacherBytes));
+        report.put("int8_agreement_with_fp32", round(agree / (double) texts.size()));
+        report.put("accuracy_gap_points", round(100 * (t.accuracy - s.accuracy)));
+        System.out.printf(
+                "%-14s %9s %9s %12s %10s %9s%n",
+                "model", "p50 ms", "p99 ms", "b32 samples/s", "MB", "accuracy");
+        row("teacher", t, teacherBytes);
+        row("student fp32", s, fp32.length);
+        row("student int8", q, int8.length);
+        System.out.printf(
+                "Batch-1 speed-up: %.1fx (fp32), %.1fx (int8); size: %.3f of the teacher (int8), %.3f (fp32); int8 agrees with fp32 on %.1f %%.%n",
+                t.p50 / s.p50,
+                t.p50 / q.p50,
+                int8.length / (double) teacherBytes,
+                fp32.length / (double) teacherBytes,
+                100.0 * agree / texts.size());
+        if (json != null) {
+            JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report);
+        }
+        return 0;
+    }
+
+    private record Figures(double p50, double p99, double throughput, double accuracy) {}
+
+    private Figures measure(
+            Function<List<String>, List<Integer>> model, List<String> texts, int[] gold) {
+        // Warm-up, then one query at a time, then batches of 32 over the whole file.
+        for (int i = 0; i < 30; i++) {
+            model.apply(List.of(texts.get(i)));
+        }
+        double[] ms = new double[queries];
+        for (int i = 0; i < queries; i++) {
+            String text = texts.get(i % texts.size());
+            long t0 = System.nanoTime();
+            model.apply(List.of(text));
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        List<Integer> predicted = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int start = 0; start < texts.size(); start += 32) {
+            predicted.addAll(model.apply(texts.subList(start, Math.min(texts.size(), start + 32))));
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        int correct = 0;
+        for (int i = 0; i < gold.length; i++) {
+            correct += predicted.get(i) == gold[i] ? 1 : 0;
+        }
+        return new Figures(
+                ms[queries / 2],
+                ms[Math.min(queries - 1, (int) Math.ceil(queries * 0.99) - 1)],
+                texts.size() / seconds,
+                correct / (double) gold.length);
+    }
+
+    private static List<Integer> argmax(float[][] probs) {
+        List<Integer> out = new ArrayList<>(probs.length);
+        for (float[] p : probs) {
+            out.add(Logits.argmax(p));
+        }
+        return out;
+    }
+
+    private static void put(ObjectNode report, String prefix, Figures f) {
+        report.put(prefix + "_p50_ms", round(f.p50));
+        report.put(prefix + "_p99_ms", round(f.p99));
+        report.put(prefix + "_b32_samples_per_s", round(f.throughput));
+        report.put(prefix + "_accuracy", round(f.accuracy));
+    }
+
+    private static void row(String name, Figures f, long bytes) {
+        System.out.printf(
+                "%-14s %9.2f %9.2f %12.0f %10.2f %8.1f %%%n",
+                name, f.p50, f.p99, f.throughput, bytes / 1e6, 100 * f.accuracy);
+    }
+
+    private static TsvDataset bundled(String name) throws Exception {
+        Path file = Files.createTempFile("sst2-" + name, ".tsv");
+        try (InputStream in = ServeBench.class.getResourceAsStream("/data/sst2/" + name)) {
+            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return TsvDataset.read(file);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}
