@@ -2,7 +2,14 @@ package io.flinkdistill.training;
 
 import io.flinkdistill.evaluation.EvalResult;
 import io.flinkdistill.evaluation.StudentEvaluator;
+import io.flinkdistill.export.StudentExporter;
+import io.flinkdistill.export.StudentOnnxExport;
 import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.schemas.StudentModelPublished;
+import io.flinkdistill.serving.ModelStore;
+import io.flinkdistill.serving.PromotionGate;
+import io.flinkdistill.serving.PublishSettings;
+import io.flinkdistill.student.StudentConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +50,23 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                     new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(
                             DistillMetrics.class)) {};
 
+    /** One event per published file of a student version. */
+    public static final OutputTag<StudentModelPublished> MODELS =
+            new OutputTag<>(
+                    "models",
+                    org.apache.flink.api.common.typeinfo.TypeInformation.of(
+                            StudentModelPublished.class)) {};
+
     private final TrainerSettings settings;
     private final String exportDir;
+    private final PublishSettings publish;
+
+    /** Per key: last published version and its eval agreement (checkpointed). */
+    private transient ValueState<double[]> published;
+
+    private transient Map<String, double[]> publishedByKey;
+    private transient ModelStore store;
+    private transient Counter publishFailures;
 
     private transient ValueState<byte[]> state;
     private transient Map<String, StudentTrainer> trainers;
@@ -56,6 +78,15 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
      * @param exportDir directory where the final student of each key is written at end of input
      */
     public StudentTrainerOperator(TrainerSettings settings, String exportDir) {
+        this(settings, exportDir, PublishSettings.off());
+    }
+
+    /**
+     * @param publish where and when student versions are published to a {@link ModelStore}
+     */
+    public StudentTrainerOperator(
+            TrainerSettings settings, String exportDir, PublishSettings publish) {
+        this.publish = publish;
         this.settings = settings;
         this.exportDir = exportDir;
     }
@@ -69,8 +100,15 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                                 new ValueStateDescriptor<>(
                                         "student-trainer",
                                         PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        published =
+                context.getKeyedStateStore()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "published",
+                                        PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
         trainers = new HashMap<>();
         lastMetricsAt = new HashMap<>();
+        publishedByKey = new HashMap<>();
     }
 
     @Override
@@ -78,6 +116,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         super.open();
         samplesCounter = getRuntimeContext().getMetricGroup().counter("samplesTrained");
         stepsCounter = getRuntimeContext().getMetricGroup().counter("trainingSteps");
+        publishFailures = getRuntimeContext().getMetricGroup().counter("publishFailures");
+        store = publish.enabled() ? new ModelStore(publish.storeUri()) : null;
     }
 
     @Override
@@ -186,6 +226,78 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                         .setTimestamp(java.time.Instant.now())
                         .build();
         output.collect(METRICS, new StreamRecord<>(m));
+        maybePublish(trainer, eval, m);
+    }
+
+    /**
+     * Publishes the current student when the promotion gate lets it through: next version number
+     * after both the checkpointed one and the highest in the store (so versions never repeat, even
+     * when a restart replays steps after a publication), files written atomically, one event each.
+     */
+    private void maybePublish(StudentTrainer trainer, EvalResult eval, DistillMetrics m) {
+        if (store == null) {
+            return;
+        }
+        String key = trainer.name();
+        double[] last = publishedByKey.get(key);
+        try {
+            if (last == null) {
+                double[] saved = published.value();
+                last = saved == null ? new double[] {0, -1} : saved.clone();
+                last[0] = Math.max(last[0], store.latestVersion(key));
+                publishedByKey.put(key, last);
+            }
+            double agreement = Double.isNaN(eval.agreement()) ? 0 : eval.agreement();
+            if (!PromotionGate.shouldPublish(publish, agreement, eval.size(), last[1], false)) {
+                return;
+            }
+            long version = (long) last[0] + 1;
+            Map<String, float[]> weights = trainer.model().exportWeights();
+            Map<String, String> provenance = trainer.provenance();
+            StudentConfig config = trainer.model().config();
+            byte[] fp32 =
+                    StudentExporter.export(
+                            config, weights, provenance, StudentOnnxExport.Precision.FP32);
+            byte[] int8 =
+                    StudentExporter.export(
+                            config, weights, provenance, StudentOnnxExport.Precision.INT8);
+            Map<String, Double> metrics = new java.util.LinkedHashMap<>();
+            metrics.put("eval_agreement", agreement);
+            if (m.getEvalAccuracy() != null) {
+                metrics.put("eval_accuracy", m.getEvalAccuracy());
+            }
+            metrics.put("eval_kl", m.getEvalKl());
+            metrics.put("step", (double) trainer.steps());
+            metrics.put("samples_trained", (double) trainer.samplesTrained());
+            ModelStore.Published p = store.publish(key, version, fp32, int8, metrics, provenance);
+            last[0] = version;
+            last[1] = agreement;
+            for (ModelStore.StoredFile f : java.util.List.of(p.fp32(), p.int8())) {
+                output.collect(
+                        MODELS,
+                        new StreamRecord<>(
+                                StudentModelPublished.newBuilder()
+                                        .setStudent(key)
+                                        .setVersion(version)
+                                        .setUri(f.uri())
+                                        .setFormat(f.format())
+                                        .setSha256(f.sha256())
+                                        .setSizeBytes(f.sizeBytes())
+                                        .setMetrics(metrics)
+                                        .setProvenance(provenance)
+                                        .setTimestamp(java.time.Instant.now())
+                                        .build()));
+            }
+            LOG.info(
+                    "Published student {} v{} (agreement {}) to {}",
+                    key,
+                    version,
+                    agreement,
+                    p.fp32().uri());
+        } catch (IOException | RuntimeException e) {
+            publishFailures.inc();
+            LOG.error("Could not publish student {}; training goes on", key, e);
+        }
     }
 
     @Override
@@ -194,6 +306,10 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         for (Map.Entry<String, StudentTrainer> e : trainers.entrySet()) {
             setCurrentKey(e.getKey());
             state.update(e.getValue().snapshot().toBytes());
+            double[] p = publishedByKey.get(e.getKey());
+            if (p != null) {
+                published.update(p.clone());
+            }
         }
     }
 

@@ -77,10 +77,69 @@ class StudentTrainerOperatorTest {
         }
     }
 
+    @Test
+    void shouldPublishVersionsThatNeverRepeatAcrossARestart(@TempDir Path storeDir)
+            throws Exception {
+        TrainerSettings settings = TrainerFixtures.tinySettings();
+        io.flinkdistill.serving.PublishSettings every =
+                new io.flinkdistill.serving.PublishSettings(storeDir.toUri().toString(), -1, 1);
+        io.flinkdistill.serving.ModelStore store =
+                new io.flinkdistill.serving.ModelStore(storeDir.toUri().toString());
+        OperatorSubtaskState snapshot;
+        try (var h = harness(settings, every)) {
+            h.open();
+            for (ScoredSample s : SyntheticSamples.generate(20, 9, true)) {
+                h.processElement(new StreamRecord<>(s));
+            }
+            for (ScoredSample s : SyntheticSamples.generate(80, 1, false)) {
+                h.processElement(new StreamRecord<>(s));
+            }
+            // Metrics (and a publication each, margin -1) at steps 5 and 10.
+            assertThat(events(h)).extracting(e -> e.getVersion()).containsExactly(1L, 1L, 2L, 2L);
+            assertThat(events(h))
+                    .extracting(e -> e.getFormat())
+                    .containsExactly("onnx-fp32", "onnx-int8", "onnx-fp32", "onnx-int8");
+            snapshot = h.snapshot(1L, 1L);
+            // After the checkpoint the job publishes on, then fails.
+            for (ScoredSample s : SyntheticSamples.generate(40, 2, false)) {
+                h.processElement(new StreamRecord<>(s));
+            }
+            assertThat(store.latestVersion("student")).isEqualTo(3);
+        }
+        try (var restored = harness(settings, every)) {
+            restored.initializeState(snapshot);
+            restored.open();
+            restored.processElement(
+                    new StreamRecord<>(SyntheticSamples.generate(1, 10, true).get(0)));
+            restored.endInput();
+            // The checkpoint says 2, the store has 3: the next version is 4, never 3 again.
+            assertThat(events(restored)).extracting(e -> e.getVersion()).containsExactly(4L, 4L);
+            var event = events(restored).get(0);
+            byte[] file =
+                    java.nio.file.Files.readAllBytes(Path.of(java.net.URI.create(event.getUri())));
+            assertThat(io.flinkdistill.serving.ModelStore.sha256(file))
+                    .isEqualTo(event.getSha256());
+            assertThat(event.getMetrics()).containsKey("eval_agreement");
+        }
+    }
+
+    private static List<io.flinkdistill.schemas.StudentModelPublished> events(
+            KeyedOneInputStreamOperatorTestHarness<String, ScoredSample, StudentVersion> h) {
+        return h.getSideOutput(StudentTrainerOperator.MODELS).stream()
+                .map(StreamRecord::getValue)
+                .toList();
+    }
+
     private KeyedOneInputStreamOperatorTestHarness<String, ScoredSample, StudentVersion> harness(
             TrainerSettings settings) throws Exception {
+        return harness(settings, io.flinkdistill.serving.PublishSettings.off());
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, ScoredSample, StudentVersion> harness(
+            TrainerSettings settings, io.flinkdistill.serving.PublishSettings publish)
+            throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
-                new StudentTrainerOperator(settings, exportDir.toString()),
+                new StudentTrainerOperator(settings, exportDir.toString(), publish),
                 s -> s.student,
                 Types.STRING);
     }

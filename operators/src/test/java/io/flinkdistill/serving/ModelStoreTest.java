@@ -1,0 +1,64 @@
+package io.flinkdistill.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Versions appear whole, never twice, and say what they hold. */
+class ModelStoreTest {
+    @TempDir Path dir;
+
+    @Test
+    void shouldWriteEveryFileAtomicallyWithItsShaAndNeverOverwriteAVersion() throws Exception {
+        ModelStore store = new ModelStore(dir.toUri().toString());
+        assertThat(store.latestVersion("s")).isZero();
+        byte[] fp32 = {1, 2, 3};
+        byte[] int8 = {4};
+        ModelStore.Published p =
+                store.publish("s", 1, fp32, int8, Map.of("eval_agreement", 0.8), Map.of("k", "v"));
+        store.publish("other", 9, fp32, int8, Map.of(), Map.of());
+        assertThat(store.latestVersion("s")).isEqualTo(1);
+        assertThat(p.fp32().sha256()).isEqualTo(ModelStore.sha256(fp32));
+        assertThat(Files.readAllBytes(Path.of(java.net.URI.create(p.int8().uri()))))
+                .isEqualTo(int8);
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .as("no temporary file is left behind")
+                    .containsExactlyInAnyOrder(
+                            "student-s-v1.onnx",
+                            "student-s-v1.int8.onnx",
+                            "student-s-v1.json",
+                            "student-other-v9.onnx",
+                            "student-other-v9.int8.onnx",
+                            "student-other-v9.json");
+        }
+        JsonNode meta = new ObjectMapper().readTree(dir.resolve("student-s-v1.json").toFile());
+        assertThat(meta.get("version").asLong()).isEqualTo(1);
+        assertThat(meta.get("files").get(0).get("sha256").asText()).isEqualTo(p.fp32().sha256());
+        assertThat(meta.get("metrics").get("eval_agreement").asDouble()).isEqualTo(0.8);
+        assertThat(meta.get("provenance").get("k").asText()).isEqualTo("v");
+        assertThatThrownBy(() -> store.publish("s", 1, fp32, int8, Map.of(), Map.of()))
+                .hasMessageContaining("exists already; versions are never overwritten");
+    }
+
+    @Test
+    void shouldPublishOnlyVersionsThatBeatTheLastByTheMargin() {
+        PublishSettings s = new PublishSettings("file:///x", 0.01, 100);
+        assertThat(PromotionGate.shouldPublish(s, 0.80, 500, -1, false)).isTrue();
+        assertThat(PromotionGate.shouldPublish(s, 0.805, 500, 0.80, false)).isFalse();
+        assertThat(PromotionGate.shouldPublish(s, 0.81, 500, 0.80, false)).isTrue();
+        assertThat(PromotionGate.shouldPublish(s, 0.90, 50, 0.80, false))
+                .as("too few eval samples to trust")
+                .isFalse();
+        assertThat(PromotionGate.shouldPublish(s, 0.70, 50, 0.80, true)).as("forced").isTrue();
+        assertThat(PromotionGate.shouldPublish(PublishSettings.off(), 0.9, 500, 0, true)).isFalse();
+    }
+}
