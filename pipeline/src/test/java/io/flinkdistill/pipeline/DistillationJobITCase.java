@@ -22,6 +22,7 @@ import io.flinkdistill.schemas.AvroBytes;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.ControlType;
 import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.schemas.TrainingSample;
 import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.student.StudentModel;
@@ -101,7 +102,10 @@ class DistillationJobITCase {
     @Test
     void shouldTrainOnEverySampleOncePublishMetricsAndBeatTheUntrainedStudent() throws Exception {
         Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
-        Topics.ensure(client, Map.of("samples", 2, "metrics", 1, "dlq", 1), Duration.ofSeconds(30));
+        Topics.ensure(
+                client,
+                Map.of("samples", 2, "metrics", 1, "dlq", 1, "models", 1),
+                Duration.ofSeconds(30));
 
         TsvDataset sst2 =
                 TsvDataset.read(
@@ -129,13 +133,13 @@ class DistillationJobITCase {
                 firstPartition,
                 SampleProducer.encode(sample(firstId, stream.get(0).text(), null)));
 
-        JobSettings settings = settings(head);
+        JobSettings settings = settings(head, "models-store");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         env.enableCheckpointing(1000);
         KafkaWiring.KafkaSettings k =
                 new KafkaWiring.KafkaSettings(
-                        client, "samples", "metrics", "dlq", "control", "it", true);
+                        client, "samples", "metrics", "dlq", "control", "models", "it", true);
         KafkaWiring.sinks(DistillationJob.build(KafkaWiring.source(env, k), settings), k);
         JobClient job = env.executeAsync("distillation-it");
         job.getJobExecutionResult().get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -183,13 +187,47 @@ class DistillationJobITCase {
                         r -> assertThat(r).contains("bad-label").contains("'7'").contains("[0, 1]"))
                 .anySatisfy(r -> assertThat(r).contains("no-text").contains("empty text"))
                 .anySatisfy(r -> assertThat(r).contains("duplicate id " + firstId));
+
+        // Published versions: strictly increasing, each file as its event describes it.
+        List<StudentModelPublished> models = new ArrayList<>();
+        for (byte[] value : readAll("models")) {
+            models.add(StudentModelPublished.fromByteBuffer(ByteBuffer.wrap(value)));
+        }
+        List<StudentModelPublished> fp32 =
+                models.stream().filter(m -> m.getFormat().equals("onnx-fp32")).toList();
+        assertThat(fp32).isNotEmpty();
+        assertThat(fp32)
+                .extracting(StudentModelPublished::getVersion)
+                .isSortedAccordingTo(Long::compare)
+                .doesNotHaveDuplicates();
+        for (StudentModelPublished m : models) {
+            byte[] file = Files.readAllBytes(Path.of(java.net.URI.create(m.getUri())));
+            assertThat(file).hasSize((int) m.getSizeBytes());
+            assertThat(io.flinkdistill.serving.ModelStore.sha256(file)).isEqualTo(m.getSha256());
+        }
+        // The newest published student serves without Flink and agrees with the teacher.
+        StudentModelPublished newest = fp32.get(fp32.size() - 1);
+        try (io.flinkdistill.serving.OnnxStudent served =
+                        io.flinkdistill.serving.OnnxStudent.open(newest.getUri(), 1);
+                OnnxTeacher teacher = OnnxTeacher.open(ShippedEncoder.E5_SMALL_V2_Q, head, 64, 2)) {
+            List<String> texts = evalRows.stream().map(TsvRow::text).toList();
+            float[][] probs = served.predict(texts);
+            List<TeacherOutput> t = teacher.infer(texts);
+            int agree = 0;
+            for (int i = 0; i < texts.size(); i++) {
+                agree += Logits.argmax(probs[i]) == t.get(i).predictedClass() ? 1 : 0;
+            }
+            assertThat(agree / (double) texts.size()).isGreaterThan(before + 0.05);
+        }
     }
 
     @Test
     void shouldCountEverySampleExactlyOnceThroughAFailureAndRestartMidTraining() throws Exception {
         Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
         Topics.ensure(
-                client, Map.of("samples-f", 2, "metrics-f", 1, "dlq-f", 1), Duration.ofSeconds(30));
+                client,
+                Map.of("samples-f", 2, "metrics-f", 1, "dlq-f", 1, "models-f", 1),
+                Duration.ofSeconds(30));
         TsvDataset sst2 =
                 TsvDataset.read(
                         copyResource("/data/sst2/train.tsv", dir.resolve("sst2-train-f.tsv")));
@@ -210,14 +248,21 @@ class DistillationJobITCase {
         env.enableCheckpointing(300);
         KafkaWiring.KafkaSettings k =
                 new KafkaWiring.KafkaSettings(
-                        client, "samples-f", "metrics-f", "dlq-f", "control-f", "it-f", true);
+                        client,
+                        "samples-f",
+                        "metrics-f",
+                        "dlq-f",
+                        "control-f",
+                        "models-f",
+                        "it-f",
+                        true);
         FailOnceAfterCheckpoint.FAILED.set(false);
         KafkaWiring.sinks(
                 DistillationJob.build(
                         KafkaWiring.source(env, k)
                                 .map(new FailOnceAfterCheckpoint(400))
                                 .name("fail-once"),
-                        settings(head)),
+                        settings(head, "models-store-f")),
                 k);
         env.executeAsync("distillation-failover-it")
                 .getJobExecutionResult()
@@ -234,6 +279,18 @@ class DistillationJobITCase {
         // Restored from the checkpoint and replayed from its offsets: every sample counted once.
         assertThat(last.getSamplesTrained()).isEqualTo(trainRows);
         assertThat(last.getEvalWindow()).isEqualTo(stream.size() - (int) trainRows);
+        // Model versions strictly increase through the restart: none is published twice.
+        List<Long> versions = new ArrayList<>();
+        for (byte[] value : readAll("models-f")) {
+            StudentModelPublished m = StudentModelPublished.fromByteBuffer(ByteBuffer.wrap(value));
+            if (m.getFormat().equals("onnx-fp32")) {
+                versions.add(m.getVersion());
+            }
+        }
+        assertThat(versions)
+                .isNotEmpty()
+                .isSortedAccordingTo(Long::compare)
+                .doesNotHaveDuplicates();
     }
 
     @Test
@@ -241,7 +298,7 @@ class DistillationJobITCase {
         Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
         Topics.ensure(
                 client,
-                Map.of("samples-u", 2, "metrics-u", 1, "dlq-u", 1, "control-u", 1),
+                Map.of("samples-u", 2, "metrics-u", 1, "dlq-u", 1, "control-u", 1, "models-u", 1),
                 Duration.ofSeconds(30));
         TsvDataset sst2 =
                 TsvDataset.read(
@@ -260,7 +317,7 @@ class DistillationJobITCase {
                 command("pin-1", Map.of("e5-small-v2-q", 3.0, "all-minilm-l6-v2-q", 1.0)));
         writeRaw("control-u", command("bad-1", Map.of("gpt", 1.0)));
 
-        JobSettings single = settings(e5);
+        JobSettings single = settings(e5, "models-store-u");
         TeacherSettings fused =
                 new TeacherSettings(
                         List.of(
@@ -300,13 +357,21 @@ class DistillationJobITCase {
                         false,
                         1,
                         60_000,
-                        dir.resolve("students-u").toString());
+                        dir.resolve("students-u").toString(),
+                        null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         env.enableCheckpointing(1000);
         KafkaWiring.KafkaSettings k =
                 new KafkaWiring.KafkaSettings(
-                        client, "samples-u", "metrics-u", "dlq-u", "control-u", "it-u", true);
+                        client,
+                        "samples-u",
+                        "metrics-u",
+                        "dlq-u",
+                        "control-u",
+                        "models-u",
+                        "it-u",
+                        true);
         KafkaWiring.sinks(
                 DistillationJob.build(
                         KafkaWiring.source(env, k), KafkaWiring.controlSource(env, k), settings),
@@ -362,7 +427,7 @@ class DistillationJobITCase {
         return AvroBytes.encode(c::toByteBuffer);
     }
 
-    private static JobSettings settings(LinearHead head) {
+    private static JobSettings settings(LinearHead head, String store) {
         StudentConfig student =
                 new StudentConfig(30522, 32, 64, 1, 4, 128, 64, head.numClasses(), 384, 0.1f, 11);
         TrainerSettings trainer =
@@ -388,7 +453,9 @@ class DistillationJobITCase {
                 false,
                 1,
                 60_000,
-                dir.resolve("students").toString());
+                dir.resolve("students").toString(),
+                new io.flinkdistill.serving.PublishSettings(
+                        dir.resolve(store).toUri().toString(), 0.0, 20));
     }
 
     /** Agreement with the teacher of a student with the job's initial weights, on the eval rows. */

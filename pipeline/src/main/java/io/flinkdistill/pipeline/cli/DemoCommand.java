@@ -2,6 +2,8 @@ package io.flinkdistill.pipeline.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flinkdistill.export.StudentExporter;
+import io.flinkdistill.export.StudentOnnxExport;
 import io.flinkdistill.pipeline.job.DistillationJob;
 import io.flinkdistill.pipeline.job.EvalSplit;
 import io.flinkdistill.pipeline.job.JobSettings;
@@ -12,6 +14,8 @@ import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.serving.ModelStore;
+import io.flinkdistill.serving.OnnxStudent;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.TeacherSpec;
@@ -148,6 +152,11 @@ public final class DemoCommand implements Callable<Integer> {
         stream = stream.subList(0, Math.min(maxSamples, stream.size()));
 
         Path exportDir = out.resolve("student");
+        Path modelsDir = out.resolve("models");
+        if (job.modelStore == null) {
+            deleteRecursively(modelsDir);
+            job.modelStore = modelsDir.toAbsolutePath().toUri().toString();
+        }
         JobSettings settings;
         List<OnnxTeacher> probes = job.openProbes(heads);
         try {
@@ -257,6 +266,7 @@ public final class DemoCommand implements Callable<Integer> {
                             testData.rows(),
                             job.maxTokens,
                             2);
+            Serving serving = serving(specs.get(0), heads.get(0), saved, testData.rows(), settings);
             ObjectNode report = JSON.createObjectNode();
             report.put("samples_trained", saved.samplesTrained());
             report.put("samples_streamed", produced);
@@ -289,6 +299,11 @@ public final class DemoCommand implements Callable<Integer> {
             s.put("path", studentFile.toAbsolutePath().toString());
             s.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));
             s.put("phase", last == null ? "none" : last.getPhase());
+            s.put("onnx_path", serving.newestPublished());
+            s.put("versions_published", serving.versions());
+            s.put("onnx_accuracy", round(serving.fp32Accuracy()));
+            s.put("int8_accuracy", round(serving.int8Accuracy()));
+            s.put("int8_bytes", serving.int8Bytes());
             ObjectNode provenance = s.putObject("provenance");
             saved.provenance().forEach(provenance::put);
             ObjectNode b = report.putObject("baseline");
@@ -302,6 +317,7 @@ public final class DemoCommand implements Callable<Integer> {
             report.put(
                     "distillation_gain", round(eval.studentAccuracy() - eval.baselineAccuracy()));
             report.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));
+            report.put("speedup_b1", round(serving.speedupB1()));
             Path reportFile = out.resolve("report.json");
             JSON.writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), report);
             System.out.printf(
@@ -335,6 +351,14 @@ public final class DemoCommand implements Callable<Integer> {
                     "Baseline (the same student on the %d labelled training samples alone, no teacher): %.1f %%.%n",
                     labelledStream.size(), 100 * eval.baselineAccuracy());
             System.out.printf(
+                    "Exported: ONNX fp32 %.1f %%, INT8 %.1f %% (%.1f MB); one query %.1fx faster than the teacher; %d versions published to %s.%n",
+                    100 * serving.fp32Accuracy(),
+                    100 * serving.int8Accuracy(),
+                    serving.int8Bytes() / 1e6,
+                    serving.speedupB1(),
+                    serving.versions(),
+                    job.modelStore);
+            System.out.printf(
                     "Trained on %d samples in %.0f s (%.0f samples/s). Report: %s%n",
                     saved.samplesTrained(), jobSeconds, produced / jobSeconds, reportFile);
             return 0;
@@ -343,6 +367,72 @@ public final class DemoCommand implements Callable<Integer> {
                 local.close();
             }
         }
+    }
+
+    /**
+     * The final student as it serves: exported, measured on the test file, timed against the
+     * teacher.
+     */
+    private record Serving(
+            String newestPublished,
+            long versions,
+            double fp32Accuracy,
+            double int8Accuracy,
+            long int8Bytes,
+            double speedupB1) {}
+
+    private Serving serving(
+            TeacherSpec primary,
+            LinearHead head,
+            io.flinkdistill.training.StudentFile.Loaded saved,
+            List<TsvRow> test,
+            JobSettings settings)
+            throws Exception {
+        List<String> classes = settings.teacher().classes();
+        List<TsvRow> labelled =
+                test.stream()
+                        .filter(r -> r.label() != null && classes.contains(r.label()))
+                        .toList();
+        List<String> texts = labelled.stream().map(TsvRow::text).toList();
+        double[] accuracy = new double[2];
+        double studentP50 = 0;
+        long int8Bytes = 0;
+        StudentOnnxExport.Precision[] precisions = StudentOnnxExport.Precision.values();
+        for (int p = 0; p < precisions.length; p++) {
+            byte[] model =
+                    StudentExporter.export(
+                            saved.config(), saved.weights(), saved.provenance(), precisions[p]);
+            try (OnnxStudent student = OnnxStudent.open(model, 1)) {
+                List<Integer> predicted = ServeBench.argmax(student.predict(texts));
+                int correct = 0;
+                for (int i = 0; i < texts.size(); i++) {
+                    correct +=
+                            classes.get(predicted.get(i)).equals(labelled.get(i).label()) ? 1 : 0;
+                }
+                accuracy[p] = correct / (double) Math.max(1, texts.size());
+                if (precisions[p] == StudentOnnxExport.Precision.FP32) {
+                    studentP50 = ServeBench.p50Millis(student::predict, texts, 200);
+                } else {
+                    int8Bytes = model.length;
+                }
+            }
+        }
+        double teacherP50;
+        try (OnnxTeacher teacher = OnnxTeacher.open(primary, head, job.maxTokens, 1)) {
+            teacherP50 = ServeBench.p50Millis(teacher::infer, texts, 200);
+        }
+        ModelStore store = new ModelStore(job.modelStore);
+        long versions = store.latestVersion(job.student);
+        String newest =
+                versions == 0
+                        ? null
+                        : new org.apache.flink.core.fs.Path(
+                                        new org.apache.flink.core.fs.Path(job.modelStore),
+                                        "student-" + job.student + "-v" + versions + ".onnx")
+                                .toUri()
+                                .toString();
+        return new Serving(
+                newest, versions, accuracy[0], accuracy[1], int8Bytes, teacherP50 / studentP50);
     }
 
     /** The fusion weights at the end of the run (from the last metrics), else the initial ones. */

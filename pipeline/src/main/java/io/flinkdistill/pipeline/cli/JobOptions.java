@@ -3,6 +3,7 @@ package io.flinkdistill.pipeline.cli;
 import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
+import io.flinkdistill.serving.PublishSettings;
 import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
@@ -329,6 +330,26 @@ public class JobOptions {
     long dedupWindowMs;
 
     @Option(
+            names = "--model-store",
+            description =
+                    "Where student versions are published as ONNX (any Flink FileSystem URI); none when absent (demo: DIR/models).")
+    String modelStore;
+
+    @Option(
+            names = "--publish-margin",
+            defaultValue = "0.01",
+            description =
+                    "A version is published when its eval agreement beats the last published one by this much; -1 publishes every evaluation (default: ${DEFAULT-VALUE}).")
+    double publishMargin;
+
+    @Option(
+            names = "--publish-min-eval",
+            defaultValue = "100",
+            description =
+                    "Eval samples a version must be measured on before it can be published (default: ${DEFAULT-VALUE}).")
+    int publishMinEval;
+
+    @Option(
             names = "--max-bad-steps",
             defaultValue = "5",
             description =
@@ -396,6 +417,19 @@ public class JobOptions {
         positive("--eval-window", evalWindow);
         positive("--metrics-every", metricsEvery);
         positive("--max-bad-steps", maxBadSteps);
+        if (!(publishMargin >= -1 && publishMargin < 1)) {
+            throw new OptionException(
+                    "--publish-margin", "must be in [-1, 1), got " + publishMargin);
+        }
+        positive("--publish-min-eval", publishMinEval);
+        if (modelStore != null) {
+            try {
+                new org.apache.flink.core.fs.Path(modelStore).toUri();
+            } catch (IllegalArgumentException e) {
+                throw new OptionException(
+                        "--model-store", "is not a valid URI: '" + modelStore + "'");
+            }
+        }
         atLeast("--dedup-window-ms", dedupWindowMs, 0);
         if (!longText.equals("truncate") && !longText.equals("dead-letter")) {
             throw new OptionException(
@@ -430,6 +464,7 @@ public class JobOptions {
                 metricsTopic,
                 deadLetterTopic,
                 controlTopic,
+                modelsTopic,
                 groupId,
                 bounded);
     }
@@ -661,7 +696,8 @@ public class JobOptions {
                 longText.equals("dead-letter"),
                 teacherParallelism,
                 dedupWindowMs,
-                exportDir);
+                exportDir,
+                new PublishSettings(modelStore, publishMargin, publishMinEval));
     }
 
     /** Fails with an {@link OptionException} naming {@code name} when {@code v < min}. */

@@ -203,7 +203,22 @@ public final class ServeBench implements Callable<Integer> {
                 correct / (double) gold.length);
     }
 
-    private static List<Integer> argmax(float[][] probs) {
+    /** Median latency of single-sentence queries after a short warm-up, in milliseconds. */
+    static double p50Millis(Function<List<String>, ?> model, List<String> texts, int queries) {
+        for (int i = 0; i < 20; i++) {
+            model.apply(List.of(texts.get(i % texts.size())));
+        }
+        double[] ms = new double[queries];
+        for (int i = 0; i < queries; i++) {
+            long t0 = System.nanoTime();
+            model.apply(List.of(texts.get(i % texts.size())));
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms[queries / 2];
+    }
+
+    static List<Integer> argmax(float[][] probs) {
         List<Integer> out = new ArrayList<>(probs.length);
         for (float[] p : probs) {
             out.add(Logits.argmax(p));

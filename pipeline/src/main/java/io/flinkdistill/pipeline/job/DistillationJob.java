@@ -2,6 +2,7 @@ package io.flinkdistill.pipeline.job;
 
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.teacher.TeacherInput;
 import io.flinkdistill.teacher.TeacherOperator;
 import io.flinkdistill.training.ScoredSample;
@@ -60,7 +61,8 @@ public final class DistillationJob {
     public record Outputs(
             DataStream<DistillMetrics> metrics,
             DataStream<DeadLetter> deadLetters,
-            DataStream<StudentVersion> studentVersions) {}
+            DataStream<StudentVersion> studentVersions,
+            DataStream<StudentModelPublished> models) {}
 
     /** The graph without a control topic (tests, tools). */
     public static Outputs build(DataStream<DecodedSample> records, JobSettings settings) {
@@ -123,12 +125,17 @@ public final class DistillationJob {
                                 "student-trainer",
                                 TypeInformation.of(StudentVersion.class),
                                 new StudentTrainerOperator(
-                                        settings.trainer(), settings.exportDir()))
+                                        settings.trainer(),
+                                        settings.exportDir(),
+                                        settings.publish()))
                         .uid("student-trainer")
                         // DJL allows one gradient collection per JVM at a time; one trainer
                         // subtask per key group range keeps that true on a MiniCluster.
                         .setParallelism(1);
         return new Outputs(
-                trainer.getSideOutput(StudentTrainerOperator.METRICS), deadLetters, trainer);
+                trainer.getSideOutput(StudentTrainerOperator.METRICS),
+                deadLetters,
+                trainer,
+                trainer.getSideOutput(StudentTrainerOperator.MODELS));
     }
 }

@@ -1,5 +1,6 @@
 package io.flinkdistill.pipeline.job;
 
+import io.flinkdistill.serving.PublishSettings;
 import io.flinkdistill.teacher.TeacherSettings;
 import io.flinkdistill.training.TrainerSettings;
 import java.io.Serializable;
@@ -14,6 +15,7 @@ import java.io.Serializable;
  * @param teacherParallelism parallel teacher subtasks
  * @param dedupWindowMillis a sample whose id was seen this recently is a duplicate (0: no check)
  * @param exportDir where the trainer writes the final student at end of input
+ * @param publish where and when student versions are published as ONNX
  */
 public record JobSettings(
         TeacherSettings teacher,
@@ -23,10 +25,12 @@ public record JobSettings(
         boolean deadLetterLongText,
         int teacherParallelism,
         long dedupWindowMillis,
-        String exportDir)
+        String exportDir,
+        PublishSettings publish)
         implements Serializable {
 
     public JobSettings {
+        publish = publish == null ? PublishSettings.off() : publish;
         new EvalSplit(evalFraction);
         if (dedupWindowMillis < 0) {
             throw new IllegalArgumentException(

@@ -2,6 +2,7 @@ package io.flinkdistill.pipeline.job;
 
 import io.flinkdistill.schemas.AvroBytes;
 import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.schemas.StudentModelPublished;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -26,6 +27,7 @@ public final class KafkaWiring {
             String metricsTopic,
             String deadLetterTopic,
             String controlTopic,
+            String modelsTopic,
             String groupId,
             boolean bounded)
             implements java.io.Serializable {}
@@ -80,6 +82,10 @@ public final class KafkaWiring {
                 .sinkTo(sink(k, k.metricsTopic(), new MetricsSerializer()))
                 .name("metrics-sink")
                 .uid("metrics-sink");
+        outputs.models()
+                .sinkTo(sink(k, k.modelsTopic(), new ModelEventSerializer()))
+                .name("models-sink")
+                .uid("models-sink");
         outputs.deadLetters()
                 .sinkTo(sink(k, k.deadLetterTopic(), new DeadLetterSerializer()))
                 .name("dead-letter-sink")
@@ -108,6 +114,16 @@ public final class KafkaWiring {
         @Override
         public byte[] serialize(DeadLetter d) {
             return d.toJson();
+        }
+    }
+
+    /** Avro single-object encoding of model events. */
+    static final class ModelEventSerializer implements SerializationSchema<StudentModelPublished> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public byte[] serialize(StudentModelPublished m) {
+            return AvroBytes.encode(m::toByteBuffer);
         }
     }
 
