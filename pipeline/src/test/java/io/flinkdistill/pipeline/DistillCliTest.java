@@ -163,6 +163,52 @@ class DistillCliTest {
                         org.assertj.core.api.Assertions.within(0.01));
     }
 
+    @Test
+    void shouldLabelStdinLinesWithAnExportedStudentAndRefuseAWrongSha(@TempDir Path dir)
+            throws Exception {
+        io.flinkdistill.student.StudentConfig c =
+                new io.flinkdistill.student.StudentConfig(
+                        30522, 8, 16, 1, 2, 32, 64, 2, 16, 0.1f, 3);
+        byte[] onnx;
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch");
+                io.flinkdistill.student.StudentModel s =
+                        io.flinkdistill.student.StudentModel.create(c, m)) {
+            onnx =
+                    io.flinkdistill.export.StudentExporter.export(
+                            c,
+                            s.exportWeights(),
+                            java.util.Map.of("teacher.classes", "negative,positive"),
+                            io.flinkdistill.export.StudentOnnxExport.Precision.INT8);
+        }
+        Path model = dir.resolve("student.onnx");
+        java.nio.file.Files.write(model, onnx);
+        java.io.InputStream savedIn = System.in;
+        PrintStream savedOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setIn(
+                    new java.io.ByteArrayInputStream(
+                            "a fine film\n\nutterly dull\n"
+                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            System.setOut(new PrintStream(out, true));
+            assertThat(DistillCli.execute("predict", "--model", model.toString())).isZero();
+        } finally {
+            System.setIn(savedIn);
+            System.setOut(savedOut);
+        }
+        String[] lines = out.toString().trim().split("\n");
+        assertThat(lines).hasSize(2);
+        assertThat(lines)
+                .allSatisfy(
+                        l ->
+                                assertThat(l)
+                                        .matches(
+                                                "(negative|positive)\tnegative=0\\.\\d{4} positive=0\\.\\d{4}"));
+        Result r = run("predict", "--model", model.toString(), "--sha256", "00");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err).contains("Invalid option --sha256: the model's SHA-256 is ");
+    }
+
     private record Result(int code, String err) {}
 
     private static Result run(String... args) {

@@ -469,8 +469,8 @@ public final class DemoCommand implements Callable<Integer> {
                         KafkaWiring.controlSource(env, kafka),
                         settings),
                 kafka);
-        try (MetricsFollower follower =
-                new MetricsFollower(client, job.metricsTopic, m -> printProgress(m, jobStart))) {
+        try (TopicFollower<DistillMetrics> follower =
+                TopicFollower.metrics(client, job.metricsTopic, m -> printProgress(m, jobStart))) {
             JobClient jobClient = env.executeAsync("flink-distill demo");
             jobClient.getJobExecutionResult().get();
             // Let the follower print the final record.

@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             ProduceCommand.class,
             FitHeadCommand.class,
+            PredictCommand.class,
+            ServeCommand.class,
             BenchCommand.class
         })
 public final class DistillCli {

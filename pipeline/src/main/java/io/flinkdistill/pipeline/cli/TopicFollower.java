@@ -15,14 +15,36 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-/** Reads {@link DistillMetrics} from the metrics topic on a background thread and hands each on. */
-final class MetricsFollower implements AutoCloseable {
+/**
+ * Reads a topic of Avro records from its start on a background thread, without a consumer group,
+ * and hands each decoded record on; an unreadable record is reported and skipped.
+ */
+final class TopicFollower<T> implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
-    private final AtomicReference<DistillMetrics> latest = new AtomicReference<>();
+    private final AtomicReference<T> latest = new AtomicReference<>();
     private final Thread thread;
 
-    MetricsFollower(
+    /** Follows the metrics topic. */
+    static TopicFollower<DistillMetrics> metrics(
             Map<String, Object> clientConfig, String topic, Consumer<DistillMetrics> onRecord) {
+        return new TopicFollower<>(
+                clientConfig,
+                topic,
+                bytes -> DistillMetrics.fromByteBuffer(ByteBuffer.wrap(bytes)),
+                onRecord);
+    }
+
+    /** Decodes one record value. */
+    @FunctionalInterface
+    interface Decoder<T> {
+        T decode(byte[] value) throws Exception;
+    }
+
+    TopicFollower(
+            Map<String, Object> clientConfig,
+            String topic,
+            Decoder<T> decoder,
+            Consumer<T> onRecord) {
         Properties props = new Properties();
         props.putAll(clientConfig);
         props.put(
@@ -50,14 +72,14 @@ final class MetricsFollower implements AutoCloseable {
                                     for (ConsumerRecord<byte[], byte[]> r :
                                             consumer.poll(Duration.ofMillis(200))) {
                                         try {
-                                            DistillMetrics m =
-                                                    DistillMetrics.fromByteBuffer(
-                                                            ByteBuffer.wrap(r.value()));
+                                            T m = decoder.decode(r.value());
                                             latest.set(m);
                                             onRecord.accept(m);
                                         } catch (Exception e) {
                                             System.err.println(
-                                                    "Skipping an unreadable metrics record at offset "
+                                                    "Skipping an unreadable record of "
+                                                            + topic
+                                                            + " at offset "
                                                             + r.offset()
                                                             + ": "
                                                             + e);
@@ -66,12 +88,12 @@ final class MetricsFollower implements AutoCloseable {
                                 }
                             }
                         },
-                        "metrics-follower");
+                        "follower-" + topic);
         thread.setDaemon(true);
         thread.start();
     }
 
-    DistillMetrics latest() {
+    T latest() {
         return latest.get();
     }
 
