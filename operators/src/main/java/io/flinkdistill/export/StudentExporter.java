@@ -23,14 +23,34 @@ public final class StudentExporter {
 
     private StudentExporter() {}
 
-    /** The ONNX bytes of a student in the given precision, after optional FFN pruning. */
+    /** The ONNX bytes of a student in the given precision, unpruned. */
     public static byte[] export(
             StudentConfig config,
             Map<String, float[]> weights,
             Map<String, String> provenance,
             StudentOnnxExport.Precision precision) {
-        return StudentOnnxExport.export(config, weights, precision, metadata(config, provenance))
-                .toByteArray();
+        return export(config, weights, provenance, precision, 0);
+    }
+
+    /**
+     * The ONNX bytes of a student in the given precision, after removing the FFN neurons whose L1
+     * norm is below {@code pruneThreshold} (0: none; see {@link FfnPruning}).
+     */
+    public static byte[] export(
+            StudentConfig config,
+            Map<String, float[]> weights,
+            Map<String, String> provenance,
+            StudentOnnxExport.Precision precision,
+            double pruneThreshold) {
+        Map<String, String> meta = metadata(config, provenance);
+        Map<String, float[]> w = weights;
+        if (pruneThreshold > 0) {
+            FfnPruning.Result pruned = FfnPruning.prune(config, weights, pruneThreshold);
+            w = pruned.weights();
+            meta.put("export.prune_threshold", Double.toString(pruneThreshold));
+            meta.put("export.ffn_neurons_kept", java.util.Arrays.toString(pruned.kept()));
+        }
+        return StudentOnnxExport.export(config, w, precision, meta).toByteArray();
     }
 
     /** What a server needs besides the graph, filled in from the provenance. */

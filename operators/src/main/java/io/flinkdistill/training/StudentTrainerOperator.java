@@ -257,10 +257,18 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             StudentConfig config = trainer.model().config();
             byte[] fp32 =
                     StudentExporter.export(
-                            config, weights, provenance, StudentOnnxExport.Precision.FP32);
+                            config,
+                            weights,
+                            provenance,
+                            StudentOnnxExport.Precision.FP32,
+                            publish.pruneThreshold());
             byte[] int8 =
                     StudentExporter.export(
-                            config, weights, provenance, StudentOnnxExport.Precision.INT8);
+                            config,
+                            weights,
+                            provenance,
+                            StudentOnnxExport.Precision.INT8,
+                            publish.pruneThreshold());
             Map<String, Double> metrics = new java.util.LinkedHashMap<>();
             metrics.put("eval_agreement", agreement);
             if (m.getEvalAccuracy() != null) {

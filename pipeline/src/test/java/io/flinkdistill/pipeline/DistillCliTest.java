@@ -209,6 +209,54 @@ class DistillCliTest {
         assertThat(r.err).contains("Invalid option --sha256: the model's SHA-256 is ");
     }
 
+    @Test
+    void shouldWriteTheServingBenchmarkFigures(@TempDir Path dir) throws Exception {
+        // A small (untrained) student file and a random head: this checks the command, not quality.
+        io.flinkdistill.student.StudentConfig c =
+                new io.flinkdistill.student.StudentConfig(
+                        30522, 8, 16, 1, 2, 32, 64, 2, 384, 0.1f, 3);
+        Path student = dir.resolve("s.student");
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch");
+                io.flinkdistill.student.StudentModel s =
+                        io.flinkdistill.student.StudentModel.create(c, m)) {
+            io.flinkdistill.training.StudentFile.write(
+                    student, c, s.exportWeights(), 0, 0, java.util.Map.of());
+        }
+        float[][] w = new float[2][384];
+        w[0][0] = 1f;
+        Path head = dir.resolve("head.json");
+        new io.flinkdistill.teacher.LinearHead(
+                        "e5-small-v2-q", java.util.List.of("0", "1"), w, new float[2])
+                .save(head);
+        Path json = dir.resolve("serve.json");
+        assertThat(
+                        DistillCli.execute(
+                                "bench",
+                                "serve",
+                                "--student",
+                                student.toString(),
+                                "--teacher-head",
+                                head.toString(),
+                                "--queries",
+                                "20",
+                                "--json",
+                                json.toString()))
+                .isZero();
+        JsonNode r = new ObjectMapper().readTree(json.toFile());
+        for (String field :
+                new String[] {
+                    "teacher_p50_ms",
+                    "student_p50_ms",
+                    "student_int8_p50_ms",
+                    "speedup_b1",
+                    "size_ratio"
+                }) {
+            assertThat(r.get(field).asDouble()).as(field).isPositive();
+        }
+        assertThat(r.get("student_int8_bytes").asLong())
+                .isLessThan(r.get("student_bytes").asLong());
+    }
+
     private record Result(int code, String err) {}
 
     private static Result run(String... args) {

@@ -401,7 +401,11 @@ public final class DemoCommand implements Callable<Integer> {
         for (int p = 0; p < precisions.length; p++) {
             byte[] model =
                     StudentExporter.export(
-                            saved.config(), saved.weights(), saved.provenance(), precisions[p]);
+                            saved.config(),
+                            saved.weights(),
+                            saved.provenance(),
+                            precisions[p],
+                            job.pruneThreshold);
             try (OnnxStudent student = OnnxStudent.open(model, 1)) {
                 List<Integer> predicted = ServeBench.argmax(student.predict(texts));
                 int correct = 0;

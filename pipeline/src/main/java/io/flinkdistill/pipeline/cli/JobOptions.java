@@ -350,6 +350,13 @@ public class JobOptions {
     int publishMinEval;
 
     @Option(
+            names = "--prune-threshold",
+            defaultValue = "0.05",
+            description =
+                    "Published students lose the FFN neurons whose mean absolute incoming weight is below this; 0 keeps all (default: ${DEFAULT-VALUE}).")
+    double pruneThreshold;
+
+    @Option(
             names = "--max-bad-steps",
             defaultValue = "5",
             description =
@@ -422,6 +429,7 @@ public class JobOptions {
                     "--publish-margin", "must be in [-1, 1), got " + publishMargin);
         }
         positive("--publish-min-eval", publishMinEval);
+        nonNegative("--prune-threshold", pruneThreshold);
         if (modelStore != null) {
             try {
                 new org.apache.flink.core.fs.Path(modelStore).toUri();
@@ -697,7 +705,7 @@ public class JobOptions {
                 teacherParallelism,
                 dedupWindowMs,
                 exportDir,
-                new PublishSettings(modelStore, publishMargin, publishMinEval));
+                new PublishSettings(modelStore, publishMargin, publishMinEval, pruneThreshold));
     }
 
     /** Fails with an {@link OptionException} naming {@code name} when {@code v < min}. */

@@ -63,6 +63,13 @@ public final class ServeBench implements Callable<Integer> {
             description = "Single-sentence queries timed per model (default: ${DEFAULT-VALUE}).")
     int queries;
 
+    @Option(
+            names = "--prune-threshold",
+            defaultValue = "0.05",
+            description =
+                    "Also measure the INT8 student with FFN neurons of mean |incoming weight| below this removed (default: ${DEFAULT-VALUE}).")
+    double pruneThreshold;
+
     @Option(names = "--json", description = "Also write the figures to this JSON file.")
     Path json;
 
@@ -137,6 +144,25 @@ public final class ServeBench implements Callable<Integer> {
                 agree += p.get(i) == fp32Pred[i] ? 1 : 0;
             }
         }
+        byte[] pruned =
+                StudentExporter.export(
+                        saved.config(),
+                        saved.weights(),
+                        saved.provenance(),
+                        StudentOnnxExport.Precision.INT8,
+                        pruneThreshold);
+        io.flinkdistill.export.FfnPruning.Result pr =
+                io.flinkdistill.export.FfnPruning.prune(
+                        saved.config(), saved.weights(), pruneThreshold);
+        Figures pq;
+        try (OnnxStudent st = OnnxStudent.open(pruned, threads)) {
+            pq = measure(batch -> argmax(st.predict(batch)), texts, gold);
+        }
+        put(report, "student_int8_pruned", pq);
+        report.put("prune_threshold", pruneThreshold);
+        report.put("ffn_neurons_removed", pr.removed());
+        report.put("ffn_neurons_total", saved.config().ffn() * saved.config().layers());
+        report.put("student_int8_pruned_bytes", pruned.length);
         put(report, "teacher", t);
         put(report, "student", s);
         put(report, "student_int8", q);
@@ -157,6 +183,10 @@ public final class ServeBench implements Callable<Integer> {
         row("teacher", t, teacherBytes);
         row("student fp32", s, fp32.length);
         row("student int8", q, int8.length);
+        row("int8 pruned", pq, pruned.length);
+        System.out.printf(
+                "Pruning at %.3f removed %d of %d FFN neurons.%n",
+                pruneThreshold, pr.removed(), saved.config().ffn() * saved.config().layers());
         System.out.printf(
                 "Batch-1 speed-up: %.1fx (fp32), %.1fx (int8); size: %.3f of the teacher (int8), %.3f (fp32); int8 agrees with fp32 on %.1f %%.%n",
                 t.p50 / s.p50,
