@@ -134,16 +134,17 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         StudentTrainer trainer = trainers.get(key);
         if (trainer == null) {
             byte[] saved = state.value();
-            trainer =
-                    saved == null
-                            ? new StudentTrainer(key, settings)
-                            : StudentTrainer.restore(TrainerState.fromBytes(saved), settings);
-            if (saved != null) {
+            if (saved == null) {
+                trainer = new StudentTrainer(key, settings);
+            } else {
+                TrainerState restored = TrainerState.fromBytes(saved);
+                trainer = StudentTrainer.restore(restored, settings);
                 LOG.info(
-                        "Restored student {} at step {} after {} samples",
+                        "Restored student {} at step {} after {} samples, weights fingerprint {}",
                         key,
                         trainer.steps(),
-                        trainer.samplesTrained());
+                        trainer.samplesTrained(),
+                        restored.weightsFingerprint());
             }
             trainers.put(key, trainer);
             lastMetricsAt.put(key, System.nanoTime());
@@ -313,7 +314,15 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         super.snapshotState(context);
         for (Map.Entry<String, StudentTrainer> e : trainers.entrySet()) {
             setCurrentKey(e.getKey());
-            state.update(e.getValue().snapshot().toBytes());
+            TrainerState snapshot = e.getValue().snapshot();
+            state.update(snapshot.toBytes());
+            LOG.info(
+                    "Checkpoint {}: student {} at step {} after {} samples, weights fingerprint {}",
+                    context.getCheckpointId(),
+                    e.getKey(),
+                    snapshot.optimizerSteps(),
+                    snapshot.samplesTrained(),
+                    snapshot.weightsFingerprint());
             double[] p = publishedByKey.get(e.getKey());
             if (p != null) {
                 published.update(p.clone());

@@ -50,6 +50,16 @@ public record TrainerState(
      */
     private static final int FORMAT_VERSION = 6;
 
+    /** A hash of every weight by name: equal weights give equal fingerprints (logs, tests). */
+    public String weightsFingerprint() {
+        long h = 17;
+        for (Map.Entry<String, float[]> e : new java.util.TreeMap<>(weights).entrySet()) {
+            h = 31 * h + e.getKey().hashCode();
+            h = 31 * h + java.util.Arrays.hashCode(e.getValue());
+        }
+        return Long.toHexString(h);
+    }
+
     public byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out =

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             FitHeadCommand.class,
             PredictCommand.class,
             ServeCommand.class,
+            KafkaCommand.class,
             BenchCommand.class
         })
 public final class DistillCli {

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# A real Flink standalone cluster on 127.0.0.1, started from Maven jars (no Flink download):
+# one JobManager and N TaskManager JVMs, web UI and REST on $REST_PORT.
+#
+#   deploy/local-cluster.sh start                 start the cluster (builds the jars first if needed)
+#   deploy/local-cluster.sh submit ARGS...        upload the job jar and run it: ARGS are the job's
+#                                                 options, e.g. run --bootstrap-servers H:P --teacher-head F
+#                                                 (SAVEPOINT=path resumes from a savepoint; PARALLELISM=n)
+#   deploy/local-cluster.sh savepoint JOB_ID      stop the job with a savepoint; prints its location
+#   deploy/local-cluster.sh status                TaskManagers, slots and jobs
+#   deploy/local-cluster.sh stop                  stop every JVM of the cluster
+#
+# Settings (environment): TASKMANAGERS (1), SLOTS per TaskManager (2), REST_PORT (8081),
+# TM_MEMORY (3g: libtorch and ONNX Runtime live off-heap, see deploy/README.md), JM_MEMORY (1g),
+# CLUSTER_DIR (deploy/target/local-cluster: config, logs, checkpoints, savepoints).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+dir="${CLUSTER_DIR:-$here/target/local-cluster}"
+taskmanagers="${TASKMANAGERS:-1}"
+slots="${SLOTS:-2}"
+port="${REST_PORT:-8081}"
+tm_memory="${TM_MEMORY:-3g}"
+jm_memory="${JM_MEMORY:-1g}"
+job_jar="$root/pipeline/target/flink-distill-job.jar"
+classpath="$here/target/flink/runtime/*:$here/target/flink/lib/*"
+url="http://127.0.0.1:$port"
+java_opts=(-Dai.djl.offline=true
+  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
+  --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED)
+export OMP_WAIT_POLICY=PASSIVE
+
+die() { echo "local-cluster: $*" >&2; exit 1; }
+
+json() { # json FIELD.PATH < document
+  python3 -c 'import json,sys
+v=json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v=v[int(k)] if isinstance(v,list) else v.get(k)
+print("" if v is None else v)' "$1"
+}
+
+build() {
+  if [[ ! -f "$job_jar" || ! -d "$here/target/flink/lib" ]]; then
+    echo "Building the job jar and the Flink lib folder (mvn -B -q -DskipTests install)..." >&2
+    (cd "$root" && mvn -B -q -DskipTests -Dspotless.check.skip=true install) >&2
+  fi
+}
+
+write_config() {
+  mkdir -p "$dir/conf" "$dir/log" "$dir/checkpoints" "$dir/savepoints"
+  cat > "$dir/conf/config.yaml" <<EOF
+jobmanager.rpc.address: 127.0.0.1
+jobmanager.bind-host: 127.0.0.1
+taskmanager.bind-host: 127.0.0.1
+taskmanager.host: 127.0.0.1
+rest.address: 127.0.0.1
+rest.bind-address: 127.0.0.1
+rest.port: $port
+jobmanager.memory.process.size: $jm_memory
+taskmanager.memory.process.size: $tm_memory
+# libtorch and ONNX Runtime allocate outside the JVM heap.
+taskmanager.memory.task.off-heap.size: 512m
+taskmanager.numberOfTaskSlots: $slots
+parallelism.default: 1
+execution.checkpointing.dir: file://$dir/checkpoints
+execution.checkpointing.savepoint-dir: file://$dir/savepoints
+restart-strategy.type: fixed-delay
+restart-strategy.fixed-delay.attempts: 10
+restart-strategy.fixed-delay.delay: 2 s
+web.upload.dir: $dir/uploads
+# A job's main runs inside the JobManager on REST submission: it must not end the JVM.
+cluster.intercept-user-system-exit: THROW
+EOF
+  cat > "$dir/conf/log4j.properties" <<'EOF'
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = File
+appender.file.name = File
+appender.file.type = File
+appender.file.fileName = ${sys:log.file}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %c{1} - %m%n
+EOF
+}
+
+memory_flags() { # memory_flags GET_TM_RESOURCE_PARAMS|GET_JM_RESOURCE_PARAMS -> "jvm flags|dynamic configs"
+  java -cp "$classpath" org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$dir/conf" 2>/dev/null \
+    | sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p'
+}
+
+launch() { # launch NAME MAIN_CLASS MEMORY_KIND
+  local name="$1" main="$2" params jvm dynamic
+  params="$(memory_flags "$3")"
+  jvm="$(sed -n 1p <<< "$params")"
+  dynamic="$(sed -n 2p <<< "$params")"
+  # shellcheck disable=SC2086
+  nohup java $jvm "${java_opts[@]}" -Dlog.file="$dir/log/$name.log" \
+    -Dlog4j.configurationFile="file:$dir/conf/log4j.properties" \
+    -cp "$classpath" "$main" --configDir "$dir/conf" $dynamic > "$dir/log/$name.out" 2>&1 &
+  echo $! > "$dir/$name.pid"
+}
+
+wait_for_taskmanagers() {
+  local deadline=$((SECONDS + 120)) n=0
+  while (( SECONDS < deadline )); do
+    n="$(curl -sf "$url/overview" 2>/dev/null | json taskmanagers 2>/dev/null || true)"
+    [[ "$n" == "$1" ]] && return 0
+    sleep 1
+  done
+  die "only ${n:-0} of $1 TaskManagers registered within 120 s; see $dir/log"
+}
+
+start() {
+  build
+  curl -sf "$url/overview" > /dev/null 2>&1 && die "something already answers on $url (stop it or set REST_PORT)"
+  local t0=$SECONDS
+  write_config
+  launch jobmanager org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint GET_JM_RESOURCE_PARAMS
+  for i in $(seq 1 "$taskmanagers"); do
+    launch "taskmanager-$i" org.apache.flink.runtime.taskexecutor.TaskManagerRunner GET_TM_RESOURCE_PARAMS
+  done
+  wait_for_taskmanagers "$taskmanagers"
+  echo "Flink cluster up in $((SECONDS - t0)) s: $taskmanagers TaskManager(s) x $slots slots, web UI and REST on $url"
+}
+
+submit() {
+  build
+  [[ $# -gt 0 ]] || die "submit needs the job's arguments, e.g. run --bootstrap-servers H:P --teacher-head F"
+  local upload jar_id body
+  upload="$(curl -sf -X POST -F "jarfile=@$job_jar" "$url/jars/upload")" || die "jar upload to $url failed"
+  jar_id="$(json filename <<< "$upload")"
+  jar_id="${jar_id##*/}"
+  body="$(python3 -c 'import json,os,sys
+b={"programArgsList": sys.argv[1:], "parallelism": int(os.environ.get("PARALLELISM","1"))}
+if os.environ.get("SAVEPOINT"): b["savepointPath"]=os.environ["SAVEPOINT"]
+print(json.dumps(b))' "$@")"
+  local answer
+  answer="$(curl -s -X POST -H 'Content-Type: application/json' -d "$body" "$url/jars/$jar_id/run")"
+  local job
+  job="$(json jobid <<< "$answer" 2>/dev/null || true)"
+  [[ -n "$job" ]] || die "the job did not start: $answer"
+  echo "$job"
+}
+
+savepoint() {
+  local job="${1:?savepoint needs a job id}" request status location deadline=$((SECONDS + 300))
+  request="$(curl -sf -X POST -H 'Content-Type: application/json' \
+    -d "{\"targetDirectory\": \"file://$dir/savepoints\", \"drain\": false}" "$url/jobs/$job/stop" | json request-id)"
+  while (( SECONDS < deadline )); do
+    status="$(curl -sf "$url/jobs/$job/savepoints/$request")"
+    if [[ "$(json status.id <<< "$status")" == "COMPLETED" ]]; then
+      location="$(json operation.location <<< "$status")"
+      [[ -n "$location" ]] || die "savepoint failed: $status"
+      echo "$location"
+      return 0
+    fi
+    sleep 1
+  done
+  die "no savepoint of $job within 300 s"
+}
+
+status() {
+  curl -sf "$url/overview" || die "no cluster answers on $url"
+  echo
+  curl -sf "$url/jobs/overview"
+  echo
+}
+
+stop() {
+  local pids=()
+  for f in "$dir"/*.pid; do
+    [[ -f "$f" ]] || continue
+    pids+=("$(cat "$f")")
+    rm -f "$f"
+  done
+  [[ ${#pids[@]} -gt 0 ]] || { echo "no cluster running from $dir"; return 0; }
+  kill "${pids[@]}" 2> /dev/null || true
+  local deadline=$((SECONDS + 20))
+  while (( SECONDS < deadline )) && kill -0 "${pids[@]}" 2> /dev/null; do sleep 0.5; done
+  kill -9 "${pids[@]}" 2> /dev/null || true
+  echo "stopped ${#pids[@]} JVM(s)"
+}
+
+case "${1:-}" in
+  start) start ;;
+  submit) shift; submit "$@" ;;
+  savepoint) shift; savepoint "$@" ;;
+  status) status ;;
+  stop) stop ;;
+  *) sed -n '2,16p' "$0"; exit 2 ;;
+esac

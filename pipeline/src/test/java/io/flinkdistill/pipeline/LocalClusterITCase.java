@@ -1,0 +1,234 @@
+package io.flinkdistill.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flinkdistill.pipeline.cli.HeadTraining;
+import io.flinkdistill.pipeline.job.EvalSplit;
+import io.flinkdistill.pipeline.kafka.LocalKafka;
+import io.flinkdistill.pipeline.kafka.Topics;
+import io.flinkdistill.pipeline.replay.SampleProducer;
+import io.flinkdistill.pipeline.replay.TsvDataset;
+import io.flinkdistill.pipeline.replay.TsvRow;
+import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.teacher.LinearHead;
+import io.flinkdistill.teacher.ShippedEncoder;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job on a real standalone Flink cluster started by {@code deploy/local-cluster.sh} from Maven
+ * jars (a JobManager and a TaskManager JVM, the native-library jars on their classpath, the thin
+ * job jar submitted through REST): stopped with a savepoint, resumed with another learning rate,
+ * the student's state carries over and every sample is counted exactly once.
+ */
+class LocalClusterITCase {
+    private static final Path DEPLOY = Path.of("..", "deploy").toAbsolutePath().normalize();
+    private static final Duration DEADLINE = Duration.ofMinutes(3);
+
+    @TempDir static Path dir;
+    private static LocalKafka kafka;
+    private static Map<String, String> clusterEnv;
+
+    @BeforeAll
+    static void startKafkaAndCluster() throws Exception {
+        kafka = LocalKafka.start(dir.resolve("kafka"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        clusterEnv =
+                Map.of(
+                        "CLUSTER_DIR", dir.resolve("cluster").toString(),
+                        "REST_PORT", Integer.toString(port),
+                        "TASKMANAGERS", "1",
+                        "SLOTS", "2",
+                        "TM_MEMORY", "2500m");
+        String out = script("start");
+        assertThat(out).contains("Flink cluster up");
+    }
+
+    @AfterAll
+    static void stopAll() throws Exception {
+        try {
+            if (clusterEnv != null) {
+                script("stop");
+            }
+        } finally {
+            if (kafka != null) {
+                kafka.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldResumeFromASavepointWithTheSameStudentAndCountEverySampleOnce() throws Exception {
+        Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        Topics.ensure(
+                client,
+                Map.of(
+                        "distill.samples", 2,
+                        "distill.metrics", 1,
+                        "distill.samples.dlq", 1,
+                        "distill.control", 1,
+                        "distill.models", 1),
+                Duration.ofSeconds(30));
+        Path train = dir.resolve("train.tsv");
+        try (InputStream in = getClass().getResourceAsStream("/data/sst2/train.tsv")) {
+            Files.copy(in, train);
+        }
+        TsvDataset sst2 = TsvDataset.read(train);
+        List<TsvRow> rows = new ArrayList<>(sst2.rows());
+        Collections.shuffle(rows, new Random(13));
+        LinearHead head =
+                HeadTraining.fit(
+                        ShippedEncoder.E5_SMALL_V2_Q, rows.subList(0, 300), sst2.classes(), 64, 2);
+        Path headFile = dir.resolve("head.json");
+        head.save(headFile);
+        // Training samples in multiples of batch (32) x metrics interval (5 steps), so that the
+        // metrics report the exact total once everything is trained.
+        List<TsvRow> first = withTrainCount(sst2, rows, 300, 640);
+        List<TsvRow> second = withTrainCount(sst2, rows, 300 + first.size(), 320);
+        SampleProducer.produce(client, "distill.samples", sst2, first, 1, r -> false, 0);
+
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "submit",
+                                "run",
+                                "--bootstrap-servers",
+                                kafka.bootstrapServers(),
+                                "--teacher-head",
+                                headFile.toString(),
+                                "--checkpoint-interval-ms",
+                                "1000",
+                                "--metrics-every",
+                                "5",
+                                "--eval-fraction",
+                                "0.1"));
+        String job = lastLine(script(args.toArray(String[]::new)));
+        waitForSamples(trainCount(sst2, first) / 2);
+        String savepoint = lastLine(script("savepoint", job));
+        assertThat(savepoint).contains("savepoint-");
+
+        List<String> resume = new ArrayList<>(args);
+        resume.addAll(List.of("--learning-rate", "5e-4"));
+        String resumed = lastLine(script(Map.of("SAVEPOINT", savepoint), resume));
+        assertThat(resumed).isNotEqualTo(job);
+        SampleProducer.produce(client, "distill.samples", sst2, second, 1, r -> false, 0);
+        long expected = trainCount(sst2, first) + trainCount(sst2, second);
+        DistillMetrics last = waitForSamples(expected);
+        assertThat(last.getSamplesTrained()).as("every sample exactly once").isEqualTo(expected);
+        Thread.sleep(3000);
+        List<byte[]> all = TopicRecords.readAll(kafka.bootstrapServers(), "distill.metrics");
+        assertThat(
+                        DistillMetrics.fromByteBuffer(ByteBuffer.wrap(all.get(all.size() - 1)))
+                                .getSamplesTrained())
+                .as("and never more")
+                .isEqualTo(expected);
+
+        // The student the savepoint holds is the student the resumed job restored.
+        String log = Files.readString(dir.resolve("cluster/log/taskmanager-1.log"));
+        Matcher snapshots =
+                Pattern.compile(
+                                "Checkpoint \\d+: student student at step (\\d+) after (\\d+) samples, weights fingerprint (\\w+)")
+                        .matcher(log);
+        Matcher restore =
+                Pattern.compile(
+                                "Restored student student at step (\\d+) after (\\d+) samples, weights fingerprint (\\w+)")
+                        .matcher(log);
+        assertThat(restore.find()).as("the resumed job restored the student").isTrue();
+        String lastSnapshotOfFirstJob = null;
+        int restoreAt = restore.start();
+        while (snapshots.find() && snapshots.start() < restoreAt) {
+            lastSnapshotOfFirstJob =
+                    snapshots.group(1) + "/" + snapshots.group(2) + "/" + snapshots.group(3);
+        }
+        assertThat(restore.group(1) + "/" + restore.group(2) + "/" + restore.group(3))
+                .isEqualTo(lastSnapshotOfFirstJob);
+    }
+
+    /**
+     * The rows from {@code start} on that hold exactly {@code count} training (non-eval) samples.
+     */
+    private static List<TsvRow> withTrainCount(
+            TsvDataset data, List<TsvRow> rows, int start, int count) {
+        EvalSplit split = new EvalSplit(0.1);
+        int train = 0;
+        int end = start;
+        while (train < count) {
+            train += split.isEval(data.idOf(rows.get(end))) ? 0 : 1;
+            end++;
+        }
+        return rows.subList(start, end);
+    }
+
+    private static long trainCount(TsvDataset data, List<TsvRow> rows) {
+        EvalSplit split = new EvalSplit(0.1);
+        return rows.stream().filter(r -> !split.isEval(data.idOf(r))).count();
+    }
+
+    /**
+     * Waits until the metrics topic reports at least {@code n} samples trained; the newest record.
+     */
+    private static DistillMetrics waitForSamples(long n) throws Exception {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        DistillMetrics last = null;
+        while (System.nanoTime() < deadline) {
+            List<byte[]> records =
+                    TopicRecords.readAll(kafka.bootstrapServers(), "distill.metrics");
+            if (!records.isEmpty()) {
+                last =
+                        DistillMetrics.fromByteBuffer(
+                                ByteBuffer.wrap(records.get(records.size() - 1)));
+                if (last.getSamplesTrained() >= n) {
+                    return last;
+                }
+            }
+            Thread.sleep(1000);
+        }
+        throw new AssertionError(
+                "no metrics with " + n + " samples trained within " + DEADLINE + "; last: " + last);
+    }
+
+    private static String lastLine(String output) {
+        String[] lines = output.trim().split("\\n");
+        return lines[lines.length - 1].trim();
+    }
+
+    private static String script(String... args) throws Exception {
+        return script(Map.of(), List.of(args));
+    }
+
+    private static String script(Map<String, String> extraEnv, List<String> args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add("bash");
+        command.add(DEPLOY.resolve("local-cluster.sh").toString());
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(clusterEnv);
+        pb.environment().putAll(extraEnv);
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("local-cluster.sh %s ended", args).isTrue();
+        String text = new String(out, StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as("local-cluster.sh %s: %s", args, text).isZero();
+        return text;
+    }
+}
