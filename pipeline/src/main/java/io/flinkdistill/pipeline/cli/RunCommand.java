@@ -26,6 +26,12 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin JobOptions job = new JobOptions();
 
     @Option(
+            names = "--bounded",
+            description =
+                    "Stop at the offsets that exist when the job starts (a backfill or a benchmark); the final student is written to --export-dir.")
+    boolean bounded;
+
+    @Option(
             names = "--export-dir",
             defaultValue = "students",
             description = "Directory for saved students (default: ${DEFAULT-VALUE}).")
@@ -56,7 +62,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.enableCheckpointing(job.checkpointIntervalMs);
-        KafkaWiring.KafkaSettings kafka = job.kafkaSettings(job.bootstrapServers, false);
+        KafkaWiring.KafkaSettings kafka = job.kafkaSettings(job.bootstrapServers, bounded);
         KafkaWiring.sinks(
                 DistillationJob.build(
                         KafkaWiring.source(env, kafka),
