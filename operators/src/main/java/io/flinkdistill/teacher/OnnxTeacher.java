@@ -338,18 +338,7 @@ public final class OnnxTeacher implements AutoCloseable {
         long[] shape = {batch, maxLen};
         Map<String, OnnxTensor> inputs = new HashMap<>();
         try {
-            inputs.put(spec.inputIds(), OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
-            if (spec.attentionMask() != null) {
-                inputs.put(
-                        spec.attentionMask(),
-                        OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
-            }
-            if (tokenTypes != null) {
-                inputs.put(
-                        tokenTypes,
-                        OnnxTensor.createTensor(
-                                env, LongBuffer.wrap(new long[batch * maxLen]), shape));
-            }
+            feed(inputs, ids, mask, shape);
             Set<String> wanted = new LinkedHashSet<>();
             wanted.add(hiddenOutput);
             if (spec.logits() != null) {
@@ -406,24 +395,31 @@ public final class OnnxTeacher implements AutoCloseable {
         }
     }
 
+    /**
+     * Puts the model's inputs into {@code inputs} (the caller closes them, also on failure): ids,
+     * the mask if the model takes one, zero segment ids if it takes those.
+     */
+    private void feed(Map<String, OnnxTensor> inputs, long[] ids, long[] mask, long[] shape)
+            throws OrtException {
+        inputs.put(spec.inputIds(), OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
+        if (spec.attentionMask() != null) {
+            inputs.put(
+                    spec.attentionMask(),
+                    OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
+        }
+        if (tokenTypes != null) {
+            inputs.put(
+                    tokenTypes,
+                    OnnxTensor.createTensor(env, LongBuffer.wrap(new long[ids.length]), shape));
+        }
+    }
+
     /** Heads of the exported attention maps, read off one tiny inference. */
     private int probeHeads() throws OrtException {
         long[] shape = {1, 2};
         Map<String, OnnxTensor> inputs = new HashMap<>();
         try {
-            inputs.put(
-                    spec.inputIds(),
-                    OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {1, 2}), shape));
-            if (spec.attentionMask() != null) {
-                inputs.put(
-                        spec.attentionMask(),
-                        OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {1, 1}), shape));
-            }
-            if (tokenTypes != null) {
-                inputs.put(
-                        tokenTypes,
-                        OnnxTensor.createTensor(env, LongBuffer.wrap(new long[2]), shape));
-            }
+            feed(inputs, new long[] {1, 2}, new long[] {1, 1}, shape);
             try (OrtSession.Result r = session.run(inputs, Set.of(attentionOutputs.get(0)))) {
                 long[] s = ((TensorInfo) r.get(0).getInfo()).getShape();
                 if (s.length != 4) {
