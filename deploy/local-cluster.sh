@@ -8,6 +8,8 @@
 #                                                 (SAVEPOINT=path resumes from a savepoint; PARALLELISM=n)
 #   deploy/local-cluster.sh savepoint JOB_ID      stop the job with a savepoint; prints its location
 #   deploy/local-cluster.sh status                TaskManagers, slots and jobs
+#   deploy/local-cluster.sh kill-busy-taskmanager kill -9 a TaskManager that runs tasks; prints its name
+#   deploy/local-cluster.sh add-taskmanager       start one more TaskManager
 #   deploy/local-cluster.sh stop                  stop every JVM of the cluster
 #
 # Settings (environment): TASKMANAGERS (1), SLOTS per TaskManager (2), REST_PORT (8081),
@@ -70,6 +72,9 @@ restart-strategy.type: fixed-delay
 restart-strategy.fixed-delay.attempts: 10
 restart-strategy.fixed-delay.delay: 2 s
 web.upload.dir: $dir/uploads
+# Notice a lost TaskManager in seconds, not the default 50.
+heartbeat.interval: 2000
+heartbeat.timeout: 10000
 # A job's main runs inside the JobManager on REST submission: it must not end the JVM.
 cluster.intercept-user-system-exit: THROW
 EOF
@@ -95,6 +100,7 @@ launch() { # launch NAME MAIN_CLASS MEMORY_KIND
   jvm="$(sed -n 1p <<< "$params")"
   dynamic="$(sed -n 2p <<< "$params")"
   # shellcheck disable=SC2086
+  [[ "$name" == taskmanager-* ]] && dynamic="$dynamic -D taskmanager.resource-id=$name"
   nohup java $jvm "${java_opts[@]}" -Dlog.file="$dir/log/$name.log" \
     -Dlog4j.configurationFile="file:$dir/conf/log4j.properties" \
     -cp "$classpath" "$main" --configDir "$dir/conf" $dynamic > "$dir/log/$name.out" 2>&1 &
@@ -160,6 +166,25 @@ savepoint() {
   die "no savepoint of $job within 300 s"
 }
 
+kill_busy_taskmanager() {
+  local busy
+  busy="$(curl -sf "$url/taskmanagers" | python3 -c 'import json,sys
+for t in json.load(sys.stdin)["taskmanagers"]:
+    if t["freeSlots"] < t["slotsNumber"]:
+        print(t["id"]); break')"
+  [[ -n "$busy" && -f "$dir/$busy.pid" ]] || die "no busy TaskManager of this cluster found"
+  kill -9 "$(cat "$dir/$busy.pid")"
+  rm -f "$dir/$busy.pid"
+  echo "$busy"
+}
+
+add_taskmanager() {
+  local i=1
+  while [[ -f "$dir/log/taskmanager-$i.log" || -f "$dir/taskmanager-$i.pid" ]]; do i=$((i + 1)); done
+  launch "taskmanager-$i" org.apache.flink.runtime.taskexecutor.TaskManagerRunner GET_TM_RESOURCE_PARAMS
+  echo "taskmanager-$i"
+}
+
 status() {
   curl -sf "$url/overview" || die "no cluster answers on $url"
   echo
@@ -187,6 +212,8 @@ case "${1:-}" in
   submit) shift; submit "$@" ;;
   savepoint) shift; savepoint "$@" ;;
   status) status ;;
+  kill-busy-taskmanager) kill_busy_taskmanager ;;
+  add-taskmanager) add_taskmanager ;;
   stop) stop ;;
-  *) sed -n '2,16p' "$0"; exit 2 ;;
+  *) sed -n '2,18p' "$0"; exit 2 ;;
 esac

@@ -3,7 +3,6 @@ package io.flinkdistill.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkdistill.pipeline.cli.HeadTraining;
-import io.flinkdistill.pipeline.job.EvalSplit;
 import io.flinkdistill.pipeline.kafka.LocalKafka;
 import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.pipeline.replay.SampleProducer;
@@ -13,9 +12,7 @@ import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.ShippedEncoder;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +21,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -39,36 +35,23 @@ import org.junit.jupiter.api.io.TempDir;
  * the student's state carries over and every sample is counted exactly once.
  */
 class LocalClusterITCase {
-    private static final Path DEPLOY = Path.of("..", "deploy").toAbsolutePath().normalize();
-    private static final Duration DEADLINE = Duration.ofMinutes(3);
 
     @TempDir static Path dir;
     private static LocalKafka kafka;
-    private static Map<String, String> clusterEnv;
+    private static LocalClusterScript cluster;
 
     @BeforeAll
     static void startKafkaAndCluster() throws Exception {
         kafka = LocalKafka.start(dir.resolve("kafka"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        clusterEnv =
-                Map.of(
-                        "CLUSTER_DIR", dir.resolve("cluster").toString(),
-                        "REST_PORT", Integer.toString(port),
-                        "TASKMANAGERS", "1",
-                        "SLOTS", "2",
-                        "TM_MEMORY", "2500m");
-        String out = script("start");
-        assertThat(out).contains("Flink cluster up");
+        cluster = new LocalClusterScript(dir.resolve("cluster"), 1);
+        assertThat(cluster.run("start")).contains("Flink cluster up");
     }
 
     @AfterAll
     static void stopAll() throws Exception {
         try {
-            if (clusterEnv != null) {
-                script("stop");
+            if (cluster != null) {
+                cluster.run("stop");
             }
         } finally {
             if (kafka != null) {
@@ -103,8 +86,8 @@ class LocalClusterITCase {
         head.save(headFile);
         // Training samples in multiples of batch (32) x metrics interval (5 steps), so that the
         // metrics report the exact total once everything is trained.
-        List<TsvRow> first = withTrainCount(sst2, rows, 300, 640);
-        List<TsvRow> second = withTrainCount(sst2, rows, 300 + first.size(), 320);
+        List<TsvRow> first = ClusterRuns.withTrainCount(sst2, rows, 300, 640);
+        List<TsvRow> second = ClusterRuns.withTrainCount(sst2, rows, 300 + first.size(), 320);
         SampleProducer.produce(client, "distill.samples", sst2, first, 1, r -> false, 0);
 
         List<String> args =
@@ -122,18 +105,19 @@ class LocalClusterITCase {
                                 "5",
                                 "--eval-fraction",
                                 "0.1"));
-        String job = lastLine(script(args.toArray(String[]::new)));
-        waitForSamples(trainCount(sst2, first) / 2);
-        String savepoint = lastLine(script("savepoint", job));
+        String job = cluster.run(args.toArray(String[]::new));
+        ClusterRuns.waitForSamples(
+                kafka.bootstrapServers(), ClusterRuns.trainCount(sst2, first) / 2);
+        String savepoint = cluster.run("savepoint", job);
         assertThat(savepoint).contains("savepoint-");
 
         List<String> resume = new ArrayList<>(args);
         resume.addAll(List.of("--learning-rate", "5e-4"));
-        String resumed = lastLine(script(Map.of("SAVEPOINT", savepoint), resume));
+        String resumed = cluster.run(Map.of("SAVEPOINT", savepoint), resume);
         assertThat(resumed).isNotEqualTo(job);
         SampleProducer.produce(client, "distill.samples", sst2, second, 1, r -> false, 0);
-        long expected = trainCount(sst2, first) + trainCount(sst2, second);
-        DistillMetrics last = waitForSamples(expected);
+        long expected = ClusterRuns.trainCount(sst2, first) + ClusterRuns.trainCount(sst2, second);
+        DistillMetrics last = ClusterRuns.waitForSamples(kafka.bootstrapServers(), expected);
         assertThat(last.getSamplesTrained()).as("every sample exactly once").isEqualTo(expected);
         Thread.sleep(3000);
         List<byte[]> all = TopicRecords.readAll(kafka.bootstrapServers(), "distill.metrics");
@@ -144,7 +128,7 @@ class LocalClusterITCase {
                 .isEqualTo(expected);
 
         // The student the savepoint holds is the student the resumed job restored.
-        String log = Files.readString(dir.resolve("cluster/log/taskmanager-1.log"));
+        String log = Files.readString(cluster.dir().resolve("log/taskmanager-1.log"));
         Matcher snapshots =
                 Pattern.compile(
                                 "Checkpoint \\d+: student student at step (\\d+) after (\\d+) samples, weights fingerprint (\\w+)")
@@ -162,73 +146,5 @@ class LocalClusterITCase {
         }
         assertThat(restore.group(1) + "/" + restore.group(2) + "/" + restore.group(3))
                 .isEqualTo(lastSnapshotOfFirstJob);
-    }
-
-    /**
-     * The rows from {@code start} on that hold exactly {@code count} training (non-eval) samples.
-     */
-    private static List<TsvRow> withTrainCount(
-            TsvDataset data, List<TsvRow> rows, int start, int count) {
-        EvalSplit split = new EvalSplit(0.1);
-        int train = 0;
-        int end = start;
-        while (train < count) {
-            train += split.isEval(data.idOf(rows.get(end))) ? 0 : 1;
-            end++;
-        }
-        return rows.subList(start, end);
-    }
-
-    private static long trainCount(TsvDataset data, List<TsvRow> rows) {
-        EvalSplit split = new EvalSplit(0.1);
-        return rows.stream().filter(r -> !split.isEval(data.idOf(r))).count();
-    }
-
-    /**
-     * Waits until the metrics topic reports at least {@code n} samples trained; the newest record.
-     */
-    private static DistillMetrics waitForSamples(long n) throws Exception {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        DistillMetrics last = null;
-        while (System.nanoTime() < deadline) {
-            List<byte[]> records =
-                    TopicRecords.readAll(kafka.bootstrapServers(), "distill.metrics");
-            if (!records.isEmpty()) {
-                last =
-                        DistillMetrics.fromByteBuffer(
-                                ByteBuffer.wrap(records.get(records.size() - 1)));
-                if (last.getSamplesTrained() >= n) {
-                    return last;
-                }
-            }
-            Thread.sleep(1000);
-        }
-        throw new AssertionError(
-                "no metrics with " + n + " samples trained within " + DEADLINE + "; last: " + last);
-    }
-
-    private static String lastLine(String output) {
-        String[] lines = output.trim().split("\\n");
-        return lines[lines.length - 1].trim();
-    }
-
-    private static String script(String... args) throws Exception {
-        return script(Map.of(), List.of(args));
-    }
-
-    private static String script(Map<String, String> extraEnv, List<String> args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add("bash");
-        command.add(DEPLOY.resolve("local-cluster.sh").toString());
-        command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().putAll(clusterEnv);
-        pb.environment().putAll(extraEnv);
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("local-cluster.sh %s ended", args).isTrue();
-        String text = new String(out, StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as("local-cluster.sh %s: %s", args, text).isZero();
-        return text;
     }
 }

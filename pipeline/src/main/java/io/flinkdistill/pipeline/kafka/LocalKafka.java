@@ -24,7 +24,7 @@ public final class LocalKafka implements AutoCloseable {
 
     private final Path dir;
     private final int port;
-    private final Process process;
+    private volatile Process process;
     private final Thread shutdownHook;
 
     private LocalKafka(Path dir, int port, Process process) {
@@ -95,6 +95,22 @@ public final class LocalKafka implements AutoCloseable {
             throw e;
         }
         return kafka;
+    }
+
+    /**
+     * Stops the broker (as a crash would: forcibly) and starts it again on the same ports and data,
+     * waiting until it answers; for fault-injection tests.
+     */
+    public void restart() throws IOException, InterruptedException {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        process =
+                javaProcess(
+                                dir,
+                                dir.resolve("broker.log"),
+                                "kafka.Kafka",
+                                dir.resolve("server.properties").toString())
+                        .start();
+        awaitReady();
     }
 
     public String bootstrapServers() {

@@ -1,0 +1,231 @@
+package io.flinkdistill.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flinkdistill.pipeline.cli.HeadTraining;
+import io.flinkdistill.pipeline.kafka.LocalKafka;
+import io.flinkdistill.pipeline.kafka.Topics;
+import io.flinkdistill.pipeline.replay.SampleProducer;
+import io.flinkdistill.pipeline.replay.TsvDataset;
+import io.flinkdistill.pipeline.replay.TsvRow;
+import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.schemas.StudentModelPublished;
+import io.flinkdistill.teacher.LinearHead;
+import io.flinkdistill.teacher.ShippedEncoder;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Faults on a real multi-process deployment while samples stream in: a standalone Flink cluster of
+ * two TaskManager JVMs from {@code deploy/local-cluster.sh} and a KRaft broker in its own JVM. The
+ * TaskManager running the job is killed with {@code kill -9} twice (a fresh one joins each time)
+ * and the broker is killed and restarted once. Afterwards every sample is counted exactly once,
+ * published model versions only ever increase, and the student still learned.
+ */
+class ClusterFaultsITCase {
+    @TempDir static Path dir;
+    private static LocalKafka kafka;
+    private static LocalClusterScript cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = LocalKafka.start(dir.resolve("kafka"));
+        cluster = new LocalClusterScript(dir.resolve("cluster"), 2);
+        assertThat(cluster.run("start")).contains("2 TaskManager(s)");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (cluster != null) {
+                cluster.run("stop");
+            }
+        } finally {
+            if (kafka != null) {
+                kafka.close();
+            }
+        }
+    }
+
+    /**
+     * Kills the TaskManager that runs the job ({@code kill -9}), starts a fresh one, and waits
+     * until the JobManager's log shows the job restarting and running again; prints Flink's view of
+     * the outage: kill to failure noticed, noticed to running again.
+     */
+    private static String killAndAwaitRestart() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        java.time.LocalTime kill = java.time.LocalTime.now();
+        String killed = null;
+        while (killed == null) {
+            try {
+                killed = cluster.run("kill-busy-taskmanager");
+            } catch (AssertionError notYetRunning) {
+                assertThat(System.nanoTime()).as("a busy TaskManager to kill").isLessThan(deadline);
+                Thread.sleep(500);
+                kill = java.time.LocalTime.now();
+            }
+        }
+        cluster.run("add-taskmanager");
+        java.time.format.DateTimeFormatter f =
+                java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss,SSS");
+        java.util.regex.Pattern transition =
+                java.util.regex.Pattern.compile(
+                        "(\\d\\d:\\d\\d:\\d\\d,\\d{3}) .*switched from state (\\w+) to (\\w+)\\.");
+        while (true) {
+            java.time.LocalTime noticed = null;
+            java.time.LocalTime back = null;
+            java.util.regex.Matcher m =
+                    transition.matcher(
+                            Files.readString(cluster.dir().resolve("log/jobmanager.log")));
+            while (m.find()) {
+                java.time.LocalTime t = java.time.LocalTime.parse(m.group(1), f);
+                if (t.isBefore(kill)) {
+                    continue;
+                }
+                if (noticed == null && m.group(3).equals("RESTARTING")) {
+                    noticed = t;
+                } else if (noticed != null && m.group(3).equals("RUNNING")) {
+                    back = t;
+                    break;
+                }
+            }
+            if (back != null) {
+                System.out.printf(
+                        "Killed %s: failure noticed after %d ms, job running again %d ms later.%n",
+                        killed,
+                        Duration.between(kill, noticed).toMillis(),
+                        Duration.between(noticed, back).toMillis());
+                return killed;
+            }
+            assertThat(System.nanoTime())
+                    .as("the job restarted after the kill")
+                    .isLessThan(deadline);
+            Thread.sleep(500);
+        }
+    }
+
+    @Test
+    void shouldNeitherLoseNorDoubleCountThroughTaskManagerKillsAndABrokerRestart()
+            throws Exception {
+        String bootstrap = kafka.bootstrapServers();
+        Map<String, Object> client = Map.of("bootstrap.servers", bootstrap);
+        Topics.ensure(
+                client,
+                Map.of(
+                        "distill.samples", 2,
+                        "distill.metrics", 1,
+                        "distill.samples.dlq", 1,
+                        "distill.control", 1,
+                        "distill.models", 1),
+                Duration.ofSeconds(30));
+        Path train = dir.resolve("train.tsv");
+        try (InputStream in = getClass().getResourceAsStream("/data/sst2/train.tsv")) {
+            Files.copy(in, train);
+        }
+        TsvDataset sst2 = TsvDataset.read(train);
+        List<TsvRow> rows = new ArrayList<>(sst2.rows());
+        Collections.shuffle(rows, new Random(17));
+        LinearHead head =
+                HeadTraining.fit(
+                        ShippedEncoder.E5_SMALL_V2_Q, rows.subList(0, 300), sst2.classes(), 64, 2);
+        Path headFile = dir.resolve("head.json");
+        head.save(headFile);
+        List<TsvRow> stream = ClusterRuns.withTrainCount(sst2, rows, 300, 1600);
+        long expected = ClusterRuns.trainCount(sst2, stream);
+
+        cluster.run(
+                "submit",
+                "run",
+                "--bootstrap-servers",
+                bootstrap,
+                "--teacher-head",
+                headFile.toString(),
+                "--checkpoint-interval-ms",
+                "1000",
+                "--metrics-every",
+                "5",
+                "--eval-fraction",
+                "0.1",
+                "--model-store",
+                dir.resolve("models").toUri().toString(),
+                "--publish-margin",
+                "-1",
+                "--publish-min-eval",
+                "20");
+        // Live data: about 100 samples/s, so that the faults land in the middle of training.
+        CompletableFuture<Long> producer =
+                CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                return SampleProducer.produce(
+                                        client,
+                                        "distill.samples",
+                                        sst2,
+                                        stream,
+                                        1,
+                                        r -> false,
+                                        100);
+                            } catch (InterruptedException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+
+        ClusterRuns.waitForSamples(bootstrap, 320);
+        String killed = killAndAwaitRestart();
+        ClusterRuns.waitForSamples(bootstrap, 640);
+        String killedAgain = killAndAwaitRestart();
+        ClusterRuns.waitForSamples(bootstrap, 960);
+        long t0 = System.nanoTime();
+        kafka.restart();
+        DistillMetrics after = ClusterRuns.waitForSamples(bootstrap, 1120);
+        System.out.printf(
+                "Broker restart: training moved 160 samples past it within %.1f s (at %d).%n",
+                (System.nanoTime() - t0) / 1e9, after.getSamplesTrained());
+        assertThat(List.of(killed, killedAgain)).allMatch(k -> k.startsWith("taskmanager-"));
+        assertThat(producer.get(3, TimeUnit.MINUTES)).isEqualTo(stream.size());
+
+        DistillMetrics last = ClusterRuns.waitForSamples(bootstrap, expected);
+        assertThat(last.getSamplesTrained()).as("every sample exactly once").isEqualTo(expected);
+        Thread.sleep(3000);
+        List<DistillMetrics> metrics = new ArrayList<>();
+        for (byte[] v : TopicRecords.readAll(bootstrap, "distill.metrics")) {
+            metrics.add(DistillMetrics.fromByteBuffer(ByteBuffer.wrap(v)));
+        }
+        assertThat(metrics.get(metrics.size() - 1).getSamplesTrained())
+                .as("and never more")
+                .isEqualTo(expected);
+        assertThat(metrics.get(metrics.size() - 1).getEvalAgreement())
+                .as("the student still learned")
+                .isGreaterThan(metrics.get(0).getEvalAgreement());
+
+        System.out.printf(
+                "Faults survived: %s and %s killed, broker restarted; %d samples trained once each.%n",
+                killed, killedAgain, expected);
+        List<Long> versions = new ArrayList<>();
+        for (byte[] v : TopicRecords.readAll(bootstrap, "distill.models")) {
+            StudentModelPublished m = StudentModelPublished.fromByteBuffer(ByteBuffer.wrap(v));
+            if (m.getFormat().equals("onnx-fp32")) {
+                versions.add(m.getVersion());
+            }
+        }
+        assertThat(versions)
+                .as("model versions only ever increase, across every restart")
+                .hasSizeGreaterThan(3)
+                .isSortedAccordingTo(Long::compare)
+                .doesNotHaveDuplicates();
+    }
+}
