@@ -73,6 +73,32 @@ class ValidateAndSplitTest {
     }
 
     @Test
+    void shouldDeadLetterTextThatIsNotValidUtf8() throws Exception {
+        byte[] bytes = sample("u", "a ZZZZ film", "1", null);
+        byte[] marker = "ZZZZ".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] invalid = {(byte) 0xC3, (byte) 0x28, (byte) 0xA0, (byte) 0xFF};
+        int at = indexOf(bytes, marker);
+        assertThat(at).isPositive();
+        System.arraycopy(invalid, 0, bytes, at, invalid.length);
+        DeadLetter l = single(decode(bytes, 4L), false);
+        assertThat(l.reason).isEqualTo("sample u has text that is not valid UTF-8");
+        assertThat(l.offset).isEqualTo(4L);
+    }
+
+    private static int indexOf(byte[] data, byte[] part) {
+        outer:
+        for (int i = 0; i + part.length <= data.length; i++) {
+            for (int j = 0; j < part.length; j++) {
+                if (data[i + j] != part[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Test
     void shouldTruncateOrDeadLetterLongTextAsConfigured() throws Exception {
         String longText = "x".repeat(50);
         try (var h = harness(false)) {

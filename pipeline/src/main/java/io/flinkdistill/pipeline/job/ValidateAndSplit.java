@@ -69,6 +69,10 @@ public final class ValidateAndSplit extends ProcessFunction<DecodedSample, Teach
         if (d.text == null || d.text.isBlank()) {
             return "sample " + d.id + " has empty text";
         }
+        if (d.text.indexOf('\uFFFD') >= 0) {
+            // Avro decodes malformed UTF-8 to the replacement character instead of failing.
+            return "sample " + d.id + " has text that is not valid UTF-8";
+        }
         if (deadLetterLongText && d.text.length() > maxChars) {
             return "sample "
                     + d.id
