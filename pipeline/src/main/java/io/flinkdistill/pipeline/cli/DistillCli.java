@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             PredictCommand.class,
             ServeCommand.class,
             KafkaCommand.class,
+            SoakCommand.class,
             BenchCommand.class
         })
 public final class DistillCli {

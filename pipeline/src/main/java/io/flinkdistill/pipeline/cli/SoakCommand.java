@@ -1,0 +1,307 @@
+package io.flinkdistill.pipeline.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flinkdistill.pipeline.job.DistillationJob;
+import io.flinkdistill.pipeline.job.JobSettings;
+import io.flinkdistill.pipeline.job.KafkaWiring;
+import io.flinkdistill.pipeline.kafka.LocalKafka;
+import io.flinkdistill.pipeline.kafka.Topics;
+import io.flinkdistill.pipeline.replay.SampleProducer;
+import io.flinkdistill.pipeline.replay.TsvDataset;
+import io.flinkdistill.pipeline.replay.TsvRow;
+import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.teacher.LinearHead;
+import io.flinkdistill.teacher.OnnxTeacher;
+import io.flinkdistill.teacher.TeacherSpec;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code distill soak}: the whole pipeline (local broker, MiniCluster, checkpoints, publishing) on
+ * an endless replay of SST-2 for a given time, recording the process's resident memory and the
+ * number of live native arrays over time; drift is measured against the first sample after a
+ * warm-up.
+ */
+@Command(
+        name = "soak",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run the pipeline on an endless replay and record process RSS and live NDArrays over time.")
+public final class SoakCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Mixin JobOptions job = new JobOptions();
+
+    @Option(
+            names = "--minutes",
+            defaultValue = "30",
+            description = "How long to run (default: ${DEFAULT-VALUE}).")
+    double minutes;
+
+    @Option(
+            names = "--warmup-minutes",
+            defaultValue = "3",
+            description =
+                    "Drift is measured from the first sample after this (default: ${DEFAULT-VALUE}).")
+    double warmupMinutes;
+
+    @Option(
+            names = "--every-seconds",
+            defaultValue = "10",
+            description = "Sampling interval (default: ${DEFAULT-VALUE}).")
+    int everySeconds;
+
+    @Option(
+            names = "--rate",
+            defaultValue = "250",
+            description = "Replay rate in samples/s (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(
+            names = "--out",
+            defaultValue = "soak-out",
+            description =
+                    "Directory for the broker, checkpoints and models (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--json", description = "Also write the series and figures to this JSON file.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        job.validate();
+        if (!(minutes > 0) || !(warmupMinutes >= 0) || warmupMinutes >= minutes) {
+            throw new JobOptions.OptionException(
+                    "--minutes", "must be > 0 and more than --warmup-minutes, got " + minutes);
+        }
+        JobOptions.atLeastOption("--every-seconds", everySeconds, 1);
+        if (!(rate > 0)) {
+            throw new JobOptions.OptionException("--rate", "must be > 0, got " + rate);
+        }
+        DemoCommand.deleteRecursively(out);
+        Files.createDirectories(out);
+        Path trainFile = out.resolve("sst2-train.tsv");
+        try (InputStream in = SoakCommand.class.getResourceAsStream("/data/sst2/train.tsv")) {
+            Files.copy(in, trainFile);
+        }
+        TsvDataset data = TsvDataset.read(trainFile);
+        List<TsvRow> rows = new ArrayList<>(data.rows());
+        Collections.shuffle(rows, new Random(job.seed));
+        List<TeacherSpec> specs = job.teacherSpecs();
+        List<LinearHead> heads = new ArrayList<>();
+        for (TeacherSpec spec : specs) {
+            heads.add(
+                    HeadTraining.fit(
+                            spec, rows.subList(0, 2000), data.classes(), job.maxTokens, 2));
+        }
+        List<TsvRow> stream = rows.subList(2000, rows.size());
+        if (job.modelStore == null) {
+            job.modelStore = out.resolve("models").toAbsolutePath().toUri().toString();
+        }
+        JobSettings settings;
+        List<OnnxTeacher> probes = job.openProbes(heads);
+        try {
+            settings =
+                    job.jobSettings(
+                            heads,
+                            probes,
+                            JobOptions.DEFAULT_CYCLE_SAMPLES,
+                            out.resolve("student").toAbsolutePath().toString());
+        } finally {
+            probes.forEach(OnnxTeacher::close);
+        }
+        try (LocalKafka kafka = LocalKafka.start(out.resolve("kafka"))) {
+            String bootstrap = kafka.bootstrapServers();
+            Map<String, Object> client = job.kafkaClientConfig(bootstrap);
+            Map<String, Integer> topics = new LinkedHashMap<>();
+            topics.put(job.samplesTopic, 2);
+            for (String t :
+                    List.of(
+                            job.metricsTopic,
+                            job.deadLetterTopic,
+                            job.controlTopic,
+                            job.modelsTopic)) {
+                topics.put(t, 1);
+            }
+            Topics.ensure(client, topics, Duration.ofSeconds(60));
+            Configuration conf = new Configuration();
+            conf.set(
+                    CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                    out.resolve("checkpoints").toAbsolutePath().toUri().toString());
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.createLocalEnvironment(1, conf);
+            env.enableCheckpointing(job.checkpointIntervalMs);
+            KafkaWiring.KafkaSettings k = job.kafkaSettings(bootstrap, false);
+            KafkaWiring.sinks(
+                    DistillationJob.build(
+                            KafkaWiring.source(env, k),
+                            KafkaWiring.controlSource(env, k),
+                            settings),
+                    k);
+            AtomicBoolean running = new AtomicBoolean(true);
+            Thread producer =
+                    new Thread(
+                            () -> {
+                                int pass = 1;
+                                try {
+                                    while (running.get()) {
+                                        SampleProducer.produce(
+                                                client,
+                                                job.samplesTopic,
+                                                data,
+                                                stream,
+                                                pass++,
+                                                r -> r.line() % 20 == 0,
+                                                rate);
+                                    }
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            },
+                            "soak-replay");
+            producer.setDaemon(true);
+            try (TopicFollower<DistillMetrics> metrics =
+                    TopicFollower.metrics(client, job.metricsTopic, m -> {})) {
+                JobClient jobClient = env.executeAsync("flink-distill soak");
+                producer.start();
+                List<double[]> series = sample(metrics, jobClient);
+                running.set(false);
+                producer.interrupt();
+                jobClient.cancel().get();
+                report(series);
+            }
+        }
+        return 0;
+    }
+
+    /** Samples {seconds, rss MB, heap MB, live arrays, samples trained} until the time is up. */
+    private List<double[]> sample(TopicFollower<DistillMetrics> metrics, JobClient jobClient)
+            throws Exception {
+        List<double[]> series = new ArrayList<>();
+        long start = System.nanoTime();
+        long end = start + (long) (minutes * 60e9);
+        System.out.printf(
+                "%8s %10s %10s %12s %10s%n",
+                "seconds", "rss MB", "heap MB", "live arrays", "trained");
+        while (System.nanoTime() < end) {
+            Thread.sleep(everySeconds * 1000L);
+            if (jobClient.getJobStatus().get().isGloballyTerminalState()) {
+                throw new IllegalStateException(
+                        "The soak job ended early: " + jobClient.getJobStatus().get());
+            }
+            Runtime rt = Runtime.getRuntime();
+            DistillMetrics m = metrics.latest();
+            double[] point = {
+                (System.nanoTime() - start) / 1e9,
+                rssMegabytes(),
+                (rt.totalMemory() - rt.freeMemory()) / 1e6,
+                liveArrays(),
+                m == null ? 0 : m.getSamplesTrained()
+            };
+            series.add(point);
+            System.out.printf(
+                    "%8.0f %10.1f %10.1f %12.0f %10.0f%n",
+                    point[0], point[1], point[2], point[3], point[4]);
+        }
+        return series;
+    }
+
+    private void report(List<double[]> series) throws Exception {
+        // Live arrays and RSS move with the moment a sample falls in a training step, so compare
+        // the mean of the first quarter after warm-up with the mean of the last quarter.
+        double warmup = warmupMinutes * 60;
+        List<double[]> after = series.stream().filter(p -> p[0] >= warmup).toList();
+        if (after.size() < 4) {
+            after = series;
+        }
+        int q = Math.max(1, after.size() / 4);
+        double[] first = mean(after.subList(0, q));
+        double[] lastQuarter = mean(after.subList(after.size() - q, after.size()));
+        double[] last = series.get(series.size() - 1);
+        double rssDrift = (lastQuarter[1] - first[1]) / first[1];
+        double arraysDrift = first[3] == 0 ? 0 : (lastQuarter[3] - first[3]) / first[3];
+        double[] base = first;
+        double rssMax = lastQuarter[1];
+        double arraysMax = lastQuarter[3];
+        System.out.printf(
+                "After warm-up, first vs last quarter: RSS %.0f -> %.0f MB (drift %+.1f %%), live arrays %.0f -> %.0f (drift %+.1f %%); %,.0f samples trained in %.1f min.%n",
+                base[1],
+                rssMax,
+                100 * rssDrift,
+                base[3],
+                arraysMax,
+                100 * arraysDrift,
+                last[4],
+                last[0] / 60);
+        if (json != null) {
+            ObjectNode r = JSON.createObjectNode();
+            r.put("minutes", minutes);
+            r.put("warmup_minutes", warmupMinutes);
+            r.put("rss_mb_first_quarter", base[1]);
+            r.put("rss_mb_last_quarter", rssMax);
+            r.put("rss_drift", rssDrift);
+            r.put("live_arrays_first_quarter", base[3]);
+            r.put("live_arrays_last_quarter", arraysMax);
+            r.put("live_arrays_drift", arraysDrift);
+            r.put("samples_trained", last[4]);
+            r.put("flat", rssDrift < 0.05 && arraysDrift < 0.05);
+            ArrayNode s = r.putArray("series");
+            for (double[] p : series) {
+                ObjectNode o = s.addObject();
+                o.put("seconds", p[0]);
+                o.put("rss_mb", p[1]);
+                o.put("heap_mb", p[2]);
+                o.put("live_arrays", p[3]);
+                o.put("samples_trained", p[4]);
+            }
+            JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), r);
+        }
+    }
+
+    private static double[] mean(List<double[]> points) {
+        double[] m = new double[points.get(0).length];
+        for (double[] p : points) {
+            for (int i = 0; i < m.length; i++) {
+                m[i] += p[i] / points.size();
+            }
+        }
+        return m;
+    }
+
+    /** Resident set size of this process (Linux), in MB. */
+    private static double rssMegabytes() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** Arrays alive anywhere under the PyTorch engine's root manager. */
+    private static double liveArrays() {
+        try (NDManager probe = NDManager.newBaseManager("PyTorch")) {
+            return probe.getParentManager().getManagedArrays().size();
+        }
+    }
+}
