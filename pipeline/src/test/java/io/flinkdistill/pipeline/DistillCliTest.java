@@ -101,6 +101,15 @@ class DistillCliTest {
     }
 
     @Test
+    void shouldRefuseASoakShorterThanItsWarmUp() {
+        Result r = run("soak", "--minutes", "2", "--warmup-minutes", "3");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err)
+                .contains(
+                        "Invalid option --minutes: must be > 0 and more than --warmup-minutes, got 2.0");
+    }
+
+    @Test
     void shouldExplainAHiddenSizeThatHeadsCannotSplit() {
         Result r = run("demo", "--student-hidden", "130", "--student-heads", "4");
         assertThat(r.code).isEqualTo(2);
