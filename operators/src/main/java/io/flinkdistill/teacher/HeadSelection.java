@@ -21,11 +21,6 @@ public record HeadSelection(int version, int[][] heads) implements Serializable 
         return allHeads() ? null : heads[l];
     }
 
-    /** Flattened for the wire: K heads per layer, layer after layer. */
-    public int[] flat() {
-        return Arrays.stream(heads).flatMapToInt(Arrays::stream).toArray();
-    }
-
     /** As provenance shows it, e.g. {@code v2 L5[0,3,7] L11[1,2,4]} with the teacher layers. */
     public String describe(int[] teacherLayers) {
         if (allHeads()) {

@@ -600,14 +600,6 @@ public final class OnnxTeacher implements AutoCloseable {
         }
     }
 
-    static InputStream resource(String name) throws IOException {
-        InputStream in = OnnxTeacher.class.getResourceAsStream(name);
-        if (in == null) {
-            throw new IOException("Resource " + name + " is not on the classpath");
-        }
-        return in;
-    }
-
     /** Rows of the word-embedding table: the largest first dimension of a 2-D initializer. */
     private static int vocabularySize(OnnxMl.GraphProto graph) {
         long rows = 0;

@@ -1,18 +1,62 @@
 package io.flinkdistill.pipeline;
 
+import io.flinkdistill.pipeline.cli.HeadTraining;
 import io.flinkdistill.pipeline.job.EvalSplit;
+import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.teacher.LinearHead;
+import io.flinkdistill.teacher.ShippedEncoder;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 
 /** Sample counts and metrics waits shared by the cluster tests (eval fraction 0.1). */
 final class ClusterRuns {
     static final Duration DEADLINE = Duration.ofMinutes(3);
 
     private ClusterRuns() {}
+
+    /**
+     * The client config, SST-2 shuffled by seed, and a fitted teacher head (on the first 300 rows).
+     */
+    record Prepared(
+            Map<String, Object> client, TsvDataset data, List<TsvRow> rows, Path headFile) {}
+
+    /** Creates the job's five topics, copies SST-2 train out of the jar and fits the e5 head. */
+    static Prepared prepare(String bootstrapServers, Path dir, long seed) throws Exception {
+        Map<String, Object> client = Map.of("bootstrap.servers", bootstrapServers);
+        Topics.ensure(
+                client,
+                Map.of(
+                        "distill.samples", 2,
+                        "distill.metrics", 1,
+                        "distill.samples.dlq", 1,
+                        "distill.control", 1,
+                        "distill.models", 1),
+                Duration.ofSeconds(30));
+        Path train = dir.resolve("train.tsv");
+        try (InputStream in = ClusterRuns.class.getResourceAsStream("/data/sst2/train.tsv")) {
+            Files.copy(in, train);
+        }
+        TsvDataset data = TsvDataset.read(train);
+        List<TsvRow> rows = new ArrayList<>(data.rows());
+        Collections.shuffle(rows, new Random(seed));
+        LinearHead head =
+                HeadTraining.fit(
+                        ShippedEncoder.E5_SMALL_V2_Q, rows.subList(0, 300), data.classes(), 64, 2);
+        Path headFile = dir.resolve("head.json");
+        head.save(headFile);
+        return new Prepared(client, data, rows, headFile);
+    }
 
     /**
      * The rows from {@code start} on that hold exactly {@code count} training (non-eval) samples.

@@ -2,25 +2,17 @@ package io.flinkdistill.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flinkdistill.pipeline.cli.HeadTraining;
 import io.flinkdistill.pipeline.kafka.LocalKafka;
-import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.schemas.DistillMetrics;
-import io.flinkdistill.teacher.LinearHead;
-import io.flinkdistill.teacher.ShippedEncoder;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -62,28 +54,11 @@ class LocalClusterITCase {
 
     @Test
     void shouldResumeFromASavepointWithTheSameStudentAndCountEverySampleOnce() throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
-        Topics.ensure(
-                client,
-                Map.of(
-                        "distill.samples", 2,
-                        "distill.metrics", 1,
-                        "distill.samples.dlq", 1,
-                        "distill.control", 1,
-                        "distill.models", 1),
-                Duration.ofSeconds(30));
-        Path train = dir.resolve("train.tsv");
-        try (InputStream in = getClass().getResourceAsStream("/data/sst2/train.tsv")) {
-            Files.copy(in, train);
-        }
-        TsvDataset sst2 = TsvDataset.read(train);
-        List<TsvRow> rows = new ArrayList<>(sst2.rows());
-        Collections.shuffle(rows, new Random(13));
-        LinearHead head =
-                HeadTraining.fit(
-                        ShippedEncoder.E5_SMALL_V2_Q, rows.subList(0, 300), sst2.classes(), 64, 2);
-        Path headFile = dir.resolve("head.json");
-        head.save(headFile);
+        ClusterRuns.Prepared run = ClusterRuns.prepare(kafka.bootstrapServers(), dir, 13);
+        Map<String, Object> client = run.client();
+        TsvDataset sst2 = run.data();
+        List<TsvRow> rows = run.rows();
+        Path headFile = run.headFile();
         // Training samples in multiples of batch (32) x metrics interval (5 steps), so that the
         // metrics report the exact total once everything is trained.
         List<TsvRow> first = ClusterRuns.withTrainCount(sst2, rows, 300, 640);

@@ -27,7 +27,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -158,17 +157,11 @@ public final class DemoCommand implements Callable<Integer> {
             job.modelStore = modelsDir.toAbsolutePath().toUri().toString();
         }
         JobSettings settings;
-        List<OnnxTeacher> probes = job.openProbes(heads);
-        try {
-            settings =
-                    job.jobSettings(
-                            heads,
-                            probes,
-                            (long) stream.size() * passes,
-                            exportDir.toAbsolutePath().toString());
-        } finally {
-            probes.forEach(OnnxTeacher::close);
-        }
+        settings =
+                job.jobSettings(
+                        heads,
+                        (long) stream.size() * passes,
+                        exportDir.toAbsolutePath().toString());
 
         LocalKafka local = null;
         try {
@@ -184,13 +177,7 @@ public final class DemoCommand implements Callable<Integer> {
                         bootstrap, (System.nanoTime() - t0) / 1e9);
             }
             Map<String, Object> client = job.kafkaClientConfig(bootstrap);
-            Map<String, Integer> topics = new LinkedHashMap<>();
-            topics.put(job.samplesTopic, 2);
-            topics.put(job.metricsTopic, 1);
-            topics.put(job.deadLetterTopic, 1);
-            topics.put(job.controlTopic, 1);
-            topics.put(job.modelsTopic, 1);
-            Topics.ensure(client, topics, Duration.ofSeconds(60));
+            Topics.ensure(client, job.topicPartitions(), Duration.ofSeconds(60));
 
             EvalSplit labelKeeper =
                     new EvalSplit(Math.max(1e-4, Math.min(labelledFraction, 0.9999)));

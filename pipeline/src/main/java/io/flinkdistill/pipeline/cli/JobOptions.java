@@ -565,7 +565,7 @@ public class JobOptions {
      *
      * @param heads one per teacher, null for one with its own classifier
      */
-    public List<OnnxTeacher> openProbes(List<LinearHead> heads) {
+    private List<OnnxTeacher> openProbes(List<LinearHead> heads) {
         List<TeacherSpec> specs = teacherSpecs();
         List<OnnxTeacher> probes = new ArrayList<>();
         try {
@@ -611,11 +611,33 @@ public class JobOptions {
     }
 
     /**
+     * The job's settings. Opens every teacher as the job will run it, so that a mismatch fails
+     * before the job starts with a message naming --teacher; their width, vocabulary, sha256 and
+     * attention layer map go into the settings and the student's provenance; closes them again.
+     *
      * @param heads one per teacher (null for a teacher with its own classifier)
-     * @param probes the opened teachers (see {@link #openProbes}): their width, vocabulary, sha256
-     *     and attention layer map go into the settings and the student's provenance
      */
     public JobSettings jobSettings(
+            List<LinearHead> heads, long autoCycleSamples, String exportDir) {
+        List<OnnxTeacher> probes = openProbes(heads);
+        try {
+            return jobSettings(heads, probes, autoCycleSamples, exportDir);
+        } finally {
+            probes.forEach(OnnxTeacher::close);
+        }
+    }
+
+    /** The topics of the job and their partition counts ({@code distill.samples} gets two). */
+    public Map<String, Integer> topicPartitions() {
+        Map<String, Integer> topics = new java.util.LinkedHashMap<>();
+        topics.put(samplesTopic, 2);
+        for (String t : List.of(metricsTopic, deadLetterTopic, controlTopic, modelsTopic)) {
+            topics.put(t, 1);
+        }
+        return topics;
+    }
+
+    private JobSettings jobSettings(
             List<LinearHead> heads,
             List<OnnxTeacher> probes,
             long autoCycleSamples,

@@ -4,7 +4,6 @@ import io.flinkdistill.pipeline.job.DistillationJob;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
 import io.flinkdistill.teacher.LinearHead;
-import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.TeacherSpec;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,17 +48,11 @@ public final class RunCommand implements Callable<Integer> {
         List<LinearHead> heads = job.headsFor(specs, job.loadHeads());
         JobSettings settings;
         // Open the teachers once here so that a mismatch fails before the job is submitted.
-        List<OnnxTeacher> probes = job.openProbes(heads);
-        try {
-            settings =
-                    job.jobSettings(
-                            heads,
-                            probes,
-                            JobOptions.DEFAULT_CYCLE_SAMPLES,
-                            exportDir.toAbsolutePath().toString());
-        } finally {
-            probes.forEach(OnnxTeacher::close);
-        }
+        settings =
+                job.jobSettings(
+                        heads,
+                        JobOptions.DEFAULT_CYCLE_SAMPLES,
+                        exportDir.toAbsolutePath().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.enableCheckpointing(job.checkpointIntervalMs);
         KafkaWiring.KafkaSettings kafka = job.kafkaSettings(job.bootstrapServers, bounded);

@@ -144,16 +144,15 @@ public final class ServeBench implements Callable<Integer> {
                 agree += p.get(i) == fp32Pred[i] ? 1 : 0;
             }
         }
-        byte[] pruned =
-                StudentExporter.export(
-                        saved.config(),
-                        saved.weights(),
-                        saved.provenance(),
-                        StudentOnnxExport.Precision.INT8,
-                        pruneThreshold);
         io.flinkdistill.export.FfnPruning.Result pr =
                 io.flinkdistill.export.FfnPruning.prune(
                         saved.config(), saved.weights(), pruneThreshold);
+        byte[] pruned =
+                StudentExporter.export(
+                        saved.config(),
+                        pr.weights(),
+                        saved.provenance(),
+                        StudentOnnxExport.Precision.INT8);
         Figures pq;
         try (OnnxStudent st = OnnxStudent.open(pruned, threads)) {
             pq = measure(batch -> argmax(st.predict(batch)), texts, gold);

@@ -14,7 +14,6 @@ import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.teacher.LinearHead;
-import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.TeacherSpec;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -119,31 +117,15 @@ public final class SoakCommand implements Callable<Integer> {
             job.modelStore = out.resolve("models").toAbsolutePath().toUri().toString();
         }
         JobSettings settings;
-        List<OnnxTeacher> probes = job.openProbes(heads);
-        try {
-            settings =
-                    job.jobSettings(
-                            heads,
-                            probes,
-                            JobOptions.DEFAULT_CYCLE_SAMPLES,
-                            out.resolve("student").toAbsolutePath().toString());
-        } finally {
-            probes.forEach(OnnxTeacher::close);
-        }
+        settings =
+                job.jobSettings(
+                        heads,
+                        JobOptions.DEFAULT_CYCLE_SAMPLES,
+                        out.resolve("student").toAbsolutePath().toString());
         try (LocalKafka kafka = LocalKafka.start(out.resolve("kafka"))) {
             String bootstrap = kafka.bootstrapServers();
             Map<String, Object> client = job.kafkaClientConfig(bootstrap);
-            Map<String, Integer> topics = new LinkedHashMap<>();
-            topics.put(job.samplesTopic, 2);
-            for (String t :
-                    List.of(
-                            job.metricsTopic,
-                            job.deadLetterTopic,
-                            job.controlTopic,
-                            job.modelsTopic)) {
-                topics.put(t, 1);
-            }
-            Topics.ensure(client, topics, Duration.ofSeconds(60));
+            Topics.ensure(client, job.topicPartitions(), Duration.ofSeconds(60));
             Configuration conf = new Configuration();
             conf.set(
                     CheckpointingOptions.CHECKPOINTS_DIRECTORY,
