@@ -22,6 +22,7 @@ public final class StudentEvaluator {
         int labelled = 0;
         int correct = 0;
         double kl = 0;
+        Calibration calibration = new Calibration(10);
         for (int start = 0; start < samples.size(); start += CHUNK) {
             List<ScoredSample> chunk =
                     samples.subList(start, Math.min(samples.size(), start + CHUNK));
@@ -31,6 +32,7 @@ public final class StudentEvaluator {
             for (int i = 0; i < chunk.size(); i++) {
                 ScoredSample s = chunk.get(i);
                 int predicted = Logits.argmax(probs[i]);
+                calibration.add(probs[i][predicted], predicted == s.teacherClass());
                 if (predicted == s.teacherClass()) {
                     agree++;
                 }
@@ -49,7 +51,46 @@ public final class StudentEvaluator {
                 n == 0 ? Double.NaN : agree / (double) n,
                 labelled == 0 ? Double.NaN : correct / (double) labelled,
                 labelled,
-                n == 0 ? Double.NaN : kl / n);
+                n == 0 ? Double.NaN : kl / n,
+                calibration.error());
+    }
+
+    /** Accuracy on tokenized sentences with gold labels (a fixed benchmark set). */
+    public static double accuracy(
+            StudentModel student, NDManager parent, List<int[]> tokens, int[] labels) {
+        int correct = 0;
+        for (int start = 0; start < tokens.size(); start += CHUNK) {
+            List<int[]> chunk = tokens.subList(start, Math.min(tokens.size(), start + CHUNK));
+            float[][] probs = student.predictProbabilities(parent, chunk);
+            for (int i = 0; i < chunk.size(); i++) {
+                if (Logits.argmax(probs[i]) == labels[start + i]) {
+                    correct++;
+                }
+            }
+        }
+        return tokens.isEmpty() ? Double.NaN : correct / (double) tokens.size();
+    }
+
+    /**
+     * Times single-sample forward passes over up to {@code probes} samples: {p50, p99} in
+     * milliseconds ({0, 0} without samples).
+     */
+    public static double[] latencyMillis(
+            StudentModel student, NDManager parent, List<ScoredSample> samples, int probes) {
+        int n = Math.min(probes, samples.size());
+        if (n == 0) {
+            return new double[] {0, 0};
+        }
+        double[] millis = new double[n];
+        for (int i = 0; i < n; i++) {
+            long started = System.nanoTime();
+            student.predictProbabilities(parent, List.of(samples.get(i).tokens));
+            millis[i] = (System.nanoTime() - started) / 1e6;
+        }
+        java.util.Arrays.sort(millis);
+        return new double[] {
+            millis[(int) Math.floor(0.5 * (n - 1))], millis[(int) Math.ceil(0.99 * (n - 1))]
+        };
     }
 
     /**

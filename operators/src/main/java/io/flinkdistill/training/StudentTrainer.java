@@ -75,6 +75,9 @@ public final class StudentTrainer implements AutoCloseable {
 
     private double lastLearningRate;
 
+    /** Temperature set by a control command (NaN: the schedule or the settings decide). */
+    private double temperatureOverride = Double.NaN;
+
     /** A new student, initialised as the settings say. */
     public StudentTrainer(String name, TrainerSettings settings) {
         this(name, settings, true);
@@ -173,6 +176,25 @@ public final class StudentTrainer implements AutoCloseable {
         return lossWeights;
     }
 
+    /** New loss weights from now on (a control command); the temperature stays as it was. */
+    public void setLossWeights(LossWeights weights) {
+        this.lossWeights =
+                new LossWeights(
+                        weights.soft(),
+                        weights.feature(),
+                        weights.attention(),
+                        weights.hard(),
+                        lossWeights.temperature());
+    }
+
+    /** Fixes the KL temperature (a control command) or, with NaN, gives it back to the schedule. */
+    public void setTemperatureOverride(double temperature) {
+        if (!Double.isNaN(temperature) && !(temperature > 0)) {
+            throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
+        }
+        this.temperatureOverride = temperature;
+    }
+
     public double lastLearningRate() {
         return lastLearningRate;
     }
@@ -242,6 +264,21 @@ public final class StudentTrainer implements AutoCloseable {
         return StudentEvaluator.evaluate(model, manager, List.copyOf(evalWindow));
     }
 
+    /**
+     * Batch-1 latency of the student in this JVM, timed over up to {@code probes} samples of the
+     * eval window: {p50, p99} in milliseconds, or zeros when the window is empty.
+     */
+    public double[] latencyMillis(int probes) {
+        noGrad();
+        return StudentEvaluator.latencyMillis(model, manager, List.copyOf(evalWindow), probes);
+    }
+
+    /** Student accuracy on fixed, already tokenized sentences with gold labels. */
+    public double accuracyOn(List<int[]> tokens, int[] labels) {
+        noGrad();
+        return StudentEvaluator.accuracy(model, manager, tokens, labels);
+    }
+
     /** Losses accumulated since the last call; resets them. */
     public LossTotals drainTotals() {
         LossTotals copy = totals.copy();
@@ -256,11 +293,7 @@ public final class StudentTrainer implements AutoCloseable {
         long position = schedulePosition;
         java.util.function.Predicate<String> trains =
                 settings.progressive() ? name -> schedule.trains(name, position) : name -> true;
-        float temperature =
-                (float)
-                        (settings.progressive()
-                                ? schedule.temperatureAt(position)
-                                : lossWeights.temperature());
+        float temperature = (float) temperature();
         // Dropout draws from libtorch's global generator: seed it from the step so that a
         // restored trainer takes exactly the step the original would have taken.
         Engine.getEngine("PyTorch")
@@ -539,6 +572,9 @@ public final class StudentTrainer implements AutoCloseable {
 
     /** The temperature the next step uses. */
     public double temperature() {
+        if (!Double.isNaN(temperatureOverride)) {
+            return temperatureOverride;
+        }
         return settings.progressive()
                 ? settings.schedule().temperatureAt(schedulePosition)
                 : lossWeights.temperature();

@@ -4,6 +4,7 @@ import io.flinkdistill.evaluation.EvalResult;
 import io.flinkdistill.evaluation.StudentEvaluator;
 import io.flinkdistill.export.StudentExporter;
 import io.flinkdistill.export.StudentOnnxExport;
+import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.serving.ModelStore;
@@ -15,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -22,8 +25,8 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.BoundedOneInput;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedMultiInput;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
@@ -33,12 +36,18 @@ import org.apache.flink.util.OutputTag;
  * #snapshotState}, not after every step, since a student's weights and moments are megabytes) and
  * is restored lazily the first time a key is seen after a restart, which also makes rescaling work.
  *
+ * <p>Second input: validated {@link ControlCommand}s, broadcast (set-loss-weights, set-temperature,
+ * pause, resume, publish-now, realign), applied once per id through {@link TrainerControl}, which
+ * is checkpointed in union operator state next to the keyed trainer state.
+ *
  * <p>Main output: the final student version written at end of input. Side output {@link #METRICS}:
- * a {@link DistillMetrics} record every few steps, from evaluating the current student on the
- * sliding window of eval-slice samples.
+ * a {@link DistillMetrics} record every few steps (or, while paused, every as many samples), from
+ * evaluating the current student on the sliding window of eval-slice samples and, when one is
+ * configured, on a fixed benchmark set; the same figures are Flink gauges.
  */
 public final class StudentTrainerOperator extends AbstractStreamOperator<StudentVersion>
-        implements OneInputStreamOperator<ScoredSample, StudentVersion>, BoundedOneInput {
+        implements TwoInputStreamOperator<ScoredSample, ControlCommand, StudentVersion>,
+                BoundedMultiInput {
     private static final long serialVersionUID = 1L;
 
     /** Provenance key listing the job's teacher names, comma-separated, in order. */
@@ -57,9 +66,23 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                     org.apache.flink.api.common.typeinfo.TypeInformation.of(
                             StudentModelPublished.class)) {};
 
+    /** Provenance key naming the loss reweighting policy of the job. */
+    public static final String LOSS_POLICY = "training.loss_policy";
+
+    /** Batch-1 forward passes timed at each evaluation. */
+    static final int LATENCY_PROBES = 16;
+
     private final TrainerSettings settings;
     private final String exportDir;
     private final PublishSettings publish;
+    private final Benchmark benchmark;
+
+    private transient ListState<byte[]> controlState;
+    private transient TrainerControl control;
+    private transient Map<String, Long> arrivals;
+    private transient Map<String, Long> pausedSinceMetrics;
+    private transient Map<String, QualityTrend> trends;
+    private transient Map<String, DistillMetrics> latest;
 
     /** Per key: last published version and its eval agreement (checkpointed). */
     private transient ValueState<double[]> published;
@@ -86,6 +109,19 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
      */
     public StudentTrainerOperator(
             TrainerSettings settings, String exportDir, PublishSettings publish) {
+        this(settings, exportDir, publish, null);
+    }
+
+    /**
+     * @param benchmark fixed sentences with gold labels evaluated with every metrics record, or
+     *     null
+     */
+    public StudentTrainerOperator(
+            TrainerSettings settings,
+            String exportDir,
+            PublishSettings publish,
+            Benchmark benchmark) {
+        this.benchmark = benchmark;
         this.publish = publish;
         this.settings = settings;
         this.exportDir = exportDir;
@@ -109,6 +145,21 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         trainers = new HashMap<>();
         lastMetricsAt = new HashMap<>();
         publishedByKey = new HashMap<>();
+        arrivals = new HashMap<>();
+        pausedSinceMetrics = new HashMap<>();
+        trends = new HashMap<>();
+        latest = new HashMap<>();
+        controlState =
+                context.getOperatorStateStore()
+                        .getUnionListState(
+                                new ListStateDescriptor<>(
+                                        "trainer-control",
+                                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        java.util.List<TrainerControl> parts = new java.util.ArrayList<>();
+        for (byte[] b : controlState.get()) {
+            parts.add(TrainerControl.fromBytes(b));
+        }
+        control = parts.isEmpty() ? new TrainerControl() : TrainerControl.merge(parts);
     }
 
     @Override
@@ -121,13 +172,86 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     }
 
     @Override
-    public void processElement(StreamRecord<ScoredSample> element) throws Exception {
+    public void processElement1(StreamRecord<ScoredSample> element) throws Exception {
         String key = (String) getCurrentKey();
         StudentTrainer trainer = trainerFor(key);
-        StepLosses losses = trainer.accept(element.getValue());
+        ScoredSample sample = element.getValue();
+        arrivals.merge(key, 1L, Long::sum);
+        if (!sample.eval && control.paused(key)) {
+            // Paused: the student does not change; the sample is counted, evaluation goes on.
+            control.countPaused(key);
+            long n = pausedSinceMetrics.merge(key, 1L, Long::sum);
+            if (n >= (long) settings.metricsEverySteps() * settings.batchSize()) {
+                emitMetrics(trainer);
+            }
+            return;
+        }
+        StepLosses losses = trainer.accept(sample);
         if (losses != null) {
             afterStep(trainer);
         }
+    }
+
+    /** A validated control command, the same on every subtask (broadcast). */
+    @Override
+    public void processElement2(StreamRecord<ControlCommand> element) throws Exception {
+        ControlCommand c = element.getValue();
+        TrainerControl.Effect effect =
+                control.apply(
+                        c,
+                        student -> {
+                            StudentTrainer t = trainers.get(student);
+                            return t != null ? t.lossWeights() : settings.lossWeights();
+                        });
+        if (!effect.applied()) {
+            return;
+        }
+        LOG.info(
+                "Control {} {} from {} for {}: {}",
+                c.getId(),
+                c.getType(),
+                c.getIssuer(),
+                c.getStudent() == null ? "every student" : c.getStudent(),
+                c.getValues());
+        for (String student : effect.students()) {
+            setCurrentKey(student);
+            StudentTrainer trainer = existingTrainer(student);
+            if (trainer == null) {
+                continue;
+            }
+            applyOverrides(trainer);
+            if (effect.action() == TrainerControl.Action.REALIGN) {
+                trainer.reenterAlignment();
+                LOG.info(
+                        "Student {} re-enters feature alignment (drift: {})",
+                        student,
+                        c.getValues());
+            } else if (effect.action() == TrainerControl.Action.PUBLISH) {
+                publishNow(trainer);
+            }
+        }
+    }
+
+    /** The trainer of a student that has state (in memory or checkpointed), else null. */
+    private StudentTrainer existingTrainer(String key) throws IOException {
+        if (trainers.containsKey(key) || state.value() != null) {
+            return trainerFor(key);
+        }
+        return null;
+    }
+
+    private void applyOverrides(StudentTrainer trainer) {
+        TrainerControl.Overrides o = control.overridesFor(trainer.name());
+        if (o.weights != null) {
+            trainer.setLossWeights(o.weights);
+        }
+        trainer.setTemperatureOverride(o.temperature);
+    }
+
+    private void publishNow(StudentTrainer trainer) {
+        EvalResult eval = trainer.evaluate();
+        DistillMetrics m = metricsRecord(trainer, eval, new LossTotals(), 1e-9);
+        maybePublish(trainer, eval, m, true);
     }
 
     private StudentTrainer trainerFor(String key) throws IOException {
@@ -148,6 +272,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             }
             trainers.put(key, trainer);
             lastMetricsAt.put(key, System.nanoTime());
+            control.know(key);
+            applyOverrides(trainer);
+            registerGauges(key);
         }
         return trainer;
     }
@@ -195,39 +322,110 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         long now = System.nanoTime();
         long since = lastMetricsAt.getOrDefault(trainer.name(), now);
         lastMetricsAt.put(trainer.name(), now);
+        pausedSinceMetrics.put(trainer.name(), 0L);
         LossTotals t = trainer.drainTotals();
         samplesCounter.inc(t.samples);
         EvalResult eval = trainer.evaluate();
         double seconds = Math.max(1e-9, (now - since) / 1e9);
-        DistillMetrics m =
-                DistillMetrics.newBuilder()
-                        .setStudent(trainer.name())
-                        .setStep(trainer.steps())
-                        .setSamplesTrained(trainer.samplesTrained())
-                        .setEvalWindow(eval.size())
-                        .setEvalAgreement(Double.isNaN(eval.agreement()) ? 0 : eval.agreement())
-                        .setEvalAccuracy(Double.isNaN(eval.accuracy()) ? null : eval.accuracy())
-                        .setEvalLabelled(eval.labelled())
-                        .setEvalKl(Double.isNaN(eval.meanKl()) ? 0 : eval.meanKl())
-                        .setLossTotal(t.mean(t.total))
-                        .setLossSoft(t.mean(t.soft))
-                        .setLossFeature(t.mean(t.feature))
-                        .setLossAttention(t.mean(t.attention))
-                        .setLossHard(t.mean(t.hard))
-                        .setWeightSoft(trainer.lossWeights().soft())
-                        .setWeightFeature(trainer.lossWeights().feature())
-                        .setWeightAttention(trainer.lossWeights().attention())
-                        .setTemperature(trainer.temperature())
-                        .setLearningRate(trainer.lastLearningRate())
-                        .setPhase(trainer.phaseLabel())
-                        .setSamplesPerSecond(t.samples / seconds)
-                        .setTeacherWeights(teacherWeights(trainer))
-                        .setTeacherAccuracy(teacherAccuracy(trainer))
-                        .setAttentionHeads(trainer.attentionHeads())
-                        .setTimestamp(java.time.Instant.now())
-                        .build();
+        DistillMetrics m = metricsRecord(trainer, eval, t, seconds);
+        latest.put(trainer.name(), m);
         output.collect(METRICS, new StreamRecord<>(m));
-        maybePublish(trainer, eval, m);
+        maybePublish(trainer, eval, m, false);
+    }
+
+    private DistillMetrics metricsRecord(
+            StudentTrainer trainer, EvalResult eval, LossTotals t, double seconds) {
+        String key = trainer.name();
+        long arrived = arrivals.getOrDefault(key, 0L);
+        arrivals.put(key, 0L);
+        Double accuracy = Double.isNaN(eval.accuracy()) ? null : eval.accuracy();
+        double agreement = Double.isNaN(eval.agreement()) ? 0 : eval.agreement();
+        double decay =
+                trends.computeIfAbsent(key, k -> new QualityTrend(10))
+                        .add(trainer.samplesTrained(), accuracy != null ? accuracy : agreement);
+        double[] latency = trainer.latencyMillis(LATENCY_PROBES);
+        Double benchmarkAccuracy =
+                benchmark == null
+                        ? null
+                        : trainer.accuracyOn(benchmark.tokens(), benchmark.labels());
+        TrainerControl.Overrides o = control.overridesFor(key);
+        return DistillMetrics.newBuilder()
+                .setStudent(key)
+                .setStep(trainer.steps())
+                .setSamplesTrained(trainer.samplesTrained())
+                .setEvalWindow(eval.size())
+                .setEvalAgreement(agreement)
+                .setEvalAccuracy(accuracy)
+                .setEvalLabelled(eval.labelled())
+                .setEvalKl(Double.isNaN(eval.meanKl()) ? 0 : eval.meanKl())
+                .setLossTotal(t.mean(t.total))
+                .setLossSoft(t.mean(t.soft))
+                .setLossFeature(t.mean(t.feature))
+                .setLossAttention(t.mean(t.attention))
+                .setLossHard(t.mean(t.hard))
+                .setWeightSoft(trainer.lossWeights().soft())
+                .setWeightFeature(trainer.lossWeights().feature())
+                .setWeightAttention(trainer.lossWeights().attention())
+                .setTemperature(trainer.temperature())
+                .setLearningRate(trainer.lastLearningRate())
+                .setPhase(trainer.phaseLabel())
+                .setSamplesPerSecond(t.samples / seconds)
+                .setTeacherWeights(teacherWeights(trainer))
+                .setTeacherAccuracy(teacherAccuracy(trainer))
+                .setAttentionHeads(trainer.attentionHeads())
+                .setEvalEce(Double.isNaN(eval.ece()) ? 0 : eval.ece())
+                .setBenchmarkAccuracy(benchmarkAccuracy)
+                .setBenchmarkSize(benchmark == null ? 0 : benchmark.labels().length)
+                .setAccuracyDecayPer10k(decay)
+                .setStudentLatencyP50Ms(latency[0])
+                .setStudentLatencyP99Ms(latency[1])
+                .setTeacherSamplesPerSecond(arrived / seconds)
+                .setPeakMemoryBytes(ProcessMemory.peakResidentBytes())
+                .setLossPolicy(settings.provenance().getOrDefault(LOSS_POLICY, "fixed"))
+                .setPaused(o.paused)
+                .setSamplesPaused(control.samplesPaused(key))
+                .setDriftEvents(control.driftEvents(key))
+                .setTimestamp(java.time.Instant.now())
+                .build();
+    }
+
+    /** Flink gauges of a student's latest metrics record (NaN before the first). */
+    private void registerGauges(String key) {
+        org.apache.flink.metrics.MetricGroup g =
+                getRuntimeContext().getMetricGroup().addGroup("student", key);
+        gauge(g, key, "evalAgreement", m -> m.getEvalAgreement());
+        gauge(
+                g,
+                key,
+                "evalAccuracy",
+                m -> m.getEvalAccuracy() == null ? Double.NaN : m.getEvalAccuracy());
+        gauge(g, key, "evalKl", m -> m.getEvalKl());
+        gauge(g, key, "evalEce", m -> m.getEvalEce());
+        gauge(g, key, "lossTotal", m -> m.getLossTotal());
+        gauge(g, key, "weightSoft", m -> m.getWeightSoft());
+        gauge(g, key, "weightFeature", m -> m.getWeightFeature());
+        gauge(g, key, "weightAttention", m -> m.getWeightAttention());
+        gauge(g, key, "temperature", m -> m.getTemperature());
+        gauge(g, key, "samplesPerSecond", m -> m.getSamplesPerSecond());
+        gauge(g, key, "teacherSamplesPerSecond", m -> m.getTeacherSamplesPerSecond());
+        gauge(g, key, "latencyP50Ms", m -> m.getStudentLatencyP50Ms());
+        gauge(g, key, "latencyP99Ms", m -> m.getStudentLatencyP99Ms());
+        gauge(g, key, "accuracyDecayPer10k", m -> m.getAccuracyDecayPer10k());
+        gauge(g, key, "paused", m -> m.getPaused() ? 1.0 : 0.0);
+        gauge(g, key, "driftEvents", m -> (double) m.getDriftEvents());
+    }
+
+    private void gauge(
+            org.apache.flink.metrics.MetricGroup group,
+            String key,
+            String name,
+            java.util.function.ToDoubleFunction<DistillMetrics> value) {
+        group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge(
+                name,
+                () -> {
+                    DistillMetrics m = latest.get(key);
+                    return m == null ? Double.NaN : value.applyAsDouble(m);
+                });
     }
 
     /**
@@ -235,7 +433,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
      * after both the checkpointed one and the highest in the store (so versions never repeat, even
      * when a restart replays steps after a publication), files written atomically, one event each.
      */
-    private void maybePublish(StudentTrainer trainer, EvalResult eval, DistillMetrics m) {
+    private void maybePublish(
+            StudentTrainer trainer, EvalResult eval, DistillMetrics m, boolean force) {
         if (store == null) {
             return;
         }
@@ -249,7 +448,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                 publishedByKey.put(key, last);
             }
             double agreement = Double.isNaN(eval.agreement()) ? 0 : eval.agreement();
-            if (!PromotionGate.shouldPublish(publish, agreement, eval.size(), last[1], false)) {
+            if (!PromotionGate.shouldPublish(publish, agreement, eval.size(), last[1], force)) {
                 return;
             }
             long version = (long) last[0] + 1;
@@ -312,6 +511,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
+        controlState.update(java.util.List.of(control.toBytes()));
         for (Map.Entry<String, StudentTrainer> e : trainers.entrySet()) {
             setCurrentKey(e.getKey());
             TrainerState snapshot = e.getValue().snapshot();
@@ -330,9 +530,12 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         }
     }
 
-    /** End of a bounded input: train on the partial batch, report, and write each student. */
+    /** End of the samples (input 1) of a bounded job: train on the partial batch, report, write. */
     @Override
-    public void endInput() throws Exception {
+    public void endInput(int inputId) throws Exception {
+        if (inputId != 1) {
+            return;
+        }
         for (Map.Entry<String, StudentTrainer> e : trainers.entrySet()) {
             StudentTrainer trainer = e.getValue();
             if (trainer.flush() != null) {

@@ -2,6 +2,7 @@ package io.flinkdistill.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.DistillMetrics;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,11 +11,15 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class StudentTrainerOperatorTest {
+    /** Commands are broadcast, not keyed. */
+    static final org.apache.flink.api.java.functions.KeySelector<ControlCommand, String> NO_KEY =
+            null;
+
     @TempDir Path exportDir;
 
     @Test
@@ -25,10 +30,10 @@ class StudentTrainerOperatorTest {
         try (var harness = harness(settings)) {
             harness.open();
             for (ScoredSample s : SyntheticSamples.generate(20, 9, true)) {
-                harness.processElement(new StreamRecord<>(s));
+                harness.processElement1(new StreamRecord<>(s));
             }
             for (ScoredSample s : SyntheticSamples.generate(101, 1, false)) {
-                harness.processElement(new StreamRecord<>(s));
+                harness.processElement1(new StreamRecord<>(s));
             }
             snapshot = harness.snapshot(1L, 1L);
             before = operator(harness).trainer("student").snapshot();
@@ -40,7 +45,7 @@ class StudentTrainerOperatorTest {
             restored.initializeState(snapshot);
             restored.open();
             // The first record of a key brings its trainer back from keyed state.
-            restored.processElement(
+            restored.processElement1(
                     new StreamRecord<>(SyntheticSamples.generate(1, 10, true).get(0)));
             TrainerState after = operator(restored).trainer("student").snapshot();
             assertThat(after.samplesTrained()).isEqualTo(96L);
@@ -59,9 +64,9 @@ class StudentTrainerOperatorTest {
         try (var harness = harness(TrainerFixtures.tinySettings())) {
             harness.open();
             for (ScoredSample s : SyntheticSamples.generate(13, 1, false)) {
-                harness.processElement(new StreamRecord<>(s));
+                harness.processElement1(new StreamRecord<>(s));
             }
-            harness.endInput();
+            harness.endInput1();
             List<StudentVersion> versions = harness.extractOutputValues();
             assertThat(versions).hasSize(1);
             assertThat(versions.get(0).samplesTrained).isEqualTo(13L);
@@ -89,10 +94,10 @@ class StudentTrainerOperatorTest {
         try (var h = harness(settings, every)) {
             h.open();
             for (ScoredSample s : SyntheticSamples.generate(20, 9, true)) {
-                h.processElement(new StreamRecord<>(s));
+                h.processElement1(new StreamRecord<>(s));
             }
             for (ScoredSample s : SyntheticSamples.generate(80, 1, false)) {
-                h.processElement(new StreamRecord<>(s));
+                h.processElement1(new StreamRecord<>(s));
             }
             // Metrics (and a publication each, margin -1) at steps 5 and 10.
             assertThat(events(h)).extracting(e -> e.getVersion()).containsExactly(1L, 1L, 2L, 2L);
@@ -102,16 +107,16 @@ class StudentTrainerOperatorTest {
             snapshot = h.snapshot(1L, 1L);
             // After the checkpoint the job publishes on, then fails.
             for (ScoredSample s : SyntheticSamples.generate(40, 2, false)) {
-                h.processElement(new StreamRecord<>(s));
+                h.processElement1(new StreamRecord<>(s));
             }
             assertThat(store.latestVersion("student")).isEqualTo(3);
         }
         try (var restored = harness(settings, every)) {
             restored.initializeState(snapshot);
             restored.open();
-            restored.processElement(
+            restored.processElement1(
                     new StreamRecord<>(SyntheticSamples.generate(1, 10, true).get(0)));
-            restored.endInput();
+            restored.endInput1();
             // The checkpoint says 2, the store has 3: the next version is 4, never 3 again.
             assertThat(events(restored)).extracting(e -> e.getVersion()).containsExactly(4L, 4L);
             var event = events(restored).get(0);
@@ -123,34 +128,144 @@ class StudentTrainerOperatorTest {
         }
     }
 
-    private static List<io.flinkdistill.schemas.StudentModelPublished> events(
-            KeyedOneInputStreamOperatorTestHarness<String, ScoredSample, StudentVersion> h) {
-        return h.getSideOutput(StudentTrainerOperator.MODELS).stream()
-                .map(StreamRecord::getValue)
-                .toList();
+    private static StreamRecord<ControlCommand> command(
+            String id, io.flinkdistill.schemas.ControlType type, Map<String, Double> values) {
+        return new StreamRecord<>(TrainerControlTest.command(id, type, null, values));
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, ScoredSample, StudentVersion> harness(
-            TrainerSettings settings) throws Exception {
+    @Test
+    void shouldApplyControlCommandsOnceThroughACheckpointAndShowThemInMetrics() throws Exception {
+        TrainerSettings settings = TrainerFixtures.tinySettings();
+        OperatorSubtaskState snapshot;
+        try (var h = harness(settings)) {
+            h.open();
+            for (ScoredSample s : SyntheticSamples.generate(20, 9, true)) {
+                h.processElement1(new StreamRecord<>(s));
+            }
+            for (ScoredSample s : SyntheticSamples.generate(40, 1, false)) {
+                h.processElement1(new StreamRecord<>(s));
+            }
+            DistillMetrics first = metrics(h).get(0);
+            assertThat(first.getWeightSoft()).isEqualTo(0.5);
+            assertThat(first.getEvalEce()).isBetween(0.0, 1.0);
+            assertThat(first.getStudentLatencyP50Ms()).isPositive();
+            assertThat(first.getStudentLatencyP99Ms())
+                    .isGreaterThanOrEqualTo(first.getStudentLatencyP50Ms());
+            assertThat(first.getTeacherSamplesPerSecond()).isPositive();
+            assertThat(first.getPeakMemoryBytes()).isPositive();
+            assertThat(first.getLossPolicy()).isEqualTo("fixed");
+
+            var w = io.flinkdistill.schemas.ControlType.SET_LOSS_WEIGHTS;
+            h.processElement2(command("w1", w, Map.of("soft", 0.8, "feature", 0.1)));
+            h.processElement2(command("w1", w, Map.of("soft", 0.1)));
+            h.processElement2(
+                    command(
+                            "t1",
+                            io.flinkdistill.schemas.ControlType.SET_TEMPERATURE,
+                            Map.of("temperature", 2.0)));
+            for (ScoredSample s : SyntheticSamples.generate(40, 2, false)) {
+                h.processElement1(new StreamRecord<>(s));
+            }
+            DistillMetrics second = metrics(h).get(1);
+            assertThat(second.getWeightSoft()).isEqualTo(0.8);
+            assertThat(second.getWeightFeature()).isEqualTo(0.1);
+            assertThat(second.getWeightAttention()).isEqualTo(0.2);
+            assertThat(second.getTemperature()).isEqualTo(2.0);
+            assertThat(second.getSamplesTrained()).isEqualTo(80L);
+
+            h.processElement2(command("p1", io.flinkdistill.schemas.ControlType.PAUSE, Map.of()));
+            for (ScoredSample s : SyntheticSamples.generate(40, 3, false)) {
+                h.processElement1(new StreamRecord<>(s));
+            }
+            DistillMetrics paused = metrics(h).get(2);
+            assertThat(paused.getPaused()).isTrue();
+            assertThat(paused.getSamplesTrained()).isEqualTo(80L);
+            assertThat(paused.getSamplesPaused()).isEqualTo(40L);
+            h.processElement2(command("r1", io.flinkdistill.schemas.ControlType.RESUME, Map.of()));
+            h.processElement2(command("d1", io.flinkdistill.schemas.ControlType.REALIGN, Map.of()));
+            snapshot = h.snapshot(1L, 1L);
+        }
+        try (var restored = harness(settings)) {
+            restored.initializeState(snapshot);
+            restored.open();
+            // Replayed commands (same ids) change nothing after the restore.
+            restored.processElement2(
+                    command(
+                            "w1",
+                            io.flinkdistill.schemas.ControlType.SET_LOSS_WEIGHTS,
+                            Map.of("soft", 0.2)));
+            restored.processElement2(
+                    command("p1", io.flinkdistill.schemas.ControlType.PAUSE, Map.of()));
+            for (ScoredSample s : SyntheticSamples.generate(40, 4, false)) {
+                restored.processElement1(new StreamRecord<>(s));
+            }
+            DistillMetrics after = metrics(restored).get(0);
+            assertThat(after.getWeightSoft()).isEqualTo(0.8);
+            assertThat(after.getTemperature()).isEqualTo(2.0);
+            assertThat(after.getPaused()).isFalse();
+            assertThat(after.getSamplesTrained()).isEqualTo(120L);
+            assertThat(after.getSamplesPaused()).isEqualTo(40L);
+            assertThat(after.getDriftEvents()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldPublishOnCommandEvenWhenTheGateWouldNot(@TempDir Path storeDir) throws Exception {
+        io.flinkdistill.serving.PublishSettings strict =
+                new io.flinkdistill.serving.PublishSettings(
+                        storeDir.toUri().toString(), 0.99, 1_000_000);
+        try (var h = harness(TrainerFixtures.tinySettings(), strict)) {
+            h.open();
+            for (ScoredSample s : SyntheticSamples.generate(20, 9, true)) {
+                h.processElement1(new StreamRecord<>(s));
+            }
+            for (ScoredSample s : SyntheticSamples.generate(80, 1, false)) {
+                h.processElement1(new StreamRecord<>(s));
+            }
+            assertThat(events(h)).isEmpty();
+            var now = io.flinkdistill.schemas.ControlType.PUBLISH_NOW;
+            h.processElement2(command("pub-1", now, Map.of()));
+            h.processElement2(command("pub-1", now, Map.of()));
+            assertThat(events(h)).extracting(e -> e.getVersion()).containsExactly(1L, 1L);
+        }
+    }
+
+    private static List<io.flinkdistill.schemas.StudentModelPublished> events(
+            KeyedTwoInputStreamOperatorTestHarness<
+                            String, ScoredSample, ControlCommand, StudentVersion>
+                    h) {
+        var q = h.getSideOutput(StudentTrainerOperator.MODELS);
+        return q == null ? List.of() : q.stream().map(StreamRecord::getValue).toList();
+    }
+
+    private KeyedTwoInputStreamOperatorTestHarness<
+                    String, ScoredSample, ControlCommand, StudentVersion>
+            harness(TrainerSettings settings) throws Exception {
         return harness(settings, io.flinkdistill.serving.PublishSettings.off());
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, ScoredSample, StudentVersion> harness(
-            TrainerSettings settings, io.flinkdistill.serving.PublishSettings publish)
-            throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(
+    private KeyedTwoInputStreamOperatorTestHarness<
+                    String, ScoredSample, ControlCommand, StudentVersion>
+            harness(TrainerSettings settings, io.flinkdistill.serving.PublishSettings publish)
+                    throws Exception {
+        return new KeyedTwoInputStreamOperatorTestHarness<>(
                 new StudentTrainerOperator(settings, exportDir.toString(), publish),
                 s -> s.student,
+                NO_KEY,
                 Types.STRING);
     }
 
     private static StudentTrainerOperator operator(
-            KeyedOneInputStreamOperatorTestHarness<String, ScoredSample, StudentVersion> h) {
+            KeyedTwoInputStreamOperatorTestHarness<
+                            String, ScoredSample, ControlCommand, StudentVersion>
+                    h) {
         return (StudentTrainerOperator) h.getOperator();
     }
 
     private static List<DistillMetrics> metrics(
-            KeyedOneInputStreamOperatorTestHarness<String, ScoredSample, StudentVersion> h) {
+            KeyedTwoInputStreamOperatorTestHarness<
+                            String, ScoredSample, ControlCommand, StudentVersion>
+                    h) {
         ConcurrentLinkedQueue<StreamRecord<DistillMetrics>> q =
                 h.getSideOutput(StudentTrainerOperator.METRICS);
         return q == null ? List.of() : q.stream().map(StreamRecord::getValue).toList();

@@ -2,6 +2,7 @@ package io.flinkdistill.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkdistill.schemas.ControlCommand;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,7 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Two students trained by one subtask, restored onto two subtasks: each lands whole on its owner.
  */
 class StudentTrainerRescaleTest {
+    /** Commands are broadcast, not keyed. */
+    static final org.apache.flink.api.java.functions.KeySelector<ControlCommand, String> NO_KEY =
+            null;
+
     private static final int MAX_PARALLELISM = 128;
     private static final List<String> STUDENTS = List.of("alpha", "beta");
 
@@ -33,7 +38,7 @@ class StudentTrainerRescaleTest {
             for (String student : STUDENTS) {
                 for (ScoredSample s : SyntheticSamples.generate(50, student.hashCode(), false)) {
                     s.student = student;
-                    single.processElement(new StreamRecord<>(s));
+                    single.processElement1(new StreamRecord<>(s));
                 }
             }
             snapshot = single.snapshot(1L, 1L);
@@ -58,7 +63,7 @@ class StudentTrainerRescaleTest {
                     }
                     ScoredSample probe = SyntheticSamples.generate(1, 1000, true).get(0);
                     probe.student = student;
-                    h.processElement(new StreamRecord<>(probe));
+                    h.processElement1(new StreamRecord<>(probe));
                     TrainerState after = operator(h).trainer(student).snapshot();
                     TrainerState expected = before.get(student);
                     assertThat(after.samplesTrained())
@@ -79,11 +84,13 @@ class StudentTrainerRescaleTest {
         return KeyGroupRangeAssignment.assignKeyToParallelOperator(key, MAX_PARALLELISM, 2);
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, ScoredSample, StudentVersion> harness(
-            int parallelism, int subtask) throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(
+    private KeyedTwoInputStreamOperatorTestHarness<
+                    String, ScoredSample, ControlCommand, StudentVersion>
+            harness(int parallelism, int subtask) throws Exception {
+        return new KeyedTwoInputStreamOperatorTestHarness<>(
                 new StudentTrainerOperator(TrainerFixtures.tinySettings(), exportDir.toString()),
                 s -> s.student,
+                NO_KEY,
                 Types.STRING,
                 MAX_PARALLELISM,
                 parallelism,
@@ -91,7 +98,9 @@ class StudentTrainerRescaleTest {
     }
 
     private static StudentTrainerOperator operator(
-            KeyedOneInputStreamOperatorTestHarness<String, ScoredSample, StudentVersion> h) {
+            KeyedTwoInputStreamOperatorTestHarness<
+                            String, ScoredSample, ControlCommand, StudentVersion>
+                    h) {
         return (StudentTrainerOperator) h.getOperator();
     }
 }
