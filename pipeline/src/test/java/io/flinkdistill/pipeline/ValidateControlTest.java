@@ -49,8 +49,57 @@ class ValidateControlTest {
             assertThat(dead.get(1).reason)
                     .isEqualTo("SET_TEACHER_WEIGHTS needs a weight > 0 for at least one teacher");
             assertThat(dead.get(2).reason).isEqualTo("value a=-1.0 must be finite and >= 0");
-            assertThat(dead.get(3).reason).startsWith("not an Avro ControlCommand");
+            assertThat(dead.get(3).reason)
+                    .startsWith("not a ControlCommand (Avro single-object or JSON)");
         }
+    }
+
+    @Test
+    void shouldCheckTrainerCommandsWhetherAvroOrJson() throws Exception {
+        try (var h =
+                new OneInputStreamOperatorTestHarness<>(
+                        new ProcessOperator<>(new ValidateControl(List.of("a"))))) {
+            h.open();
+            h.processElement(
+                    record(
+                            0,
+                            json(
+                                    "{\"id\":\"w\",\"issuer\":\"ops\",\"type\":\"set-loss-weights\","
+                                            + "\"values\":{\"soft\":0.6,\"feature\":0.4}}")));
+            h.processElement(record(1, json("{\"id\":\"p\",\"type\":\"pause\"}")));
+            h.processElement(
+                    record(
+                            2,
+                            json(
+                                    "{\"id\":\"x\",\"type\":\"set-loss-weights\","
+                                            + "\"values\":{\"kl\":1}}")));
+            h.processElement(
+                    record(
+                            3,
+                            json(
+                                    "{\"id\":\"t\",\"type\":\"set-temperature\","
+                                            + "\"values\":{\"tau\":2}}")));
+            h.processElement(record(4, json("{\"id\":\"q\",\"type\":\"stop\"}")));
+            assertThat(h.extractOutputValues())
+                    .extracting(ControlCommand::getType)
+                    .containsExactly(ControlType.SET_LOSS_WEIGHTS, ControlType.PAUSE);
+            List<String> reasons =
+                    h.getSideOutput(ValidateAndSplit.DEAD_LETTERS).stream()
+                            .map(r -> r.getValue().reason)
+                            .toList();
+            assertThat(reasons)
+                    .containsExactly(
+                            "SET_LOSS_WEIGHTS names 'kl'; allowed: soft, feature, attention, hard",
+                            "SET_TEMPERATURE takes exactly one value, temperature (> 0; 0 gives the"
+                                    + " temperature back to the schedule), got [tau]",
+                            "not a ControlCommand (Avro single-object or JSON): unknown command type"
+                                    + " 'stop'; allowed: set-loss-weights, set-temperature, pause,"
+                                    + " resume, publish-now, set-teacher-weights, realign");
+        }
+    }
+
+    private static byte[] json(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static StreamRecord<RawRecord> record(long offset, byte[] value) {

@@ -286,6 +286,16 @@ public final class DemoCommand implements Callable<Integer> {
             s.put("path", studentFile.toAbsolutePath().toString());
             s.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));
             s.put("phase", last == null ? "none" : last.getPhase());
+            s.put("loss_policy", job.lossPolicy);
+            if (last != null) {
+                ObjectNode lw = s.putObject("loss_weights");
+                lw.put("soft", round(last.getWeightSoft()));
+                lw.put("feature", round(last.getWeightFeature()));
+                lw.put("attention", round(last.getWeightAttention()));
+                s.put("eval_agreement", round(last.getEvalAgreement()));
+                s.put("eval_ece", round(last.getEvalEce()));
+                s.put("drift_events", last.getDriftEvents());
+            }
             s.put("onnx_path", serving.newestPublished());
             s.put("versions_published", serving.versions());
             s.put("onnx_accuracy", round(serving.fp32Accuracy()));
@@ -454,16 +464,38 @@ public final class DemoCommand implements Callable<Integer> {
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         env.enableCheckpointing(job.checkpointIntervalMs);
+        // With a reweighting policy or drift detection the evaluator's decisions come back through
+        // the control topic, so that source stays open; the job is cancelled once the trainer has
+        // written its student at the end of the samples.
+        boolean steers = settings.steering().steers();
         KafkaWiring.sinks(
                 DistillationJob.build(
                         KafkaWiring.source(env, kafka).setParallelism(1),
                         KafkaWiring.controlSource(env, kafka),
+                        steers
+                                ? KafkaWiring.controlSource(
+                                        env, kafka, false, "kafka-control-trainer")
+                                : null,
                         settings),
                 kafka);
+        Path finalStudent = Path.of(settings.exportDir()).resolve(job.student + ".student");
+        Files.deleteIfExists(finalStudent);
         try (TopicFollower<DistillMetrics> follower =
                 TopicFollower.metrics(client, job.metricsTopic, m -> printProgress(m, jobStart))) {
             JobClient jobClient = env.executeAsync("flink-distill demo");
-            jobClient.getJobExecutionResult().get();
+            var result = jobClient.getJobExecutionResult();
+            if (steers) {
+                while (!Files.exists(finalStudent) && !result.isDone()) {
+                    Thread.sleep(200);
+                }
+                if (result.isDone()) {
+                    result.get();
+                } else {
+                    jobClient.cancel().get();
+                }
+            } else {
+                result.get();
+            }
             // Let the follower print the final record.
             Thread.sleep(1500);
             return follower.latest();
@@ -474,7 +506,7 @@ public final class DemoCommand implements Callable<Integer> {
         String acc =
                 m.getEvalAccuracy() == null ? "  n/a" : String.format("%.3f", m.getEvalAccuracy());
         System.out.printf(
-                "[%5.0fs] step %5d | trained %6d | %5.0f samples/s | loss %.3f (soft %.3f, feature %.3f, attention %.3f, hard %.3f) | lr %.2e %s | eval agreement %.3f, accuracy %s (window %d)%n",
+                "[%5.0fs] step %5d | trained %6d | %5.0f samples/s | loss %.3f (soft %.3f, feature %.3f, attention %.3f, hard %.3f) | weights %.2f/%.2f/%.2f | lr %.2e %s | eval agreement %.3f, accuracy %s (window %d)%n",
                 (System.nanoTime() - jobStart) / 1e9,
                 m.getStep(),
                 m.getSamplesTrained(),
@@ -484,6 +516,9 @@ public final class DemoCommand implements Callable<Integer> {
                 m.getLossFeature(),
                 m.getLossAttention(),
                 m.getLossHard(),
+                m.getWeightSoft(),
+                m.getWeightFeature(),
+                m.getWeightAttention(),
                 m.getLearningRate(),
                 m.getPhase(),
                 m.getEvalAgreement(),

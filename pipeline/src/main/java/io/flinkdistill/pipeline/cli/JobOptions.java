@@ -234,7 +234,7 @@ public class JobOptions {
             names = "--cycle-samples",
             defaultValue = "0",
             description =
-                    "Samples over which the learning rate decays to 10 %; 0 = automatic: the replayed sample count in the demo, 50000 otherwise (default: ${DEFAULT-VALUE}).")
+                    "Samples over which the learning rate decays to 10 %%; 0 = automatic: the replayed sample count in the demo, 50000 otherwise (default: ${DEFAULT-VALUE}).")
     long cycleSamples;
 
     /** Cycle length used when --cycle-samples is 0 outside the demo. */
@@ -269,6 +269,29 @@ public class JobOptions {
             defaultValue = "3",
             description = "Softmax temperature of the KL term (default: ${DEFAULT-VALUE}).")
     double temperature;
+
+    @Option(
+            names = "--loss-policy",
+            defaultValue = "fixed",
+            description =
+                    "How the evaluator re-weights the soft/feature/attention losses: fixed, dwa"
+                            + " (Dynamic Weight Average) or eval-guided (default: ${DEFAULT-VALUE}).")
+    String lossPolicy;
+
+    @Option(
+            names = "--drift-margin",
+            defaultValue = "0.05",
+            description =
+                    "Drift when windowed eval agreement falls this far below its best: the trainer"
+                            + " re-enters feature alignment; 0 turns it off (default: ${DEFAULT-VALUE}).")
+    double driftMargin;
+
+    @Option(
+            names = "--benchmark",
+            description =
+                    "A fixed benchmark set (TSV: text, tab, label) the student is evaluated on with"
+                            + " every metrics record (benchmark_accuracy).")
+    String benchmark;
 
     @Option(
             names = "--eval-fraction",
@@ -366,6 +389,18 @@ public class JobOptions {
     /** Checks every option; the message of the exception names the option and what is allowed. */
     public void validate() {
         teacherSpecs();
+        try {
+            new io.flinkdistill.pipeline.job.Steering(lossPolicy, driftMargin, null);
+        } catch (IllegalArgumentException e) {
+            throw new OptionException(
+                    e.getMessage().contains("--drift-margin") ? "--drift-margin" : "--loss-policy",
+                    e.getMessage().replaceFirst("^Invalid option --[a-z-]+: ", ""));
+        }
+        if (benchmark != null
+                && !java.nio.file.Files.isReadable(java.nio.file.Path.of(benchmark))) {
+            throw new OptionException(
+                    "--benchmark", "file " + benchmark + " does not exist or is not readable");
+        }
         fusionWeights();
         if (!fusion.equals("learned") && !fusion.equals("fixed")) {
             throw new OptionException(
@@ -681,6 +716,8 @@ public class JobOptions {
         if (attentionLayers() > 0) {
             provenance.put("options.attention_heads", attentionHeads);
         }
+        provenance.put(StudentTrainerOperator.LOSS_POLICY, lossPolicy);
+        provenance.put("options.drift_margin", Double.toString(driftMargin));
         provenance.put("options.learning_rate", Double.toString(learningRate));
         provenance.put("options.batch_size", Integer.toString(batchSize));
         provenance.put("options.schedule", schedule);
@@ -727,7 +764,44 @@ public class JobOptions {
                 teacherParallelism,
                 dedupWindowMs,
                 exportDir,
-                new PublishSettings(modelStore, publishMargin, publishMinEval, pruneThreshold));
+                new PublishSettings(modelStore, publishMargin, publishMinEval, pruneThreshold),
+                new io.flinkdistill.pipeline.job.Steering(
+                        lossPolicy, driftMargin, benchmarkSet(primary, t.classes())));
+    }
+
+    /** The --benchmark file tokenized by the primary teacher, or null without one. */
+    private io.flinkdistill.training.Benchmark benchmarkSet(
+            OnnxTeacher primary, List<String> classes) {
+        if (benchmark == null) {
+            return null;
+        }
+        try {
+            var data =
+                    io.flinkdistill.pipeline.replay.TsvDataset.read(
+                            java.nio.file.Path.of(benchmark));
+            List<int[]> tokens = new java.util.ArrayList<>();
+            List<Integer> labels = new java.util.ArrayList<>();
+            for (var row : data.rows()) {
+                int label = row.label() == null ? -1 : classes.indexOf(row.label());
+                if (label < 0) {
+                    throw new OptionException(
+                            "--benchmark",
+                            benchmark
+                                    + " line "
+                                    + row.line()
+                                    + ": label '"
+                                    + row.label()
+                                    + "' is not one of the teacher's classes "
+                                    + classes);
+                }
+                tokens.add(primary.tokenize(row.text()));
+                labels.add(label);
+            }
+            return new io.flinkdistill.training.Benchmark(
+                    tokens, labels.stream().mapToInt(Integer::intValue).toArray());
+        } catch (java.io.IOException e) {
+            throw new OptionException("--benchmark", "cannot read " + benchmark + ": " + e);
+        }
     }
 
     /** Fails with an {@link OptionException} naming {@code name} when {@code v < min}. */

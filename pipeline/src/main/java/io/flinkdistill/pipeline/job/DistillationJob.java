@@ -1,5 +1,7 @@
 package io.flinkdistill.pipeline.job;
 
+import io.flinkdistill.loss.LossWeights;
+import io.flinkdistill.reweight.LossReweighter;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.schemas.StudentModelPublished;
@@ -62,7 +64,8 @@ public final class DistillationJob {
             DataStream<DistillMetrics> metrics,
             DataStream<DeadLetter> deadLetters,
             DataStream<StudentVersion> studentVersions,
-            DataStream<StudentModelPublished> models) {}
+            DataStream<StudentModelPublished> models,
+            DataStream<ControlCommand> decisions) {}
 
     /** The graph without a control topic (tests, tools). */
     public static Outputs build(DataStream<DecodedSample> records, JobSettings settings) {
@@ -75,6 +78,21 @@ public final class DistillationJob {
     public static Outputs build(
             DataStream<DecodedSample> records,
             DataStream<RawRecord> controls,
+            JobSettings settings) {
+        return build(records, controls, null, settings);
+    }
+
+    /**
+     * @param controls raw records of the control topic, or null when the job takes no commands
+     * @param trainerControls a second reading of the control topic for the trainer alone, or null
+     *     to share {@code controls}: a bounded job that steers itself needs the trainer's reading
+     *     open after the samples end, while the teacher's must end so that the end of the samples
+     *     reaches the trainer (an operator finishes only when all its inputs have)
+     */
+    public static Outputs build(
+            DataStream<DecodedSample> records,
+            DataStream<RawRecord> controls,
+            DataStream<RawRecord> trainerControls,
             JobSettings settings) {
         SingleOutputStreamOperator<TeacherInput> valid =
                 records.process(
@@ -110,6 +128,15 @@ public final class DistillationJob {
         } else {
             commands = noCommands(records.getExecutionEnvironment());
         }
+        DataStream<ControlCommand> trainerCommands = commands;
+        if (trainerControls != null) {
+            // Invalid commands are dead-lettered once, by the shared reading above.
+            trainerCommands =
+                    trainerControls
+                            .process(new ValidateControl(settings.teacher().names()))
+                            .name("validate-trainer-control")
+                            .uid("validate-trainer-control");
+        }
         DataStream<ScoredSample> scored =
                 toTeacher
                         .connect(commands.broadcast())
@@ -121,21 +148,36 @@ public final class DistillationJob {
                         .setParallelism(settings.teacherParallelism());
         SingleOutputStreamOperator<StudentVersion> trainer =
                 scored.keyBy(s -> s.student, Types.STRING)
+                        .connect(trainerCommands.broadcast())
                         .transform(
                                 "student-trainer",
                                 TypeInformation.of(StudentVersion.class),
                                 new StudentTrainerOperator(
                                         settings.trainer(),
                                         settings.exportDir(),
-                                        settings.publish()))
+                                        settings.publish(),
+                                        settings.steering().benchmark()))
                         .uid("student-trainer")
                         // DJL allows one gradient collection per JVM at a time; one trainer
                         // subtask per key group range keeps that true on a MiniCluster.
                         .setParallelism(1);
+        DataStream<DistillMetrics> metrics = trainer.getSideOutput(StudentTrainerOperator.METRICS);
+        LossWeights w = settings.trainer().lossWeights();
+        DataStream<ControlCommand> decisions =
+                metrics.keyBy(m -> m.getStudent(), Types.STRING)
+                        .process(
+                                new LossReweighter(
+                                        settings.steering().policy(),
+                                        new double[] {w.soft(), w.feature(), w.attention()},
+                                        settings.steering().drift()))
+                        .name("evaluator-steering")
+                        .uid("evaluator-steering")
+                        .setParallelism(1);
         return new Outputs(
-                trainer.getSideOutput(StudentTrainerOperator.METRICS),
+                metrics,
                 deadLetters,
                 trainer,
-                trainer.getSideOutput(StudentTrainerOperator.MODELS));
+                trainer.getSideOutput(StudentTrainerOperator.MODELS),
+                decisions);
     }
 }

@@ -16,6 +16,7 @@ import java.io.Serializable;
  * @param dedupWindowMillis a sample whose id was seen this recently is a duplicate (0: no check)
  * @param exportDir where the trainer writes the final student at end of input
  * @param publish where and when student versions are published as ONNX
+ * @param steering loss reweighting policy, drift margin and benchmark set
  */
 public record JobSettings(
         TeacherSettings teacher,
@@ -26,11 +27,37 @@ public record JobSettings(
         int teacherParallelism,
         long dedupWindowMillis,
         String exportDir,
-        PublishSettings publish)
+        PublishSettings publish,
+        Steering steering)
         implements Serializable {
+
+    /** Settings with the default steering (fixed weights, drift at 5 points). */
+    public JobSettings(
+            TeacherSettings teacher,
+            TrainerSettings trainer,
+            double evalFraction,
+            int maxChars,
+            boolean deadLetterLongText,
+            int teacherParallelism,
+            long dedupWindowMillis,
+            String exportDir,
+            PublishSettings publish) {
+        this(
+                teacher,
+                trainer,
+                evalFraction,
+                maxChars,
+                deadLetterLongText,
+                teacherParallelism,
+                dedupWindowMillis,
+                exportDir,
+                publish,
+                Steering.defaults());
+    }
 
     public JobSettings {
         publish = publish == null ? PublishSettings.off() : publish;
+        steering = steering == null ? Steering.defaults() : steering;
         new EvalSplit(evalFraction);
         if (dedupWindowMillis < 0) {
             throw new IllegalArgumentException(

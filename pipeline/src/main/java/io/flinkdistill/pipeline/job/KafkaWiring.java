@@ -1,6 +1,7 @@
 package io.flinkdistill.pipeline.job;
 
 import io.flinkdistill.schemas.AvroBytes;
+import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.schemas.StudentModelPublished;
 import java.util.Map;
@@ -60,20 +61,38 @@ public final class KafkaWiring {
      */
     public static SingleOutputStreamOperator<RawRecord> controlSource(
             StreamExecutionEnvironment env, KafkaSettings k) {
+        return controlSource(env, k, k.bounded());
+    }
+
+    /**
+     * @param bounded read only the commands that exist at start; an unbounded control source also
+     *     brings the evaluator's own decisions back to the trainer, so a bounded job that steers
+     *     itself reads it unbounded and is cancelled by its driver when the samples are done
+     */
+    public static SingleOutputStreamOperator<RawRecord> controlSource(
+            StreamExecutionEnvironment env, KafkaSettings k, boolean bounded) {
+        return controlSource(env, k, bounded, "kafka-control");
+    }
+
+    /** A reading of the control topic under its own uid (and consumer group suffix). */
+    public static SingleOutputStreamOperator<RawRecord> controlSource(
+            StreamExecutionEnvironment env, KafkaSettings k, boolean bounded, String uid) {
         Properties props = new Properties();
         props.putAll(k.clientConfig());
         KafkaSourceBuilder<RawRecord> builder =
                 KafkaSource.<RawRecord>builder()
                         .setProperties(props)
                         .setTopics(k.controlTopic())
-                        .setGroupId(k.groupId() + "-control")
+                        .setGroupId(
+                                k.groupId()
+                                        + (uid.equals("kafka-control") ? "-control" : "-" + uid))
                         .setStartingOffsets(OffsetsInitializer.earliest())
                         .setDeserializer(new RawRecordDeserializer());
-        if (k.bounded()) {
+        if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());
         }
-        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "kafka-control")
-                .uid("kafka-control")
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), uid)
+                .uid(uid)
                 .setParallelism(1);
     }
 
@@ -86,6 +105,10 @@ public final class KafkaWiring {
                 .sinkTo(sink(k, k.modelsTopic(), new ModelEventSerializer()))
                 .name("models-sink")
                 .uid("models-sink");
+        outputs.decisions()
+                .sinkTo(sink(k, k.controlTopic(), new ControlSerializer()))
+                .name("decisions-sink")
+                .uid("decisions-sink");
         outputs.deadLetters()
                 .sinkTo(sink(k, k.deadLetterTopic(), new DeadLetterSerializer()))
                 .name("dead-letter-sink")
@@ -124,6 +147,16 @@ public final class KafkaWiring {
         @Override
         public byte[] serialize(StudentModelPublished m) {
             return AvroBytes.encode(m::toByteBuffer);
+        }
+    }
+
+    /** Avro single-object encoding of the evaluator's control commands. */
+    static final class ControlSerializer implements SerializationSchema<ControlCommand> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public byte[] serialize(ControlCommand c) {
+            return AvroBytes.encode(c::toByteBuffer);
         }
     }
 

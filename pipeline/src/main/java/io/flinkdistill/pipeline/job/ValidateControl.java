@@ -1,8 +1,8 @@
 package io.flinkdistill.pipeline.job;
 
 import io.flinkdistill.schemas.ControlCommand;
+import io.flinkdistill.schemas.ControlCommands;
 import io.flinkdistill.schemas.ControlType;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -26,11 +26,15 @@ public final class ValidateControl extends ProcessFunction<RawRecord, ControlCom
     public void processElement(RawRecord r, Context ctx, Collector<ControlCommand> out) {
         ControlCommand c;
         try {
-            c = ControlCommand.fromByteBuffer(ByteBuffer.wrap(r.value));
+            c = ControlCommands.decode(r.value);
         } catch (Exception | StackOverflowError e) {
             ctx.output(
                     ValidateAndSplit.DEAD_LETTERS,
-                    letter(r, null, "not an Avro ControlCommand: " + e.getMessage()));
+                    letter(
+                            r,
+                            null,
+                            "not a ControlCommand (Avro single-object or JSON): "
+                                    + e.getMessage()));
             return;
         }
         String problem = problem(c);
@@ -51,6 +55,25 @@ public final class ValidateControl extends ProcessFunction<RawRecord, ControlCom
                 return "value " + e.getKey() + "=" + e.getValue() + " must be finite and >= 0";
             }
         }
+        switch (c.getType()) {
+            case UNKNOWN:
+                return "unknown command type (sent by a newer version?)";
+            case SET_LOSS_WEIGHTS:
+                return lossWeightsProblem(c.getValues());
+            case SET_TEMPERATURE:
+                Double t = c.getValues().get("temperature");
+                if (t == null || c.getValues().size() != 1) {
+                    return "SET_TEMPERATURE takes exactly one value, temperature (> 0; 0 gives the"
+                            + " temperature back to the schedule), got "
+                            + c.getValues().keySet();
+                }
+                if (t > 100) {
+                    return "temperature must be at most 100, got " + t;
+                }
+                return null;
+            default:
+                break;
+        }
         if (c.getType() == ControlType.SET_TEACHER_WEIGHTS) {
             Map<String, Double> v = c.getValues();
             if (v.size() == 1 && v.getOrDefault("learn", 0.0) == 1.0) {
@@ -68,6 +91,31 @@ public final class ValidateControl extends ProcessFunction<RawRecord, ControlCom
             if (v.values().stream().mapToDouble(Double::doubleValue).sum() <= 0) {
                 return "SET_TEACHER_WEIGHTS needs a weight > 0 for at least one teacher";
             }
+        }
+        return null;
+    }
+
+    private static final List<String> LOSS_COMPONENTS =
+            List.of("soft", "feature", "attention", "hard");
+
+    private static String lossWeightsProblem(Map<String, Double> v) {
+        for (String key : v.keySet()) {
+            if (!LOSS_COMPONENTS.contains(key)) {
+                return "SET_LOSS_WEIGHTS names '"
+                        + key
+                        + "'; allowed: "
+                        + String.join(", ", LOSS_COMPONENTS);
+            }
+        }
+        double distill =
+                v.getOrDefault("soft", 0.0)
+                        + v.getOrDefault("feature", 0.0)
+                        + v.getOrDefault("attention", 0.0);
+        if (!(v.containsKey("soft") || v.containsKey("feature") || v.containsKey("attention"))) {
+            return "SET_LOSS_WEIGHTS needs at least one of soft, feature, attention";
+        }
+        if (distill > 10) {
+            return "SET_LOSS_WEIGHTS weights must sum to at most 10, got " + distill;
         }
         return null;
     }

@@ -1,0 +1,44 @@
+package io.flinkdistill.pipeline.job;
+
+import io.flinkdistill.reweight.DriftDetector;
+import io.flinkdistill.reweight.LossPolicy;
+import io.flinkdistill.training.Benchmark;
+import java.io.Serializable;
+
+/**
+ * How the job steers and measures its students: the loss reweighting policy, the drift margin, and
+ * an optional fixed benchmark set. Validated on construction (option names in the messages).
+ *
+ * @param lossPolicy fixed, dwa or eval-guided
+ * @param driftMargin drift when windowed agreement falls this far below its best (0: off)
+ * @param benchmark fixed sentences with gold labels evaluated with every metrics record, or null
+ */
+public record Steering(String lossPolicy, double driftMargin, Benchmark benchmark)
+        implements Serializable {
+
+    /** Records seen before drift can be declared (and again after each drift). */
+    public static final int DRIFT_MIN_RECORDS = 5;
+
+    public Steering {
+        LossPolicy.of(lossPolicy);
+        new DriftDetector(driftMargin, DRIFT_MIN_RECORDS);
+    }
+
+    /** Fixed weights, drift at 5 points, no benchmark. */
+    public static Steering defaults() {
+        return new Steering("fixed", 0.05, null);
+    }
+
+    public LossPolicy policy() {
+        return LossPolicy.of(lossPolicy);
+    }
+
+    public DriftDetector drift() {
+        return new DriftDetector(driftMargin, DRIFT_MIN_RECORDS);
+    }
+
+    /** Whether the job writes decisions to the control topic at all. */
+    public boolean steers() {
+        return !lossPolicy.equals("fixed") || driftMargin > 0;
+    }
+}

@@ -1,0 +1,394 @@
+package io.flinkdistill.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkdistill.loss.LossWeights;
+import io.flinkdistill.pipeline.cli.HeadTraining;
+import io.flinkdistill.pipeline.job.DistillationJob;
+import io.flinkdistill.pipeline.job.JobSettings;
+import io.flinkdistill.pipeline.job.KafkaWiring;
+import io.flinkdistill.pipeline.job.Steering;
+import io.flinkdistill.pipeline.kafka.LocalKafka;
+import io.flinkdistill.pipeline.kafka.Topics;
+import io.flinkdistill.pipeline.replay.SampleProducer;
+import io.flinkdistill.pipeline.replay.TsvDataset;
+import io.flinkdistill.pipeline.replay.TsvRow;
+import io.flinkdistill.reweight.LossReweighter;
+import io.flinkdistill.schemas.ControlCommand;
+import io.flinkdistill.schemas.ControlCommands;
+import io.flinkdistill.schemas.ControlType;
+import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.student.StudentConfig;
+import io.flinkdistill.teacher.LinearHead;
+import io.flinkdistill.teacher.ShippedEncoder;
+import io.flinkdistill.teacher.TeacherSettings;
+import io.flinkdistill.training.StudentTrainerOperator;
+import io.flinkdistill.training.TrainerSettings;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job steering itself on real parts: the evaluator's reweighting decisions travel through the
+ * control topic of a real KRaft broker back to the trainer, and a command typed into Kafka's own
+ * console producer (a child JVM running {@code kafka-console-producer}'s class) takes effect.
+ */
+class SteeringITCase {
+    private static final int HEAD_ROWS = 300;
+    private static final Duration DEADLINE = Duration.ofSeconds(150);
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    @TempDir static Path dir;
+    private static LocalKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = LocalKafka.start(dir.resolve("kafka"));
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void evaluatorDecisionsAndConsoleCommandsShouldReachTheTrainer() throws Exception {
+        Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        Topics.ensure(
+                client,
+                Map.of("samples", 1, "metrics", 1, "dlq", 1, "control", 1, "models", 1),
+                Duration.ofSeconds(30));
+        TsvDataset sst2 = TsvDataset.read(copyResource("/data/sst2/train.tsv"));
+        List<TsvRow> rows = new ArrayList<>(sst2.rows());
+        Collections.shuffle(rows, new Random(5));
+        LinearHead head =
+                HeadTraining.fit(
+                        ShippedEncoder.E5_SMALL_V2_Q,
+                        rows.subList(0, HEAD_ROWS),
+                        sst2.classes(),
+                        64,
+                        2);
+        SampleProducer.produce(
+                client,
+                "samples",
+                sst2,
+                rows.subList(HEAD_ROWS, HEAD_ROWS + 1500),
+                1,
+                r -> r.line() % 20 == 0,
+                0);
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.enableCheckpointing(2000);
+        KafkaWiring.KafkaSettings k =
+                new KafkaWiring.KafkaSettings(
+                        client,
+                        "samples",
+                        "metrics",
+                        "dlq",
+                        "control",
+                        "models",
+                        "it-steer",
+                        false);
+        KafkaWiring.sinks(
+                DistillationJob.build(
+                        KafkaWiring.source(env, k),
+                        KafkaWiring.controlSource(env, k),
+                        settings(head)),
+                k);
+        JobClient job = env.executeAsync("steering-it");
+        try {
+            // 1. The evaluator (dwa) decides new weights; the trainer applies them.
+            List<ControlCommand> decisions =
+                    waitFor(
+                            "an evaluator SET_LOSS_WEIGHTS on the control topic",
+                            () -> commands("control"),
+                            cs -> cs.stream().anyMatch(SteeringITCase::isDecision));
+            // More live data: the trainer keeps stepping (and reporting) while decisions arrive.
+            SampleProducer.produce(
+                    client,
+                    "samples",
+                    sst2,
+                    rows.subList(HEAD_ROWS + 1500, HEAD_ROWS + 2100),
+                    1,
+                    r -> r.line() % 20 == 0,
+                    0);
+            assertThat(decisions)
+                    .filteredOn(SteeringITCase::isDecision)
+                    .allSatisfy(c -> assertThat(c.getId()).startsWith("dwa-student-"));
+            // Later metrics carry weights that one of the decisions set (several may queue up).
+            Predicate<DistillMetrics> decided =
+                    m ->
+                            commandsOrEmpty().stream()
+                                    .filter(SteeringITCase::isDecision)
+                                    .anyMatch(
+                                            c ->
+                                                    Math.abs(
+                                                                            c.getValues()
+                                                                                            .get(
+                                                                                                    "soft")
+                                                                                    - m
+                                                                                            .getWeightSoft())
+                                                                    < 1e-9
+                                                            && Math.abs(
+                                                                            c.getValues()
+                                                                                            .get(
+                                                                                                    "feature")
+                                                                                    - m
+                                                                                            .getWeightFeature())
+                                                                    < 1e-9);
+            List<DistillMetrics> applied =
+                    waitFor(
+                            "metrics with the evaluator's weights",
+                            () -> metrics("metrics"),
+                            ms -> ms.stream().anyMatch(decided));
+            DistillMetrics firstApplied =
+                    applied.stream().filter(decided).findFirst().orElseThrow();
+            ControlCommand firstDecision =
+                    commands("control").stream()
+                            .filter(SteeringITCase::isDecision)
+                            .findFirst()
+                            .orElseThrow();
+            System.out.printf(
+                    "First decision %s at %s; first record with decided weights at step %d, %s%n",
+                    firstDecision.getId(),
+                    firstDecision.getTimestamp(),
+                    firstApplied.getStep(),
+                    firstApplied.getTimestamp());
+            assertThat(applied.get(0).getWeightSoft()).isEqualTo(0.5);
+            assertThat(applied.get(0).getLossPolicy()).isEqualTo("dwa");
+            assertThat(applied)
+                    .filteredOn(decided)
+                    .allSatisfy(
+                            m ->
+                                    assertThat(
+                                                    m.getWeightSoft()
+                                                            + m.getWeightFeature()
+                                                            + m.getWeightAttention())
+                                            .isCloseTo(
+                                                    1.0,
+                                                    org.assertj.core.data.Offset.offset(1e-9)));
+
+            // 2. People type JSON into Kafka's console producer: it takes effect, or is
+            // dead-lettered.
+            consoleProducer(
+                    "control",
+                    "{\"id\":\"ops-1\",\"issuer\":\"console\",\"type\":\"set-temperature\",\"values\":{\"temperature\":1.5}}",
+                    "{\"id\":\"ops-2\",\"issuer\":\"console\",\"type\":\"pause\"}",
+                    "{\"id\":\"ops-3\",\"type\":\"set-temperature\"}");
+            SampleProducer.produce(
+                    client,
+                    "samples",
+                    sst2,
+                    rows.subList(HEAD_ROWS + 2100, HEAD_ROWS + 2700),
+                    1,
+                    r -> false,
+                    0);
+            List<DistillMetrics> paused =
+                    waitFor(
+                            "a paused record at temperature 1.5",
+                            () -> metrics("metrics"),
+                            ms ->
+                                    ms.stream()
+                                            .anyMatch(
+                                                    m ->
+                                                            m.getPaused()
+                                                                    && m.getSamplesPaused() > 0));
+            DistillMetrics p =
+                    paused.stream().filter(DistillMetrics::getPaused).findFirst().orElseThrow();
+            assertThat(p.getTemperature()).isEqualTo(1.5);
+            long trainedAtPause = p.getSamplesTrained();
+            assertThat(paused)
+                    .filteredOn(DistillMetrics::getPaused)
+                    .allSatisfy(m -> assertThat(m.getSamplesTrained()).isEqualTo(trainedAtPause));
+            List<JsonNode> dead =
+                    waitFor(
+                            "the malformed console command in the dead letters",
+                            () -> deadLetters("dlq"),
+                            ds -> !ds.isEmpty());
+            assertThat(dead.get(0).get("topic").asText()).isEqualTo("control");
+            assertThat(dead.get(0).get("reason").asText())
+                    .contains("SET_TEMPERATURE takes exactly one value, temperature");
+        } finally {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<ControlCommand> commandsOrEmpty() {
+        try {
+            return commands("control");
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    private static boolean isDecision(ControlCommand c) {
+        return c.getIssuer().equals(LossReweighter.ISSUER)
+                && c.getType() == ControlType.SET_LOSS_WEIGHTS;
+    }
+
+    /** Runs {@code org.apache.kafka.tools.ConsoleProducer} in a child JVM, one line per record. */
+    private static void consoleProducer(String topic, String... lines) throws Exception {
+        Process p =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                "org.apache.kafka.tools.ConsoleProducer",
+                                "--bootstrap-server",
+                                kafka.bootstrapServers(),
+                                "--topic",
+                                topic)
+                        .redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("console-producer.log").toFile())
+                        .start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("console producer finished").isTrue();
+        assertThat(p.exitValue())
+                .as(
+                        "console producer exit code; output: %s",
+                        Files.readString(dir.resolve("console-producer.log")))
+                .isZero();
+    }
+
+    private static <T> T waitFor(
+            String what, java.util.concurrent.Callable<T> read, Predicate<T> done)
+            throws Exception {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (true) {
+            T value = read.call();
+            if (done.test(value)) {
+                return value;
+            }
+            assertThat(System.nanoTime())
+                    .as("waiting for %s; last seen: %s", what, describe(value))
+                    .isLessThan(deadline);
+            Thread.sleep(500);
+        }
+    }
+
+    private static String describe(Object value) {
+        if (value instanceof List<?> list) {
+            StringBuilder b = new StringBuilder();
+            for (Object o : list) {
+                if (o instanceof DistillMetrics m) {
+                    b.append(
+                            String.format(
+                                    "%n step %d trained %d w %.4f/%.4f/%.4f t %.2f paused %s",
+                                    m.getStep(),
+                                    m.getSamplesTrained(),
+                                    m.getWeightSoft(),
+                                    m.getWeightFeature(),
+                                    m.getWeightAttention(),
+                                    m.getTemperature(),
+                                    m.getPaused()));
+                } else {
+                    b.append("\n ").append(o);
+                }
+            }
+            return b.toString();
+        }
+        return String.valueOf(value);
+    }
+
+    private static List<ControlCommand> commands(String topic) throws Exception {
+        List<ControlCommand> out = new ArrayList<>();
+        for (byte[] v : TopicRecords.readAll(kafka.bootstrapServers(), topic)) {
+            try {
+                out.add(ControlCommands.decode(v));
+            } catch (java.io.IOException e) {
+                // a malformed command of this test
+            }
+        }
+        return out;
+    }
+
+    private static List<DistillMetrics> metrics(String topic) throws Exception {
+        List<DistillMetrics> out = new ArrayList<>();
+        for (byte[] v : TopicRecords.readAll(kafka.bootstrapServers(), topic)) {
+            out.add(DistillMetrics.fromByteBuffer(ByteBuffer.wrap(v)));
+        }
+        return out;
+    }
+
+    private static List<JsonNode> deadLetters(String topic) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (byte[] v : TopicRecords.readAll(kafka.bootstrapServers(), topic)) {
+            out.add(new ObjectMapper().readTree(v));
+        }
+        return out;
+    }
+
+    private static JobSettings settings(LinearHead head) {
+        StudentConfig student =
+                new StudentConfig(30522, 32, 64, 1, 4, 128, 64, head.numClasses(), 384, 0.1f, 11);
+        TrainerSettings trainer =
+                new TrainerSettings(
+                        student,
+                        LossWeights.defaults(),
+                        16,
+                        3e-3,
+                        0.01,
+                        5,
+                        1500,
+                        4,
+                        500,
+                        5,
+                        TrainerSettings.TEACHER_EMBEDDINGS + "e5-small-v2-q",
+                        false,
+                        Map.of(StudentTrainerOperator.LOSS_POLICY, "dwa"));
+        TeacherSettings teacher = TeacherSettings.single(head, 32, 50, 2, 64, "student", 1);
+        return new JobSettings(
+                teacher,
+                trainer,
+                0.2,
+                4000,
+                false,
+                1,
+                60_000,
+                dir.resolve("students").toString(),
+                null,
+                new Steering("dwa", 0.0, null));
+    }
+
+    private static Path copyResource(String resource) throws Exception {
+        Path target = dir.resolve("sst2-train.tsv");
+        try (InputStream in = SteeringITCase.class.getResourceAsStream(resource)) {
+            Files.copy(in, target);
+        }
+        return target;
+    }
+}
