@@ -27,6 +27,10 @@ public final class LossReweighter
 
     public static final String ISSUER = "evaluator";
     static final int HISTORY = 8;
+
+    /** Agreement on fewer eval samples than this is too noisy to call drift. */
+    static final int MIN_DRIFT_WINDOW = 100;
+
     private static final int POINT = 8;
 
     private final LossPolicy policy;
@@ -68,10 +72,13 @@ public final class LossReweighter
             return;
         }
         String student = ctx.getCurrentKey();
-        double[] d = driftState.value();
-        d = d == null ? DriftDetector.initialState() : d;
-        double lost = drift.observe(d, m.getEvalAgreement());
-        driftState.update(d);
+        double lost = Double.NaN;
+        if (m.getEvalWindow() >= MIN_DRIFT_WINDOW) {
+            double[] d = driftState.value();
+            d = d == null ? DriftDetector.initialState() : d;
+            lost = drift.observe(d, m.getEvalAgreement());
+            driftState.update(d);
+        }
         if (!Double.isNaN(lost)) {
             Map<String, Double> values = new LinkedHashMap<>();
             values.put("agreement", m.getEvalAgreement());

@@ -317,6 +317,16 @@ public final class DemoCommand implements Callable<Integer> {
             report.put("speedup_b1", round(serving.speedupB1()));
             Path reportFile = out.resolve("report.json");
             JSON.writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), report);
+            List<DistillMetrics> seen = List.copyOf(recorded);
+            Path recording = out.resolve("metrics.jsonl");
+            Files.write(
+                    recording,
+                    seen.stream()
+                            .map(io.flinkdistill.pipeline.monitor.MetricsJson::toLine)
+                            .toList(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            Path html = out.resolve("report.html");
+            ReportCommand.write(html, "flink-distill demo: " + job.student, seen);
             System.out.printf(
                     "%nOn %s (%d sentences): teacher %s accuracy %.1f %% (%,d params); student accuracy %.1f %% (%,d params, %.1fx smaller); agreement %.1f %%.%n",
                     testData.file().getFileName(),
@@ -356,8 +366,13 @@ public final class DemoCommand implements Callable<Integer> {
                     serving.versions(),
                     job.modelStore);
             System.out.printf(
-                    "Trained on %d samples in %.0f s (%.0f samples/s). Report: %s%n",
-                    saved.samplesTrained(), jobSeconds, produced / jobSeconds, reportFile);
+                    "Trained on %d samples in %.0f s (%.0f samples/s). Report: %s and %s (metrics: %s)%n",
+                    saved.samplesTrained(),
+                    jobSeconds,
+                    produced / jobSeconds,
+                    reportFile,
+                    html,
+                    recording);
             return 0;
         } finally {
             if (local != null) {
@@ -448,6 +463,10 @@ public final class DemoCommand implements Callable<Integer> {
         return w;
     }
 
+    /** Every metrics record the job published, in arrival order (report.html, metrics.jsonl). */
+    private final List<DistillMetrics> recorded =
+            java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
     /** Runs the job to the end of its bounded input; returns the last metrics record seen. */
     private DistillMetrics runJob(
             JobSettings settings,
@@ -463,7 +482,7 @@ public final class DemoCommand implements Callable<Integer> {
         int parallelism = Math.max(1, job.teacherParallelism);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
-        env.enableCheckpointing(job.checkpointIntervalMs);
+        job.enableCheckpointing(env);
         // With a reweighting policy or drift detection the evaluator's decisions come back through
         // the control topic, so that source stays open; the job is cancelled once the trainer has
         // written its student at the end of the samples.
@@ -481,7 +500,19 @@ public final class DemoCommand implements Callable<Integer> {
         Path finalStudent = Path.of(settings.exportDir()).resolve(job.student + ".student");
         Files.deleteIfExists(finalStudent);
         try (TopicFollower<DistillMetrics> follower =
-                TopicFollower.metrics(client, job.metricsTopic, m -> printProgress(m, jobStart))) {
+                        TopicFollower.metrics(
+                                client,
+                                job.metricsTopic,
+                                m -> {
+                                    recorded.add(m);
+                                    printProgress(m, jobStart);
+                                });
+                TopicFollower<io.flinkdistill.schemas.ControlCommand> commands =
+                        new TopicFollower<>(
+                                client,
+                                job.controlTopic,
+                                io.flinkdistill.schemas.ControlCommands::decode,
+                                c -> printCommand(c, jobStart))) {
             JobClient jobClient = env.executeAsync("flink-distill demo");
             var result = jobClient.getJobExecutionResult();
             if (steers) {
@@ -500,6 +531,24 @@ public final class DemoCommand implements Callable<Integer> {
             Thread.sleep(1500);
             return follower.latest();
         }
+    }
+
+    private static void printCommand(io.flinkdistill.schemas.ControlCommand c, long jobStart) {
+        System.out.printf(
+                "[%5.0fs] control %s from %s: %s %s%n",
+                (System.nanoTime() - jobStart) / 1e9,
+                c.getId(),
+                c.getIssuer(),
+                c.getType().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                c.getValues().entrySet().stream()
+                        .map(
+                                e ->
+                                        String.format(
+                                                java.util.Locale.ROOT,
+                                                "%s=%.3f",
+                                                e.getKey(),
+                                                e.getValue()))
+                        .collect(java.util.stream.Collectors.joining(" ")));
     }
 
     private static void printProgress(DistillMetrics m, long jobStart) {

@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
             ServeCommand.class,
             KafkaCommand.class,
             SoakCommand.class,
+            MonitorCommand.class,
+            ReportCommand.class,
             BenchCommand.class
         })
 public final class DistillCli {

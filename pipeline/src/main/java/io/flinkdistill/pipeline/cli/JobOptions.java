@@ -804,6 +804,18 @@ public class JobOptions {
         }
     }
 
+    /**
+     * Exactly-once checkpoints every {@code --checkpoint-interval-ms}, unaligned: under
+     * backpressure (a trainer slower than the stream) an aligned barrier waits behind every
+     * buffered sample and blocks the control input meanwhile, so commands would wait for the
+     * backlog; unaligned barriers overtake the buffered samples (which go into the checkpoint).
+     */
+    public void enableCheckpointing(
+            org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env) {
+        env.enableCheckpointing(checkpointIntervalMs);
+        env.getCheckpointConfig().enableUnalignedCheckpoints();
+    }
+
     /** Fails with an {@link OptionException} naming {@code name} when {@code v < min}. */
     static void atLeastOption(String name, long v, long min) {
         atLeast(name, v, min);

@@ -54,7 +54,7 @@ public final class RunCommand implements Callable<Integer> {
                         JobOptions.DEFAULT_CYCLE_SAMPLES,
                         exportDir.toAbsolutePath().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.enableCheckpointing(job.checkpointIntervalMs);
+        job.enableCheckpointing(env);
         KafkaWiring.KafkaSettings kafka = job.kafkaSettings(job.bootstrapServers, bounded);
         KafkaWiring.sinks(
                 DistillationJob.build(

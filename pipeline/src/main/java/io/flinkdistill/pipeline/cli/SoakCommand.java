@@ -132,7 +132,7 @@ public final class SoakCommand implements Callable<Integer> {
                     out.resolve("checkpoints").toAbsolutePath().toUri().toString());
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironment(1, conf);
-            env.enableCheckpointing(job.checkpointIntervalMs);
+            job.enableCheckpointing(env);
             KafkaWiring.KafkaSettings k = job.kafkaSettings(bootstrap, false);
             KafkaWiring.sinks(
                     DistillationJob.build(

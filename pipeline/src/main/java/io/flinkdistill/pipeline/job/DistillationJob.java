@@ -148,7 +148,10 @@ public final class DistillationJob {
                         .setParallelism(settings.teacherParallelism());
         SingleOutputStreamOperator<StudentVersion> trainer =
                 scored.keyBy(s -> s.student, Types.STRING)
-                        .connect(trainerCommands.broadcast())
+                        // The trainer runs as one subtask, so every command reaches it through a
+                        // global edge; unlike a broadcast edge, that one takes unaligned
+                        // checkpoint barriers, so a backlog of samples does not hold commands.
+                        .connect(trainerCommands.global())
                         .transform(
                                 "student-trainer",
                                 TypeInformation.of(StudentVersion.class),

@@ -1,0 +1,96 @@
+package io.flinkdistill.pipeline.cli;
+
+import io.flinkdistill.pipeline.monitor.HtmlReport;
+import io.flinkdistill.pipeline.monitor.MetricsRecords;
+import io.flinkdistill.schemas.DistillMetrics;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code distill report --out FILE.html}: a self-contained HTML page with plots over time (loss
+ * components, agreement and accuracy, loss weights, throughput, latency), built from everything on
+ * the metrics topic now, or from a recording.
+ */
+@Command(
+        name = "report",
+        mixinStandardHelpOptions = true,
+        description = "Write a self-contained HTML report of a job's metrics (topic or recording).")
+public final class ReportCommand implements Callable<Integer> {
+    @Option(names = "--out", required = true, description = "HTML file to write.")
+    Path out;
+
+    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers.")
+    String bootstrapServers;
+
+    @Option(
+            names = "--kafka-property",
+            description = "Extra Kafka client property KEY=VALUE; repeatable.")
+    Map<String, String> kafkaProperties = new HashMap<>();
+
+    @Option(
+            names = "--metrics-topic",
+            defaultValue = "distill.metrics",
+            description = "Topic of metrics records (default: ${DEFAULT-VALUE}).")
+    String metricsTopic;
+
+    @Option(
+            names = "--input",
+            description = "A recording (JSON lines from monitor --json) instead of the topic.")
+    Path input;
+
+    @Option(
+            names = "--title",
+            defaultValue = "flink-distill report",
+            description = "Page title (default: ${DEFAULT-VALUE}).")
+    String title;
+
+    @Option(
+            names = "--timeout-seconds",
+            defaultValue = "30",
+            description = "How long reading the topic may take (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        if ((input == null) == (bootstrapServers == null)) {
+            throw new JobOptions.OptionException(
+                    "--bootstrap-servers/--input",
+                    "give exactly one: the Kafka cluster of a job, or a recording");
+        }
+        if (input != null && !Files.isReadable(input)) {
+            throw new JobOptions.OptionException(
+                    "--input", "file " + input + " does not exist or is not readable");
+        }
+        List<DistillMetrics> records;
+        if (input != null) {
+            records = MetricsRecords.readRecording(input);
+        } else {
+            Map<String, Object> client = new HashMap<>(kafkaProperties);
+            client.put("bootstrap.servers", bootstrapServers);
+            records =
+                    MetricsRecords.readTopic(
+                            client, metricsTopic, Duration.ofSeconds(timeoutSeconds));
+        }
+        write(out, title, records);
+        System.out.printf("Wrote %s (%d metrics records).%n", out, records.size());
+        return 0;
+    }
+
+    static void write(Path file, String title, List<DistillMetrics> records) throws Exception {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, HtmlReport.render(title, records), StandardCharsets.UTF_8);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+}

@@ -1,0 +1,109 @@
+package io.flinkdistill.pipeline.monitor;
+
+import io.flinkdistill.schemas.DistillMetrics;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Where {@code monitor} and {@code report} get metrics: a recording, or the metrics topic. */
+public final class MetricsRecords {
+    private MetricsRecords() {}
+
+    /** Every record of a JSON-lines recording ({@code distill monitor --json} output). */
+    public static List<DistillMetrics> readRecording(Path file) throws IOException {
+        List<DistillMetrics> out = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int n = 0;
+            while ((line = in.readLine()) != null) {
+                n++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    out.add(MetricsJson.fromLine(line));
+                } catch (IOException e) {
+                    throw new IOException(file + " line " + n + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Every record on the topic now, from its start to the end offsets at the call (no consumer
+     * group); unreadable records are reported on stderr and skipped.
+     *
+     * @param timeout how long reading may take before it fails with a message naming the servers
+     */
+    public static List<DistillMetrics> readTopic(
+            Map<String, Object> clientConfig, String topic, Duration timeout) throws IOException {
+        Properties p = new Properties();
+        p.putAll(clientConfig);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        List<DistillMetrics> out = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+            List<TopicPartition> parts =
+                    consumer.partitionsFor(topic, timeout).stream()
+                            .map(i -> new TopicPartition(topic, i.partition()))
+                            .toList();
+            if (parts.isEmpty()) {
+                throw new IOException("topic " + topic + " does not exist");
+            }
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts, timeout);
+            while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException(
+                            "reading " + topic + " took longer than " + timeout.toSeconds() + " s");
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    try {
+                        out.add(DistillMetrics.fromByteBuffer(ByteBuffer.wrap(r.value())));
+                    } catch (Exception e) {
+                        System.err.println(
+                                "Skipping an unreadable record of "
+                                        + topic
+                                        + " at partition "
+                                        + r.partition()
+                                        + " offset "
+                                        + r.offset()
+                                        + ": "
+                                        + e);
+                    }
+                }
+            }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            throw new IOException(
+                    "no answer from Kafka at "
+                            + clientConfig.get("bootstrap.servers")
+                            + " within "
+                            + timeout.toSeconds()
+                            + " s ("
+                            + e.getMessage()
+                            + ")",
+                    e);
+        }
+        return out;
+    }
+}
