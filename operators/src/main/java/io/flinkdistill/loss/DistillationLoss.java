@@ -61,8 +61,21 @@ public final class DistillationLoss {
      */
     public static NDArray attentionCosine(
             java.util.List<NDArray> student, NDArray teacher, NDArray rowMask) {
+        return attentionCosine(student, teacher, rowMask, rowMask);
+    }
+
+    /**
+     * Attention transfer with a weight per query row: {@code sum(weight * (1 - cos)) /
+     * sum(rowMask)}, so rows of down-weighted samples (0 <= weight <= 1) count less without the
+     * others counting more.
+     *
+     * @param rowWeight the weight of each row [B, T], 0 on padding
+     */
+    public static NDArray attentionCosine(
+            java.util.List<NDArray> student, NDArray teacher, NDArray rowMask, NDArray rowWeight) {
         NDArray eps = NativeArrays.scalar(rowMask, 1e-8f);
         NDArray rows = rowMask.sum();
+        NDArray weighted = rowWeight.sum();
         NDArray total = null;
         for (int l = 0; l < student.size(); l++) {
             NDArray s = student.get(l);
@@ -70,8 +83,8 @@ public final class DistillationLoss {
             NDArray dot = s.mul(t).sum(new int[] {2});
             NDArray norms =
                     s.square().sum(new int[] {2}).sqrt().mul(t.square().sum(new int[] {2}).sqrt());
-            NDArray cosine = dot.div(norms.add(eps)).mul(rowMask).sum();
-            NDArray layerLoss = rows.sub(cosine).div(rows);
+            NDArray cosine = dot.div(norms.add(eps)).mul(rowWeight).sum();
+            NDArray layerLoss = weighted.sub(cosine).div(rows);
             total = total == null ? layerLoss : total.add(layerLoss);
         }
         return total.mul(NativeArrays.scalar(rowMask, 1f / student.size()));

@@ -443,12 +443,16 @@ public final class StudentTrainer implements AutoCloseable {
         int len = (int) studentMaps.get(0).getShape().get(1);
         float[] teacher = new float[layers * b * len * len];
         float[] rowMask = new float[b * len];
+        float[] rowWeight = new float[b * len];
+        int scale = settings.attentionLengthScale();
         for (int i = 0; i < b; i++) {
             ScoredSample s = batch.get(i);
             int n = s.tokens.length;
             int kept = Math.min(n, len);
+            float weight = scale > 0 ? Math.min(1f, scale / (float) n) : 1f;
             for (int r = 0; r < kept; r++) {
                 rowMask[i * len + r] = 1f;
+                rowWeight[i * len + r] = weight;
             }
             for (int l = 0; l < layers; l++) {
                 for (int r = 0; r < kept; r++) {
@@ -464,7 +468,8 @@ public final class StudentTrainer implements AutoCloseable {
         return DistillationLoss.attentionCosine(
                 studentMaps,
                 NativeArrays.owned(step, teacher, new Shape(layers, b, len, len)),
-                NativeArrays.owned(step, rowMask, new Shape(b, len)));
+                NativeArrays.owned(step, rowMask, new Shape(b, len)),
+                NativeArrays.owned(step, rowWeight, new Shape(b, len)));
     }
 
     /**

@@ -21,6 +21,9 @@ import java.io.Serializable;
  *     principal components to the student's embedding width
  * @param progressive follow the {@link ProgressiveSchedule} (warm-up, alignment, refinement, then
  *     continuous); otherwise everything trains from the start at a fixed temperature
+ * @param attentionLengthScale per-sample weighting by input complexity: the attention term of a
+ *     sample of n tokens counts {@code min(1, scale / n)}, so long texts, whose attention maps the
+ *     design source found to hurt when weighted fully, count less; 0 weighs every sample fully
  */
 public record TrainerSettings(
         StudentConfig student,
@@ -35,8 +38,41 @@ public record TrainerSettings(
         int maxConsecutiveSkips,
         String embeddingInit,
         boolean progressive,
-        java.util.Map<String, String> provenance)
+        java.util.Map<String, String> provenance,
+        int attentionLengthScale)
         implements Serializable {
+
+    /** Settings that weigh every sample's attention term fully. */
+    public TrainerSettings(
+            StudentConfig student,
+            LossWeights lossWeights,
+            int batchSize,
+            double learningRate,
+            double weightDecay,
+            int warmupSteps,
+            long cycleSamples,
+            int metricsEverySteps,
+            int evalWindow,
+            int maxConsecutiveSkips,
+            String embeddingInit,
+            boolean progressive,
+            java.util.Map<String, String> provenance) {
+        this(
+                student,
+                lossWeights,
+                batchSize,
+                learningRate,
+                weightDecay,
+                warmupSteps,
+                cycleSamples,
+                metricsEverySteps,
+                evalWindow,
+                maxConsecutiveSkips,
+                embeddingInit,
+                progressive,
+                provenance,
+                0);
+    }
 
     /** Settings without static provenance (tests, benchmarks, tools). */
     public TrainerSettings(
@@ -77,6 +113,10 @@ public record TrainerSettings(
     public static final String TEACHER_EMBEDDINGS = "teacher:";
 
     public TrainerSettings {
+        if (attentionLengthScale < 0) {
+            throw new IllegalArgumentException(
+                    "attention-length-scale must be >= 0 (0: off), got " + attentionLengthScale);
+        }
         provenance =
                 java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(provenance));
         if (batchSize < 1) {

@@ -91,4 +91,21 @@ class DistillationLossTest {
                                         .getFloat())
                 .isCloseTo(0, within(1e-6));
     }
+
+    @Test
+    void attentionRowWeightsShouldDownWeighWithoutInflatingTheRest() {
+        // Two samples, T = 1 each real row: sample 0 cos 0.6 (loss 0.4), sample 1 cos 0 (loss 1).
+        NDArray student = manager.create(new float[] {1f, 0f, 1f, 0f}, new Shape(2, 1, 2));
+        NDArray teacher = manager.create(new float[] {0.6f, 0.8f, 0f, 1f}, new Shape(1, 2, 1, 2));
+        NDArray mask = manager.create(new float[] {1f, 1f}, new Shape(2, 1));
+        NDArray weight = manager.create(new float[] {1f, 0.25f}, new Shape(2, 1));
+        float full =
+                DistillationLoss.attentionCosine(java.util.List.of(student), teacher, mask)
+                        .getFloat();
+        float weighted =
+                DistillationLoss.attentionCosine(java.util.List.of(student), teacher, mask, weight)
+                        .getFloat();
+        assertThat((double) full).isCloseTo((0.4 + 1.0) / 2, within(1e-6));
+        assertThat((double) weighted).isCloseTo((0.4 + 0.25 * 1.0) / 2, within(1e-6));
+    }
 }

@@ -287,6 +287,14 @@ public class JobOptions {
     double driftMargin;
 
     @Option(
+            names = "--attention-length-scale",
+            defaultValue = "0",
+            description =
+                    "Per-sample weighting by input complexity: the attention term of a text of n"
+                            + " tokens counts min(1, N/n), so long texts count less; 0 = off (default: ${DEFAULT-VALUE}).")
+    int attentionLengthScale;
+
+    @Option(
             names = "--benchmark",
             description =
                     "A fixed benchmark set (TSV: text, tab, label) the student is evaluated on with"
@@ -718,6 +726,7 @@ public class JobOptions {
         }
         provenance.put(StudentTrainerOperator.LOSS_POLICY, lossPolicy);
         provenance.put("options.drift_margin", Double.toString(driftMargin));
+        provenance.put("options.attention_length_scale", Integer.toString(attentionLengthScale));
         provenance.put("options.learning_rate", Double.toString(learningRate));
         provenance.put("options.batch_size", Integer.toString(batchSize));
         provenance.put("options.schedule", schedule);
@@ -754,7 +763,8 @@ public class JobOptions {
                                 ? TrainerSettings.TEACHER_EMBEDDINGS + specs.get(0).model()
                                 : TrainerSettings.RANDOM_EMBEDDINGS,
                         schedule.equals("progressive"),
-                        provenance);
+                        provenance,
+                        attentionLengthScale);
         return new JobSettings(
                 t,
                 tr,

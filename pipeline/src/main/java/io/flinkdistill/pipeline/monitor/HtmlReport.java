@@ -42,7 +42,8 @@ public final class HtmlReport {
                 .append("</title><style>")
                 .append("body{font-family:sans-serif;margin:24px;color:#222}")
                 .append("table{border-collapse:collapse;margin:8px 0 16px}")
-                .append("td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;font-size:12px}")
+                .append(
+                        "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;font-size:12px}")
                 .append("th{background:#f3f3f3}svg.chart{display:block;margin:8px 0 20px}")
                 .append(".axis{stroke:#444}.grid{stroke:#e5e5e5}text{font-size:11px}")
                 .append("</style></head><body>\n<h1>")
