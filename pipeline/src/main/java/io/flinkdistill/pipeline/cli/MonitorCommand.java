@@ -1,14 +1,9 @@
 package io.flinkdistill.pipeline.cli;
 
 import io.flinkdistill.pipeline.monitor.MetricsJson;
-import io.flinkdistill.pipeline.monitor.MetricsRecords;
 import io.flinkdistill.pipeline.monitor.MonitorView;
 import io.flinkdistill.schemas.DistillMetrics;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
@@ -25,24 +20,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Live view of a running job from its metrics topic (or a recording).")
 public final class MonitorCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers.")
-    String bootstrapServers;
-
-    @Option(
-            names = "--kafka-property",
-            description = "Extra Kafka client property KEY=VALUE; repeatable.")
-    Map<String, String> kafkaProperties = new HashMap<>();
-
-    @Option(
-            names = "--metrics-topic",
-            defaultValue = "distill.metrics",
-            description = "Topic of metrics records (default: ${DEFAULT-VALUE}).")
-    String metricsTopic;
-
-    @Option(
-            names = "--input",
-            description = "Replay a recording (JSON lines from --json) instead of the topic.")
-    Path input;
+    @picocli.CommandLine.Mixin MetricsSource source = new MetricsSource();
 
     @Option(names = "--student", description = "Show only this student.")
     String student;
@@ -65,19 +43,17 @@ public final class MonitorCommand implements Callable<Integer> {
         if (!json) {
             out.println(MonitorView.header());
         }
-        if (input != null) {
-            for (DistillMetrics m : MetricsRecords.readRecording(input)) {
+        if (source.recording()) {
+            for (DistillMetrics m : source.readAll(java.time.Duration.ZERO)) {
                 show(m);
             }
             return 0;
         }
-        Map<String, Object> client = new HashMap<>(kafkaProperties);
-        client.put("bootstrap.servers", bootstrapServers);
         AtomicLong lastRecord = new AtomicLong(System.nanoTime());
         try (TopicFollower<DistillMetrics> follower =
                 TopicFollower.metrics(
-                        client,
-                        metricsTopic,
+                        source.clientConfig(),
+                        source.metricsTopic,
                         m -> {
                             lastRecord.set(System.nanoTime());
                             show(m);
@@ -99,15 +75,7 @@ public final class MonitorCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if ((input == null) == (bootstrapServers == null)) {
-            throw new JobOptions.OptionException(
-                    "--bootstrap-servers/--input",
-                    "give exactly one: the Kafka cluster of a running job, or a recording");
-        }
-        if (input != null && !Files.isReadable(input)) {
-            throw new JobOptions.OptionException(
-                    "--input", "file " + input + " does not exist or is not readable");
-        }
+        source.validate();
         if (idleExitSeconds < 0) {
             throw new JobOptions.OptionException(
                     "--idle-exit-seconds", "must be >= 0, got " + idleExitSeconds);

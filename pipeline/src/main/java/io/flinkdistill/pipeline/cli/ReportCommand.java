@@ -1,15 +1,12 @@
 package io.flinkdistill.pipeline.cli;
 
 import io.flinkdistill.pipeline.monitor.HtmlReport;
-import io.flinkdistill.pipeline.monitor.MetricsRecords;
 import io.flinkdistill.schemas.DistillMetrics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,24 +24,7 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "HTML file to write.")
     Path out;
 
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers.")
-    String bootstrapServers;
-
-    @Option(
-            names = "--kafka-property",
-            description = "Extra Kafka client property KEY=VALUE; repeatable.")
-    Map<String, String> kafkaProperties = new HashMap<>();
-
-    @Option(
-            names = "--metrics-topic",
-            defaultValue = "distill.metrics",
-            description = "Topic of metrics records (default: ${DEFAULT-VALUE}).")
-    String metricsTopic;
-
-    @Option(
-            names = "--input",
-            description = "A recording (JSON lines from monitor --json) instead of the topic.")
-    Path input;
+    @picocli.CommandLine.Mixin MetricsSource source = new MetricsSource();
 
     @Option(
             names = "--title",
@@ -60,25 +40,8 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((input == null) == (bootstrapServers == null)) {
-            throw new JobOptions.OptionException(
-                    "--bootstrap-servers/--input",
-                    "give exactly one: the Kafka cluster of a job, or a recording");
-        }
-        if (input != null && !Files.isReadable(input)) {
-            throw new JobOptions.OptionException(
-                    "--input", "file " + input + " does not exist or is not readable");
-        }
-        List<DistillMetrics> records;
-        if (input != null) {
-            records = MetricsRecords.readRecording(input);
-        } else {
-            Map<String, Object> client = new HashMap<>(kafkaProperties);
-            client.put("bootstrap.servers", bootstrapServers);
-            records =
-                    MetricsRecords.readTopic(
-                            client, metricsTopic, Duration.ofSeconds(timeoutSeconds));
-        }
+        source.validate();
+        List<DistillMetrics> records = source.readAll(Duration.ofSeconds(timeoutSeconds));
         write(out, title, records);
         System.out.printf("Wrote %s (%d metrics records).%n", out, records.size());
         return 0;
