@@ -266,6 +266,18 @@ class DistillCliTest {
                 .isLessThan(r.get("student_bytes").asLong());
     }
 
+    @Test
+    void unreachableBrokersShouldFailAtStartUpWithinTheTimeout() {
+        long started = System.nanoTime();
+        Result r = run("run", "--bootstrap-servers", "127.0.0.1:1", "--kafka-timeout-seconds", "2");
+        double seconds = (System.nanoTime() - started) / 1e9;
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err())
+                .contains(
+                        "Invalid option --bootstrap-servers: no Kafka broker answered at 127.0.0.1:1 within 2 s");
+        assertThat(seconds).isLessThan(20);
+    }
+
     private record Result(int code, String err) {}
 
     private static Result run(String... args) {

@@ -36,6 +36,36 @@ public final class RunCommand implements Callable<Integer> {
             description = "Directory for saved students (default: ${DEFAULT-VALUE}).")
     Path exportDir;
 
+    @Option(
+            names = "--kafka-timeout-seconds",
+            defaultValue = "30",
+            description =
+                    "How long start-up waits for the brokers to answer (default: ${DEFAULT-VALUE}).")
+    int kafkaTimeoutSeconds;
+
+    /** Unreachable brokers or a missing samples topic fail at start-up, not in a running job. */
+    private void checkKafka() throws InterruptedException {
+        if (kafkaTimeoutSeconds < 1) {
+            throw new JobOptions.OptionException(
+                    "--kafka-timeout-seconds", "must be >= 1, got " + kafkaTimeoutSeconds);
+        }
+        List<String> missing;
+        try {
+            missing =
+                    io.flinkdistill.pipeline.kafka.Topics.missing(
+                            job.kafkaSettings(job.bootstrapServers, bounded).clientConfig(),
+                            List.of(job.samplesTopic),
+                            java.time.Duration.ofSeconds(kafkaTimeoutSeconds));
+        } catch (IllegalStateException e) {
+            throw new JobOptions.OptionException("--bootstrap-servers", e.getMessage());
+        }
+        if (!missing.isEmpty()) {
+            throw new JobOptions.OptionException(
+                    "--samples-topic",
+                    "topic " + job.samplesTopic + " does not exist on " + job.bootstrapServers);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         job.validate();
@@ -44,6 +74,7 @@ public final class RunCommand implements Callable<Integer> {
                     "--bootstrap-servers",
                     "is required for 'run' (the demo starts its own broker)");
         }
+        checkKafka();
         List<TeacherSpec> specs = job.teacherSpecs();
         List<LinearHead> heads = job.headsFor(specs, job.loadHeads());
         JobSettings settings;

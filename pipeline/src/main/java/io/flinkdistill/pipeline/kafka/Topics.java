@@ -22,6 +22,33 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public final class Topics {
     private Topics() {}
 
+    /**
+     * The topics that do not exist on the cluster, asked within {@code timeout}.
+     *
+     * @throws IllegalStateException when no broker answers in time (the message names the servers)
+     */
+    public static List<String> missing(
+            Map<String, Object> clientConfig, List<String> topics, Duration timeout)
+            throws InterruptedException {
+        Properties props = new Properties();
+        props.putAll(clientConfig);
+        int millis = (int) Math.max(1000, timeout.toMillis());
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Integer.toString(millis));
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(millis));
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get(millis, TimeUnit.MILLISECONDS);
+            return topics.stream().filter(t -> !existing.contains(t)).toList();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(
+                    "no Kafka broker answered at "
+                            + clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)
+                            + " within "
+                            + timeout.toSeconds()
+                            + " s",
+                    e);
+        }
+    }
+
     public static void ensure(
             Map<String, Object> clientConfig,
             Map<String, Integer> partitionsByTopic,
