@@ -210,6 +210,37 @@ class StudentTrainerOperatorTest {
     }
 
     @Test
+    void shouldEvaluateTheFixedBenchmarkWithEveryRecord() throws Exception {
+        List<ScoredSample> bench = SyntheticSamples.generate(30, 77, true);
+        Benchmark benchmark =
+                new Benchmark(
+                        bench.stream().map(s -> s.tokens).toList(),
+                        bench.stream().mapToInt(ScoredSample::teacherClass).toArray());
+        try (var h =
+                new KeyedTwoInputStreamOperatorTestHarness<>(
+                        new StudentTrainerOperator(
+                                TrainerFixtures.tinySettings(),
+                                exportDir.toString(),
+                                io.flinkdistill.serving.PublishSettings.off(),
+                                benchmark),
+                        s -> s.student,
+                        NO_KEY,
+                        Types.STRING)) {
+            h.open();
+            for (ScoredSample s : SyntheticSamples.generate(80, 1, false)) {
+                h.processElement1(new StreamRecord<>(s));
+            }
+            assertThat(metrics(h)).hasSize(2);
+            assertThat(metrics(h))
+                    .allSatisfy(
+                            m -> {
+                                assertThat(m.getBenchmarkSize()).isEqualTo(30);
+                                assertThat(m.getBenchmarkAccuracy()).isBetween(0.0, 1.0);
+                            });
+        }
+    }
+
+    @Test
     void shouldPublishOnCommandEvenWhenTheGateWouldNot(@TempDir Path storeDir) throws Exception {
         io.flinkdistill.serving.PublishSettings strict =
                 new io.flinkdistill.serving.PublishSettings(

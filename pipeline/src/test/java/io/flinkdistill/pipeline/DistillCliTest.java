@@ -267,6 +267,24 @@ class DistillCliTest {
     }
 
     @Test
+    void steeringOptionsShouldBeCheckedAtStartUp() {
+        assertThat(run("run", "--bootstrap-servers", "127.0.0.1:1", "--loss-policy", "adam").err())
+                .contains("Invalid option --loss-policy: 'adam'; allowed: fixed, dwa, eval-guided");
+        assertThat(run("run", "--bootstrap-servers", "127.0.0.1:1", "--drift-margin", "1.5").err())
+                .contains(
+                        "Invalid option --drift-margin: must be in [0, 1) (0 turns drift off), got 1.5");
+        assertThat(
+                        run(
+                                        "run",
+                                        "--bootstrap-servers",
+                                        "127.0.0.1:1",
+                                        "--attention-length-scale",
+                                        "-1")
+                                .err())
+                .contains("Invalid option --attention-length-scale: must be >= 0, got -1");
+    }
+
+    @Test
     void unreachableBrokersShouldFailAtStartUpWithinTheTimeout() {
         long started = System.nanoTime();
         Result r = run("run", "--bootstrap-servers", "127.0.0.1:1", "--kafka-timeout-seconds", "2");

@@ -404,6 +404,7 @@ public class JobOptions {
                     e.getMessage().contains("--drift-margin") ? "--drift-margin" : "--loss-policy",
                     e.getMessage().replaceFirst("^Invalid option --[a-z-]+: ", ""));
         }
+        atLeast("--attention-length-scale", attentionLengthScale, 0);
         if (benchmark != null
                 && !java.nio.file.Files.isReadable(java.nio.file.Path.of(benchmark))) {
             throw new OptionException(
