@@ -76,6 +76,13 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     private final String exportDir;
     private final PublishSettings publish;
     private final Benchmark benchmark;
+    private final long metricsEveryMillis;
+
+    /** Per key: optimizer steps at its last metrics record. */
+    private transient Map<String, Long> stepsAtMetrics;
+
+    /** Per key: processing time of its last metrics record. */
+    private transient Map<String, Long> metricsAtMillis;
 
     private transient ListState<byte[]> controlState;
     private transient TrainerControl control;
@@ -121,6 +128,24 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             String exportDir,
             PublishSettings publish,
             Benchmark benchmark) {
+        this(settings, exportDir, publish, benchmark, 0);
+    }
+
+    /**
+     * @param metricsEveryMillis also evaluate and report a student that has stepped since its last
+     *     record once this much processing time has passed (slow streams); 0: by steps only
+     */
+    public StudentTrainerOperator(
+            TrainerSettings settings,
+            String exportDir,
+            PublishSettings publish,
+            Benchmark benchmark,
+            long metricsEveryMillis) {
+        if (metricsEveryMillis < 0) {
+            throw new IllegalArgumentException(
+                    "metrics-every-seconds must be >= 0, got " + metricsEveryMillis / 1000);
+        }
+        this.metricsEveryMillis = metricsEveryMillis;
         this.benchmark = benchmark;
         this.publish = publish;
         this.settings = settings;
@@ -169,6 +194,33 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         stepsCounter = getRuntimeContext().getMetricGroup().counter("trainingSteps");
         publishFailures = getRuntimeContext().getMetricGroup().counter("publishFailures");
         store = publish.enabled() ? new ModelStore(publish.storeUri()) : null;
+        stepsAtMetrics = new HashMap<>();
+        metricsAtMillis = new HashMap<>();
+        if (metricsEveryMillis > 0) {
+            scheduleTimedMetrics();
+        }
+    }
+
+    private void scheduleTimedMetrics() {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        getProcessingTimeService().registerTimer(now + metricsEveryMillis, t -> timedMetrics());
+    }
+
+    /**
+     * Reports every student that stepped since its last record and has not reported for a while.
+     */
+    private void timedMetrics() throws Exception {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        for (Map.Entry<String, StudentTrainer> e : java.util.List.copyOf(trainers.entrySet())) {
+            StudentTrainer trainer = e.getValue();
+            long since = now - metricsAtMillis.getOrDefault(e.getKey(), 0L);
+            boolean stepped = trainer.steps() > stepsAtMetrics.getOrDefault(e.getKey(), 0L);
+            if (stepped && since >= metricsEveryMillis / 2) {
+                setCurrentKey(e.getKey());
+                emitMetrics(trainer);
+            }
+        }
+        scheduleTimedMetrics();
     }
 
     @Override
@@ -322,6 +374,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         long now = System.nanoTime();
         long since = lastMetricsAt.getOrDefault(trainer.name(), now);
         lastMetricsAt.put(trainer.name(), now);
+        stepsAtMetrics.put(trainer.name(), trainer.steps());
+        metricsAtMillis.put(trainer.name(), getProcessingTimeService().getCurrentProcessingTime());
         pausedSinceMetrics.put(trainer.name(), 0L);
         LossTotals t = trainer.drainTotals();
         samplesCounter.inc(t.samples);

@@ -241,6 +241,36 @@ class StudentTrainerOperatorTest {
     }
 
     @Test
+    void shouldAlsoReportAfterTimeOnASlowStream() throws Exception {
+        try (var h =
+                new KeyedTwoInputStreamOperatorTestHarness<>(
+                        new StudentTrainerOperator(
+                                TrainerFixtures.tinySettings(),
+                                exportDir.toString(),
+                                io.flinkdistill.serving.PublishSettings.off(),
+                                null,
+                                10_000),
+                        s -> s.student,
+                        NO_KEY,
+                        Types.STRING)) {
+            h.setProcessingTime(0);
+            h.open();
+            // 16 samples at batch 8: 2 steps, fewer than the 5 between step-based records.
+            for (ScoredSample s : SyntheticSamples.generate(16, 1, false)) {
+                h.processElement1(new StreamRecord<>(s));
+            }
+            assertThat(metrics(h)).isEmpty();
+            h.setProcessingTime(10_000);
+            assertThat(metrics(h))
+                    .singleElement()
+                    .satisfies(m -> assertThat(m.getStep()).isEqualTo(2));
+            // No step since: nothing new to report.
+            h.setProcessingTime(20_000);
+            assertThat(metrics(h)).hasSize(1);
+        }
+    }
+
+    @Test
     void shouldPublishOnCommandEvenWhenTheGateWouldNot(@TempDir Path storeDir) throws Exception {
         io.flinkdistill.serving.PublishSettings strict =
                 new io.flinkdistill.serving.PublishSettings(

@@ -271,6 +271,14 @@ public class JobOptions {
     double temperature;
 
     @Option(
+            names = "--metrics-every-seconds",
+            defaultValue = "60",
+            description =
+                    "A student that stepped since its last metrics record is also reported after this"
+                            + " many seconds (slow streams); 0 = by steps only (default: ${DEFAULT-VALUE}).")
+    int metricsEverySeconds;
+
+    @Option(
             names = "--loss-policy",
             defaultValue = "fixed",
             description =
@@ -398,10 +406,15 @@ public class JobOptions {
     public void validate() {
         teacherSpecs();
         try {
-            new io.flinkdistill.pipeline.job.Steering(lossPolicy, driftMargin, null);
+            new io.flinkdistill.pipeline.job.Steering(
+                    lossPolicy, driftMargin, null, metricsEverySeconds);
         } catch (IllegalArgumentException e) {
             throw new OptionException(
-                    e.getMessage().contains("--drift-margin") ? "--drift-margin" : "--loss-policy",
+                    e.getMessage().contains("--drift-margin")
+                            ? "--drift-margin"
+                            : e.getMessage().contains("--metrics-every-seconds")
+                                    ? "--metrics-every-seconds"
+                                    : "--loss-policy",
                     e.getMessage().replaceFirst("^Invalid option --[a-z-]+: ", ""));
         }
         atLeast("--attention-length-scale", attentionLengthScale, 0);
@@ -777,7 +790,10 @@ public class JobOptions {
                 exportDir,
                 new PublishSettings(modelStore, publishMargin, publishMinEval, pruneThreshold),
                 new io.flinkdistill.pipeline.job.Steering(
-                        lossPolicy, driftMargin, benchmarkSet(primary, t.classes())));
+                        lossPolicy,
+                        driftMargin,
+                        benchmarkSet(primary, t.classes()),
+                        metricsEverySeconds));
     }
 
     /** The --benchmark file tokenized by the primary teacher, or null without one. */

@@ -159,7 +159,8 @@ public final class DistillationJob {
                                         settings.trainer(),
                                         settings.exportDir(),
                                         settings.publish(),
-                                        settings.steering().benchmark()))
+                                        settings.steering().benchmark(),
+                                        settings.steering().metricsEverySeconds() * 1000L))
                         .uid("student-trainer")
                         // DJL allows one gradient collection per JVM at a time; one trainer
                         // subtask per key group range keeps that true on a MiniCluster.

@@ -12,14 +12,27 @@ import java.io.Serializable;
  * @param lossPolicy fixed, dwa or eval-guided
  * @param driftMargin drift when windowed agreement falls this far below its best (0: off)
  * @param benchmark fixed sentences with gold labels evaluated with every metrics record, or null
+ * @param metricsEverySeconds a student that stepped since its last record is also evaluated after
+ *     this long (slow streams); 0: by steps only
  */
-public record Steering(String lossPolicy, double driftMargin, Benchmark benchmark)
+public record Steering(
+        String lossPolicy, double driftMargin, Benchmark benchmark, int metricsEverySeconds)
         implements Serializable {
+
+    /** Steering with timed records every 60 s. */
+    public Steering(String lossPolicy, double driftMargin, Benchmark benchmark) {
+        this(lossPolicy, driftMargin, benchmark, 60);
+    }
 
     /** Records seen before drift can be declared (and again after each drift). */
     public static final int DRIFT_MIN_RECORDS = 5;
 
     public Steering {
+        if (metricsEverySeconds < 0) {
+            throw new IllegalArgumentException(
+                    "Invalid option --metrics-every-seconds: must be >= 0 (0: by steps only), got "
+                            + metricsEverySeconds);
+        }
         LossPolicy.of(lossPolicy);
         new DriftDetector(driftMargin, DRIFT_MIN_RECORDS);
     }
