@@ -285,6 +285,49 @@ class DistillCliTest {
     }
 
     @Test
+    void secretsShouldNotReachMessagesOrPrintedSettings() {
+        String jaas =
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"hunter2\";";
+        Result r =
+                run(
+                        "run",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1",
+                        "--kafka-timeout-seconds",
+                        "1",
+                        "--kafka-property",
+                        "sasl.jaas.config=" + jaas,
+                        "--kafka-property",
+                        "ssl.truststore.password=hunter3");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).doesNotContain("hunter2").doesNotContain("hunter3");
+        var settings =
+                new io.flinkdistill.pipeline.job.KafkaWiring.KafkaSettings(
+                        java.util.Map.of(
+                                "bootstrap.servers",
+                                "b:9092",
+                                "sasl.jaas.config",
+                                jaas,
+                                "ssl.truststore.password",
+                                "hunter3",
+                                "security.protocol",
+                                "SASL_SSL"),
+                        "s",
+                        "m",
+                        "d",
+                        "c",
+                        "o",
+                        "g",
+                        false);
+        assertThat(settings.toString())
+                .doesNotContain("hunter2")
+                .doesNotContain("hunter3")
+                .contains("sasl.jaas.config=[redacted]")
+                .contains("security.protocol=SASL_SSL")
+                .contains("bootstrap.servers=b:9092");
+    }
+
+    @Test
     void unreachableBrokersShouldFailAtStartUpWithinTheTimeout() {
         long started = System.nanoTime();
         Result r = run("run", "--bootstrap-servers", "127.0.0.1:1", "--kafka-timeout-seconds", "2");

@@ -31,7 +31,47 @@ public final class KafkaWiring {
             String modelsTopic,
             String groupId,
             boolean bounded)
-            implements java.io.Serializable {}
+            implements java.io.Serializable {
+
+        /** Client settings with secrets (passwords, JAAS configs, keys, tokens) masked. */
+        public Map<String, Object> redactedClientConfig() {
+            Map<String, Object> out = new java.util.TreeMap<>();
+            clientConfig.forEach((k, v) -> out.put(k, isSecret(k) ? "[redacted]" : v));
+            return out;
+        }
+
+        /** Never prints a secret, whoever logs these settings. */
+        @Override
+        public String toString() {
+            return "KafkaSettings[clientConfig="
+                    + redactedClientConfig()
+                    + ", samples="
+                    + samplesTopic
+                    + ", metrics="
+                    + metricsTopic
+                    + ", dlq="
+                    + deadLetterTopic
+                    + ", control="
+                    + controlTopic
+                    + ", models="
+                    + modelsTopic
+                    + ", group="
+                    + groupId
+                    + ", bounded="
+                    + bounded
+                    + "]";
+        }
+
+        static boolean isSecret(String key) {
+            String k = key.toLowerCase(java.util.Locale.ROOT);
+            return k.contains("password")
+                    || k.contains("jaas")
+                    || k.contains("secret")
+                    || k.contains("token")
+                    || k.endsWith(".key")
+                    || k.contains("credentials");
+        }
+    }
 
     public static SingleOutputStreamOperator<DecodedSample> source(
             StreamExecutionEnvironment env, KafkaSettings k) {
