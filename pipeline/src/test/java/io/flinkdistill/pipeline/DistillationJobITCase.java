@@ -168,6 +168,8 @@ class DistillationJobITCase {
             dead.add(new ObjectMapper().readTree(value));
         }
         assertThat(dead).hasSize(4);
+        // The metrics count the same dead letters (all of them are upstream of the last record).
+        assertThat(last.getDeadLetters()).isEqualTo(4L);
         assertThat(dead)
                 .allSatisfy(
                         l -> {

@@ -165,7 +165,15 @@ public final class DistillationJob {
                         // DJL allows one gradient collection per JVM at a time; one trainer
                         // subtask per key group range keeps that true on a MiniCluster.
                         .setParallelism(1);
-        DataStream<DistillMetrics> metrics = trainer.getSideOutput(StudentTrainerOperator.METRICS);
+        DataStream<DistillMetrics> metrics =
+                trainer.getSideOutput(StudentTrainerOperator.METRICS)
+                        .connect(deadLetters.global())
+                        .transform(
+                                "count-dead-letters",
+                                TypeInformation.of(DistillMetrics.class),
+                                new CountDeadLetters())
+                        .uid("count-dead-letters")
+                        .setParallelism(1);
         LossWeights w = settings.trainer().lossWeights();
         DataStream<ControlCommand> decisions =
                 metrics.keyBy(m -> m.getStudent(), Types.STRING)

@@ -112,7 +112,8 @@ public final class HtmlReport {
         h.append("<table class=\"summary\"><tr><th>step</th><th>samples trained</th>")
                 .append("<th>agreement</th><th>accuracy</th><th>KL</th><th>ECE</th>")
                 .append("<th>weights soft/feature/attention</th><th>temperature</th>")
-                .append("<th>phase</th><th>policy</th><th>drift events</th><th>paused</th></tr>")
+                .append("<th>phase</th><th>policy</th><th>drift events</th><th>paused</th>")
+                .append("<th>dead letters</th></tr>")
                 .append("<tr><td>")
                 .append(m.getStep())
                 .append("</td><td>")
@@ -141,6 +142,8 @@ public final class HtmlReport {
                 .append(m.getDriftEvents())
                 .append("</td><td>")
                 .append(m.getPaused() ? "yes (" + m.getSamplesPaused() + " samples)" : "no")
+                .append("</td><td>")
+                .append(m.getDeadLetters())
                 .append("</td></tr></table>\n");
     }
 

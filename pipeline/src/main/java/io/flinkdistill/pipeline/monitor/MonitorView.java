@@ -38,6 +38,9 @@ public final class MonitorView {
         if (m.getDriftEvents() > 0) {
             notes.append("drift x").append(m.getDriftEvents()).append(' ');
         }
+        if (m.getDeadLetters() > 0) {
+            notes.append("dead letters ").append(m.getDeadLetters()).append(' ');
+        }
         if (m.getBenchmarkAccuracy() != null) {
             notes.append(String.format(Locale.ROOT, "bench %.3f ", m.getBenchmarkAccuracy()));
         }
