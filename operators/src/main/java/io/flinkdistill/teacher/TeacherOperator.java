@@ -63,6 +63,10 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     private transient List<byte[]> restored;
     private transient ListState<byte[]> knowledge;
     private transient List<TeacherInput> buffer;
+
+    /** Samples taken by this subtask since it (re)started (fault injection in tests). */
+    private transient long samplesTaken;
+
     private transient long oldestBufferedAt;
     private transient boolean timerPending;
     private transient Counter scored;
@@ -156,6 +160,8 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
 
     @Override
     public void processElement1(StreamRecord<TeacherInput> element) throws Exception {
+        io.flinkdistill.faults.FaultInjection.maybeFail(
+                io.flinkdistill.faults.FaultInjection.TEACHER, ++samplesTaken);
         if (buffer.isEmpty()) {
             oldestBufferedAt = getProcessingTimeService().getCurrentProcessingTime();
             if (!timerPending) {
@@ -171,6 +177,13 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         if (buffer.size() >= settings.batching().size() * pool) {
             flush();
         }
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        io.flinkdistill.faults.FaultInjection.checkpointCompleted(
+                io.flinkdistill.faults.FaultInjection.TEACHER);
     }
 
     @Override

@@ -81,6 +81,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     /** Per key: optimizer steps at its last metrics record. */
     private transient Map<String, Long> stepsAtMetrics;
 
+    /** Samples taken by this subtask since it (re)started (fault injection in tests). */
+    private transient long samplesTaken;
+
     /** Per key: processing time of its last metrics record. */
     private transient Map<String, Long> metricsAtMillis;
 
@@ -225,6 +228,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
 
     @Override
     public void processElement1(StreamRecord<ScoredSample> element) throws Exception {
+        io.flinkdistill.faults.FaultInjection.maybeFail(
+                io.flinkdistill.faults.FaultInjection.TRAINER, ++samplesTaken);
         String key = (String) getCurrentKey();
         StudentTrainer trainer = trainerFor(key);
         ScoredSample sample = element.getValue();
@@ -242,6 +247,13 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         if (losses != null) {
             afterStep(trainer);
         }
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        io.flinkdistill.faults.FaultInjection.checkpointCompleted(
+                io.flinkdistill.faults.FaultInjection.TRAINER);
     }
 
     /** A validated control command, the same on every subtask (broadcast). */

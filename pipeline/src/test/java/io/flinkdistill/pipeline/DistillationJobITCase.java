@@ -218,16 +218,24 @@ class DistillationJobITCase {
         }
     }
 
-    @Test
-    void shouldCountEverySampleExactlyOnceThroughAFailureAndRestartMidTraining() throws Exception {
+    /**
+     * A failure mid-training in the source chain, in the teacher, or in the trainer: each time the
+     * job restarts from its last checkpoint and every sample is still trained on exactly once.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"source", "teacher", "trainer"})
+    void shouldCountEverySampleExactlyOnceThroughAFailureAndRestartMidTraining(String where)
+            throws Exception {
         Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        String f = "-f-" + where;
         Topics.ensure(
                 client,
-                Map.of("samples-f", 2, "metrics-f", 1, "dlq-f", 1, "models-f", 1),
+                Map.of("samples" + f, 2, "metrics" + f, 1, "dlq" + f, 1, "models" + f, 1),
                 Duration.ofSeconds(30));
         TsvDataset sst2 =
                 TsvDataset.read(
-                        copyResource("/data/sst2/train.tsv", dir.resolve("sst2-train-f.tsv")));
+                        copyResource(
+                                "/data/sst2/train.tsv", dir.resolve("sst2-train" + f + ".tsv")));
         List<TsvRow> rows = new ArrayList<>(sst2.rows());
         Collections.shuffle(rows, new Random(5));
         LinearHead head =
@@ -238,7 +246,7 @@ class DistillationJobITCase {
                         64,
                         2);
         List<TsvRow> stream = rows.subList(HEAD_ROWS, HEAD_ROWS + STREAM_ROWS);
-        SampleProducer.produce(client, "samples-f", sst2, stream, 1, r -> r.line() % 20 == 0, 0);
+        SampleProducer.produce(client, "samples" + f, sst2, stream, 1, r -> r.line() % 20 == 0, 0);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
@@ -246,28 +254,40 @@ class DistillationJobITCase {
         KafkaWiring.KafkaSettings k =
                 new KafkaWiring.KafkaSettings(
                         client,
-                        "samples-f",
-                        "metrics-f",
-                        "dlq-f",
-                        "control-f",
-                        "models-f",
-                        "it-f",
+                        "samples" + f,
+                        "metrics" + f,
+                        "dlq" + f,
+                        "control" + f,
+                        "models" + f,
+                        "it" + f,
                         true);
         FailOnceAfterCheckpoint.FAILED.set(false);
+        io.flinkdistill.faults.FaultInjection.disarmAll();
+        if (!where.equals("source")) {
+            io.flinkdistill.faults.FaultInjection.arm(where, 300);
+        }
         KafkaWiring.sinks(
                 DistillationJob.build(
                         KafkaWiring.source(env, k)
-                                .map(new FailOnceAfterCheckpoint(400))
+                                .map(
+                                        new FailOnceAfterCheckpoint(
+                                                where.equals("source") ? 400 : Integer.MAX_VALUE))
                                 .name("fail-once"),
-                        settings(head, "models-store-f")),
+                        settings(head, "models-store" + f)),
                 k);
         env.executeAsync("distillation-failover-it")
                 .getJobExecutionResult()
                 .get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
-        assertThat(FailOnceAfterCheckpoint.FAILED).as("the injected failure happened").isTrue();
+        assertThat(
+                        where.equals("source")
+                                ? FailOnceAfterCheckpoint.FAILED.get()
+                                : io.flinkdistill.faults.FaultInjection.fired(where))
+                .as("the injected failure in the %s happened", where)
+                .isTrue();
+        io.flinkdistill.faults.FaultInjection.disarmAll();
         List<DistillMetrics> metrics = new ArrayList<>();
-        for (byte[] value : readAll("metrics-f")) {
+        for (byte[] value : readAll("metrics" + f)) {
             metrics.add(DistillMetrics.fromByteBuffer(ByteBuffer.wrap(value)));
         }
         EvalSplit split = new EvalSplit(EVAL_FRACTION);
@@ -278,7 +298,7 @@ class DistillationJobITCase {
         assertThat(last.getEvalWindow()).isEqualTo(stream.size() - (int) trainRows);
         // Model versions strictly increase through the restart: none is published twice.
         List<Long> versions = new ArrayList<>();
-        for (byte[] value : readAll("models-f")) {
+        for (byte[] value : readAll("models" + f)) {
             StudentModelPublished m = StudentModelPublished.fromByteBuffer(ByteBuffer.wrap(value));
             if (m.getFormat().equals("onnx-fp32")) {
                 versions.add(m.getVersion());
