@@ -176,15 +176,26 @@ public final class SoakCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Samples {seconds, rss MB, heap MB, live arrays, samples trained} until the time is up. */
+    /**
+     * Samples {seconds, rss MB, heap used MB, live arrays, samples trained, heap committed MB, rss
+     * outside the committed heap MB} until the time is up. The JVM does not give committed heap
+     * back, so a heap that grows once (a burst of allocation) raises RSS for good; RSS outside the
+     * committed heap is where native leaks (libtorch, ONNX Runtime) would show.
+     */
     private List<double[]> sample(TopicFollower<DistillMetrics> metrics, JobClient jobClient)
             throws Exception {
         List<double[]> series = new ArrayList<>();
         long start = System.nanoTime();
         long end = start + (long) (minutes * 60e9);
         System.out.printf(
-                "%8s %10s %10s %12s %10s%n",
-                "seconds", "rss MB", "heap MB", "live arrays", "trained");
+                "%8s %10s %10s %12s %10s %12s %12s%n",
+                "seconds",
+                "rss MB",
+                "heap MB",
+                "live arrays",
+                "trained",
+                "committed MB",
+                "outside MB");
         while (System.nanoTime() < end) {
             Thread.sleep(everySeconds * 1000L);
             if (jobClient.getJobStatus().get().isGloballyTerminalState()) {
@@ -193,17 +204,21 @@ public final class SoakCommand implements Callable<Integer> {
             }
             Runtime rt = Runtime.getRuntime();
             DistillMetrics m = metrics.latest();
+            double rss = io.flinkdistill.training.ProcessMemory.residentBytes() / 1048576.0;
+            double committed = rt.totalMemory() / 1048576.0;
             double[] point = {
                 (System.nanoTime() - start) / 1e9,
-                rssMegabytes(),
+                rss,
                 (rt.totalMemory() - rt.freeMemory()) / 1e6,
                 liveArrays(),
-                m == null ? 0 : m.getSamplesTrained()
+                m == null ? 0 : m.getSamplesTrained(),
+                committed,
+                rss - committed
             };
             series.add(point);
             System.out.printf(
-                    "%8.0f %10.1f %10.1f %12.0f %10.0f%n",
-                    point[0], point[1], point[2], point[3], point[4]);
+                    "%8.0f %10.1f %10.1f %12.0f %10.0f %12.1f %12.1f%n",
+                    point[0], point[1], point[2], point[3], point[4], point[5], point[6]);
         }
         return series;
     }
@@ -222,14 +237,18 @@ public final class SoakCommand implements Callable<Integer> {
         double[] last = series.get(series.size() - 1);
         double rssDrift = (lastQuarter[1] - first[1]) / first[1];
         double arraysDrift = first[3] == 0 ? 0 : (lastQuarter[3] - first[3]) / first[3];
+        double outsideDrift = (lastQuarter[6] - first[6]) / first[6];
         double[] base = first;
         double rssMax = lastQuarter[1];
         double arraysMax = lastQuarter[3];
         System.out.printf(
-                "After warm-up, first vs last quarter: RSS %.0f -> %.0f MB (drift %+.1f %%), live arrays %.0f -> %.0f (drift %+.1f %%); %,.0f samples trained in %.1f min.%n",
+                "After warm-up, first vs last quarter: RSS %.0f -> %.0f MB (drift %+.1f %%), outside the committed heap %.0f -> %.0f MB (drift %+.1f %%), live arrays %.0f -> %.0f (drift %+.1f %%); %,.0f samples trained in %.1f min.%n",
                 base[1],
                 rssMax,
                 100 * rssDrift,
+                base[6],
+                lastQuarter[6],
+                100 * outsideDrift,
                 base[3],
                 arraysMax,
                 100 * arraysDrift,
@@ -242,6 +261,9 @@ public final class SoakCommand implements Callable<Integer> {
             r.put("rss_mb_first_quarter", base[1]);
             r.put("rss_mb_last_quarter", rssMax);
             r.put("rss_drift", rssDrift);
+            r.put("outside_heap_mb_first_quarter", base[6]);
+            r.put("outside_heap_mb_last_quarter", lastQuarter[6]);
+            r.put("outside_heap_drift", outsideDrift);
             r.put("live_arrays_first_quarter", base[3]);
             r.put("live_arrays_last_quarter", arraysMax);
             r.put("live_arrays_drift", arraysDrift);
@@ -255,6 +277,8 @@ public final class SoakCommand implements Callable<Integer> {
                 o.put("heap_mb", p[2]);
                 o.put("live_arrays", p[3]);
                 o.put("samples_trained", p[4]);
+                o.put("heap_committed_mb", p[5]);
+                o.put("outside_heap_mb", p[6]);
             }
             JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), r);
         }
@@ -268,16 +292,6 @@ public final class SoakCommand implements Callable<Integer> {
             }
         }
         return m;
-    }
-
-    /** Resident set size of this process (Linux), in MB. */
-    private static double rssMegabytes() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-            }
-        }
-        return Double.NaN;
     }
 
     /** Arrays alive anywhere under the PyTorch engine's root manager. */
