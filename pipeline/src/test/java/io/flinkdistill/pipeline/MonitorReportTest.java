@@ -96,6 +96,28 @@ class MonitorReportTest {
     }
 
     @Test
+    void replayedStepsShouldShowOnceInMonitorAndReport() throws Exception {
+        List<DistillMetrics> records = MetricsRecords.readRecording(recording);
+        // A restart after record 10 replays records 8..10 (the same steps, as the trainer redoes
+        // them).
+        List<String> lines = new java.util.ArrayList<>();
+        for (DistillMetrics m : records.subList(0, 11)) {
+            lines.add(MetricsJson.toLine(m));
+        }
+        for (DistillMetrics m : records.subList(8, records.size())) {
+            lines.add(MetricsJson.toLine(m));
+        }
+        Path replayed = dir.resolve("replayed.jsonl");
+        Files.write(replayed, lines);
+        assertThat(MetricsRecords.readRecording(replayed)).hasSize(18);
+        assertThat(MetricsRecords.onePerStep(MetricsRecords.readRecording(replayed)))
+                .isEqualTo(records);
+        assertThat(capture("monitor", "--input", replayed.toString()).split("\n")).hasSize(16);
+        assertThat(capture("monitor", "--input", replayed.toString(), "--all").split("\n"))
+                .hasSize(19);
+    }
+
+    @Test
     void badSourcesShouldBeNamed() {
         PrintStream saved = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -317,7 +317,9 @@ public final class DemoCommand implements Callable<Integer> {
             report.put("speedup_b1", round(serving.speedupB1()));
             Path reportFile = out.resolve("report.json");
             JSON.writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), report);
-            List<DistillMetrics> seen = List.copyOf(recorded);
+            List<DistillMetrics> seen =
+                    io.flinkdistill.pipeline.monitor.MetricsRecords.onePerStep(
+                            List.copyOf(recorded));
             Path recording = out.resolve("metrics.jsonl");
             Files.write(
                     recording,

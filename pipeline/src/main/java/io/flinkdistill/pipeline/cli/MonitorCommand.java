@@ -4,6 +4,7 @@ import io.flinkdistill.pipeline.monitor.MetricsJson;
 import io.flinkdistill.pipeline.monitor.MonitorView;
 import io.flinkdistill.schemas.DistillMetrics;
 import java.io.PrintStream;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
@@ -66,10 +67,24 @@ public final class MonitorCommand implements Callable<Integer> {
         return 0;
     }
 
+    @Option(
+            names = "--all",
+            description =
+                    "Also show records of steps already shown (a restarted job replays the steps"
+                            + " since its last checkpoint; by default those are skipped).")
+    boolean all;
+
+    private final Map<String, Long> lastStep = new java.util.HashMap<>();
+
     private synchronized void show(DistillMetrics m) {
         if (student != null && !student.equals(m.getStudent())) {
             return;
         }
+        long last = lastStep.getOrDefault(m.getStudent(), -1L);
+        if (!all && m.getStep() <= last && !m.getPaused()) {
+            return;
+        }
+        lastStep.put(m.getStudent(), Math.max(last, m.getStep()));
         out.println(json ? MetricsJson.toLine(m) : MonitorView.line(m));
         out.flush();
     }

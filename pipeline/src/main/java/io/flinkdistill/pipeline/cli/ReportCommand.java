@@ -41,7 +41,9 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         source.validate();
-        List<DistillMetrics> records = source.readAll(Duration.ofSeconds(timeoutSeconds));
+        List<DistillMetrics> records =
+                io.flinkdistill.pipeline.monitor.MetricsRecords.onePerStep(
+                        source.readAll(Duration.ofSeconds(timeoutSeconds)));
         write(out, title, records);
         System.out.printf("Wrote %s (%d metrics records).%n", out, records.size());
         return 0;

@@ -22,6 +22,23 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class MetricsRecords {
     private MetricsRecords() {}
 
+    /**
+     * One record per student and step, the latest written: the metrics topic is written at least
+     * once, so after a restart the trainer's replayed steps appear again.
+     */
+    public static List<DistillMetrics> onePerStep(List<DistillMetrics> records) {
+        java.util.Map<String, DistillMetrics> latest = new java.util.LinkedHashMap<>();
+        for (DistillMetrics m : records) {
+            latest.remove(m.getStudent() + "\u0000" + m.getStep());
+            latest.put(m.getStudent() + "\u0000" + m.getStep(), m);
+        }
+        List<DistillMetrics> out = new ArrayList<>(latest.values());
+        out.sort(
+                java.util.Comparator.comparing((DistillMetrics m) -> m.getStudent())
+                        .thenComparingLong(DistillMetrics::getStep));
+        return out;
+    }
+
     /** Every record of a JSON-lines recording ({@code distill monitor --json} output). */
     public static List<DistillMetrics> readRecording(Path file) throws IOException {
         List<DistillMetrics> out = new ArrayList<>();
