@@ -21,6 +21,7 @@ public final class FaultInjection {
     private static final Map<String, Long> ARMED = new ConcurrentHashMap<>();
     private static final Set<String> CHECKPOINTED = ConcurrentHashMap.newKeySet();
     private static final Set<String> FIRED = ConcurrentHashMap.newKeySet();
+    private static final Map<String, Long> FIRED_AT = new ConcurrentHashMap<>();
 
     private FaultInjection() {}
 
@@ -39,6 +40,11 @@ public final class FaultInjection {
     /** Whether the armed failure of {@code point} was thrown. */
     public static boolean fired(String point) {
         return FIRED.contains(point);
+    }
+
+    /** Wall-clock time (ms since the epoch) the failure of {@code point} was thrown, or -1. */
+    public static long firedAtMillis(String point) {
+        return FIRED_AT.getOrDefault(point, -1L);
     }
 
     /** Called by an operator when one of its checkpoints completed. */

@@ -293,6 +293,21 @@ class DistillationJobITCase {
         EvalSplit split = new EvalSplit(EVAL_FRACTION);
         long trainRows = stream.stream().filter(r -> !split.isEval(sst2.idOf(r))).count();
         DistillMetrics last = metrics.get(metrics.size() - 1);
+        long failedAt =
+                where.equals("source")
+                        ? FailOnceAfterCheckpoint.failedAtMillis
+                        : io.flinkdistill.faults.FaultInjection.firedAtMillis(where);
+        metrics.stream()
+                .filter(m -> m.getTimestamp().toEpochMilli() > failedAt)
+                .findFirst()
+                .ifPresent(
+                        m ->
+                                System.out.printf(
+                                        "Recovery from the %s failure: first metrics record %d ms"
+                                                + " later (step %d)%n",
+                                        where,
+                                        m.getTimestamp().toEpochMilli() - failedAt,
+                                        m.getStep()));
         // Restored from the checkpoint and replayed from its offsets: every sample counted once.
         assertThat(last.getSamplesTrained()).isEqualTo(trainRows);
         assertThat(last.getEvalWindow()).isEqualTo(stream.size() - (int) trainRows);

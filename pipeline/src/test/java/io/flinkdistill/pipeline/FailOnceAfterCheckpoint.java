@@ -17,6 +17,9 @@ final class FailOnceAfterCheckpoint extends RichMapFunction<DecodedSample, Decod
     /** Set when the failure was thrown (the MiniCluster runs in the test's JVM). */
     static final AtomicBoolean FAILED = new AtomicBoolean();
 
+    /** When the failure was thrown, in ms since the epoch. */
+    static volatile long failedAtMillis = -1;
+
     private final int failAfter;
     private transient int seen;
     private transient volatile boolean checkpointed;
@@ -33,6 +36,7 @@ final class FailOnceAfterCheckpoint extends RichMapFunction<DecodedSample, Decod
             // before the input runs out even on a busy machine.
             Thread.sleep(seen >= failAfter && !checkpointed ? 20 : 3);
             if (seen >= failAfter && checkpointed && FAILED.compareAndSet(false, true)) {
+                failedAtMillis = System.currentTimeMillis();
                 throw new IllegalStateException("Injected failure after " + seen + " records");
             }
         }
