@@ -328,6 +328,21 @@ class DistillCliTest {
     }
 
     @Test
+    void aModelStoreWithoutAFileSystemShouldFailAtStartUp() {
+        assertThat(
+                        run(
+                                        "run",
+                                        "--bootstrap-servers",
+                                        "127.0.0.1:1",
+                                        "--model-store",
+                                        "foo://bucket/models")
+                                .err())
+                .contains(
+                        "Invalid option --model-store: no Flink file system for scheme 'foo' (is its"
+                                + " plugin installed?): foo://bucket/models");
+    }
+
+    @Test
     void unreachableBrokersShouldFailAtStartUpWithinTheTimeout() {
         long started = System.nanoTime();
         Result r = run("run", "--bootstrap-servers", "127.0.0.1:1", "--kafka-timeout-seconds", "2");

@@ -488,11 +488,25 @@ public class JobOptions {
         positive("--publish-min-eval", publishMinEval);
         nonNegative("--prune-threshold", pruneThreshold);
         if (modelStore != null) {
+            java.net.URI uri;
             try {
-                new org.apache.flink.core.fs.Path(modelStore).toUri();
+                uri = new org.apache.flink.core.fs.Path(modelStore).toUri();
             } catch (IllegalArgumentException e) {
                 throw new OptionException(
                         "--model-store", "is not a valid URI: '" + modelStore + "'");
+            }
+            try {
+                org.apache.flink.core.fs.FileSystem.get(uri);
+            } catch (org.apache.flink.core.fs.UnsupportedFileSystemSchemeException e) {
+                // Otherwise every publication would fail in the running job (counted, logged).
+                throw new OptionException(
+                        "--model-store",
+                        "no Flink file system for scheme '"
+                                + uri.getScheme()
+                                + "' (is its plugin installed?): "
+                                + modelStore);
+            } catch (java.io.IOException e) {
+                // Reachability is the job's business: publish failures are counted, not fatal.
             }
         }
         atLeast("--dedup-window-ms", dedupWindowMs, 0);
