@@ -61,6 +61,7 @@ public final class FaultInjection {
         }
         Long after = ARMED.get(point);
         if (after != null && records >= after && CHECKPOINTED.contains(point) && FIRED.add(point)) {
+            FIRED_AT.put(point, System.currentTimeMillis());
             throw new IllegalStateException(
                     "Injected failure in the " + point + " after " + records + " records");
         }

@@ -297,6 +297,7 @@ class DistillationJobITCase {
                 where.equals("source")
                         ? FailOnceAfterCheckpoint.failedAtMillis
                         : io.flinkdistill.faults.FaultInjection.firedAtMillis(where);
+        assertThat(failedAt).as("time of the %s failure", where).isPositive();
         metrics.stream()
                 .filter(m -> m.getTimestamp().toEpochMilli() > failedAt)
                 .findFirst()
