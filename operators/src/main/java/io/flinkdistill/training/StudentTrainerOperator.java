@@ -78,19 +78,15 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     private final Benchmark benchmark;
     private final long metricsEveryMillis;
 
-    /** Per key: optimizer steps at its last metrics record. */
-    private transient Map<String, Long> stepsAtMetrics;
-
     /** Samples taken by this subtask since it (re)started (fault injection in tests). */
     private transient long samplesTaken;
 
-    /** Per key: processing time of its last metrics record. */
-    private transient Map<String, Long> metricsAtMillis;
-
     private transient ListState<byte[]> controlState;
     private transient TrainerControl control;
-    private transient Map<String, Long> arrivals;
-    private transient Map<String, Long> pausedSinceMetrics;
+
+    /** Per key: what happened since its last metrics record. */
+    private transient Map<String, SinceRecord> sinceRecord;
+
     private transient Map<String, QualityTrend> trends;
     private transient Map<String, DistillMetrics> latest;
 
@@ -103,7 +99,6 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
 
     private transient ValueState<byte[]> state;
     private transient Map<String, StudentTrainer> trainers;
-    private transient Map<String, Long> lastMetricsAt;
     private transient Counter samplesCounter;
     private transient Counter stepsCounter;
 
@@ -171,10 +166,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                                         "published",
                                         PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
         trainers = new HashMap<>();
-        lastMetricsAt = new HashMap<>();
+        sinceRecord = new HashMap<>();
         publishedByKey = new HashMap<>();
-        arrivals = new HashMap<>();
-        pausedSinceMetrics = new HashMap<>();
         trends = new HashMap<>();
         latest = new HashMap<>();
         controlState =
@@ -197,8 +190,6 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         stepsCounter = getRuntimeContext().getMetricGroup().counter("trainingSteps");
         publishFailures = getRuntimeContext().getMetricGroup().counter("publishFailures");
         store = publish.enabled() ? new ModelStore(publish.storeUri()) : null;
-        stepsAtMetrics = new HashMap<>();
-        metricsAtMillis = new HashMap<>();
         if (metricsEveryMillis > 0) {
             scheduleTimedMetrics();
         }
@@ -216,9 +207,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         long now = getProcessingTimeService().getCurrentProcessingTime();
         for (Map.Entry<String, StudentTrainer> e : java.util.List.copyOf(trainers.entrySet())) {
             StudentTrainer trainer = e.getValue();
-            long since = now - metricsAtMillis.getOrDefault(e.getKey(), 0L);
-            boolean stepped = trainer.steps() > stepsAtMetrics.getOrDefault(e.getKey(), 0L);
-            if (stepped && since >= metricsEveryMillis / 2) {
+            SinceRecord r = since(e.getKey());
+            if (trainer.steps() > r.steps && now - r.millis >= metricsEveryMillis / 2) {
                 setCurrentKey(e.getKey());
                 emitMetrics(trainer);
             }
@@ -233,12 +223,12 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         String key = (String) getCurrentKey();
         StudentTrainer trainer = trainerFor(key);
         ScoredSample sample = element.getValue();
-        arrivals.merge(key, 1L, Long::sum);
+        SinceRecord r = since(key);
+        r.arrivals++;
         if (!sample.eval && control.paused(key)) {
             // Paused: the student does not change; the sample is counted, evaluation goes on.
             control.countPaused(key);
-            long n = pausedSinceMetrics.merge(key, 1L, Long::sum);
-            if (n >= (long) settings.metricsEverySteps() * settings.batchSize()) {
+            if (++r.paused >= (long) settings.metricsEverySteps() * settings.batchSize()) {
                 emitMetrics(trainer);
             }
             return;
@@ -312,10 +302,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         trainer.setTemperatureOverride(o.temperature);
     }
 
+    /** PUBLISH_NOW: evaluated and published at once, past the gate; no metrics record. */
     private void publishNow(StudentTrainer trainer) {
-        EvalResult eval = trainer.evaluate();
-        DistillMetrics m = metricsRecord(trainer, eval, new LossTotals(), 1e-9);
-        maybePublish(trainer, eval, m, true);
+        maybePublish(trainer, trainer.evaluate(), true);
     }
 
     private StudentTrainer trainerFor(String key) throws IOException {
@@ -335,7 +324,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                         restored.weightsFingerprint());
             }
             trainers.put(key, trainer);
-            lastMetricsAt.put(key, System.nanoTime());
+            since(key);
             control.know(key);
             applyOverrides(trainer);
             registerGauges(key);
@@ -382,28 +371,45 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         return out;
     }
 
+    /** What happened to one student since its last metrics record. */
+    private static final class SinceRecord {
+        /** System.nanoTime() of the record (or of the trainer's start), for rates. */
+        long nanos = System.nanoTime();
+
+        /** Processing time of the record, for timed records. */
+        long millis;
+
+        long steps;
+        long paused;
+        long arrivals;
+    }
+
+    private SinceRecord since(String key) {
+        return sinceRecord.computeIfAbsent(key, k -> new SinceRecord());
+    }
+
     private void emitMetrics(StudentTrainer trainer) {
         long now = System.nanoTime();
-        long since = lastMetricsAt.getOrDefault(trainer.name(), now);
-        lastMetricsAt.put(trainer.name(), now);
-        stepsAtMetrics.put(trainer.name(), trainer.steps());
-        metricsAtMillis.put(trainer.name(), getProcessingTimeService().getCurrentProcessingTime());
-        pausedSinceMetrics.put(trainer.name(), 0L);
+        SinceRecord r = since(trainer.name());
+        double seconds = Math.max(1e-9, (now - r.nanos) / 1e9);
+        long arrived = r.arrivals;
+        r.nanos = now;
+        r.millis = getProcessingTimeService().getCurrentProcessingTime();
+        r.steps = trainer.steps();
+        r.paused = 0;
+        r.arrivals = 0;
         LossTotals t = trainer.drainTotals();
         samplesCounter.inc(t.samples);
         EvalResult eval = trainer.evaluate();
-        double seconds = Math.max(1e-9, (now - since) / 1e9);
-        DistillMetrics m = metricsRecord(trainer, eval, t, seconds);
+        DistillMetrics m = metricsRecord(trainer, eval, t, seconds, arrived);
         latest.put(trainer.name(), m);
         output.collect(METRICS, new StreamRecord<>(m));
-        maybePublish(trainer, eval, m, false);
+        maybePublish(trainer, eval, false);
     }
 
     private DistillMetrics metricsRecord(
-            StudentTrainer trainer, EvalResult eval, LossTotals t, double seconds) {
+            StudentTrainer trainer, EvalResult eval, LossTotals t, double seconds, long arrived) {
         String key = trainer.name();
-        long arrived = arrivals.getOrDefault(key, 0L);
-        arrivals.put(key, 0L);
         Double accuracy = Double.isNaN(eval.accuracy()) ? null : eval.accuracy();
         double agreement = Double.isNaN(eval.agreement()) ? 0 : eval.agreement();
         double decay =
@@ -499,8 +505,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
      * after both the checkpointed one and the highest in the store (so versions never repeat, even
      * when a restart replays steps after a publication), files written atomically, one event each.
      */
-    private void maybePublish(
-            StudentTrainer trainer, EvalResult eval, DistillMetrics m, boolean force) {
+    private void maybePublish(StudentTrainer trainer, EvalResult eval, boolean force) {
         if (store == null) {
             return;
         }
@@ -537,10 +542,10 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                             publish.pruneThreshold());
             Map<String, Double> metrics = new java.util.LinkedHashMap<>();
             metrics.put("eval_agreement", agreement);
-            if (m.getEvalAccuracy() != null) {
-                metrics.put("eval_accuracy", m.getEvalAccuracy());
+            if (!Double.isNaN(eval.accuracy())) {
+                metrics.put("eval_accuracy", eval.accuracy());
             }
-            metrics.put("eval_kl", m.getEvalKl());
+            metrics.put("eval_kl", Double.isNaN(eval.meanKl()) ? 0 : eval.meanKl());
             metrics.put("step", (double) trainer.steps());
             metrics.put("samples_trained", (double) trainer.samplesTrained());
             ModelStore.Published p = store.publish(key, version, fp32, int8, metrics, provenance);

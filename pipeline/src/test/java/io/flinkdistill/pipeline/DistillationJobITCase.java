@@ -391,6 +391,7 @@ class DistillationJobITCase {
                         1,
                         60_000,
                         dir.resolve("students-u").toString(),
+                        null,
                         null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
@@ -488,7 +489,8 @@ class DistillationJobITCase {
                 60_000,
                 dir.resolve("students").toString(),
                 new io.flinkdistill.serving.PublishSettings(
-                        dir.resolve(store).toUri().toString(), 0.0, 20));
+                        dir.resolve(store).toUri().toString(), 0.0, 20),
+                null);
     }
 
     /** Agreement with the teacher of a student with the job's initial weights, on the eval rows. */

@@ -16,7 +16,8 @@ import java.io.Serializable;
  * @param dedupWindowMillis a sample whose id was seen this recently is a duplicate (0: no check)
  * @param exportDir where the trainer writes the final student at end of input
  * @param publish where and when student versions are published as ONNX
- * @param steering loss reweighting policy, drift margin and benchmark set
+ * @param steering loss reweighting policy, drift margin and benchmark set; null: {@link
+ *     Steering#defaults()}
  */
 public record JobSettings(
         TeacherSettings teacher,
@@ -30,30 +31,6 @@ public record JobSettings(
         PublishSettings publish,
         Steering steering)
         implements Serializable {
-
-    /** Settings with the default steering (fixed weights, drift at 5 points). */
-    public JobSettings(
-            TeacherSettings teacher,
-            TrainerSettings trainer,
-            double evalFraction,
-            int maxChars,
-            boolean deadLetterLongText,
-            int teacherParallelism,
-            long dedupWindowMillis,
-            String exportDir,
-            PublishSettings publish) {
-        this(
-                teacher,
-                trainer,
-                evalFraction,
-                maxChars,
-                deadLetterLongText,
-                teacherParallelism,
-                dedupWindowMillis,
-                exportDir,
-                publish,
-                Steering.defaults());
-    }
 
     public JobSettings {
         publish = publish == null ? PublishSettings.off() : publish;
