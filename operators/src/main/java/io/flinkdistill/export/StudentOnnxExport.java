@@ -11,10 +11,11 @@ import java.util.Map;
  * classes]). The graph is the same computation as {@link io.flinkdistill.student.StudentModel}'s
  * inference forward pass (the feature projection, used only in training, is left out).
  *
- * <p>{@link Precision#INT8} stores every weight matrix as int8 with a scale per output column and
- * quantizes activations dynamically ({@code DynamicQuantizeLinear} + {@code MatMulInteger}, which
- * ONNX Runtime fuses); the token-embedding table is int8 with a scale per row. Attention score
- * products, layer norms and softmax stay in float.
+ * <p>{@link Precision#INT8} stores every weight matrix as 7-bit signed integers ({@link
+ * #MATMUL_WEIGHT_LIMIT}) with a scale per output column and quantizes activations dynamically to
+ * uint8 ({@code DynamicQuantizeLinear} + {@code MatMulInteger}, which ONNX Runtime fuses); the
+ * token-embedding table, which is only gathered, never multiplied in integers, is int8 over the
+ * full range with a scale per row. Attention score products, layer norms and softmax stay in float.
  */
 public final class StudentOnnxExport {
     /** ONNX operator set the graphs use (LayerNormalization needs 17). */
@@ -29,6 +30,22 @@ public final class StudentOnnxExport {
             return this == FP32 ? "onnx-fp32" : "onnx-int8";
         }
     }
+
+    /**
+     * Largest magnitude of a quantized {@code MatMulInteger} weight. ONNX Runtime's U8S8 kernel for
+     * x86-64 CPUs with AVX2 but without VNNI multiplies with {@code vpmaddubsw}, which adds two
+     * uint8 x int8 products into a <em>saturating</em> int16: 2 * 255 * 127 = 64,770 overflows
+     * 32,767 and silently clips, so full-range int8 weights give wrong logits on those CPUs (and
+     * right ones on VNNI, AMX and ARM64, whose kernels accumulate in int32). With |w| <= 63 the
+     * pair sum is at most 2 * 255 * 63 = 32,130, so no kernel can saturate and the same file is
+     * exact on every CPU; the cost is one bit of weight precision ("reduce range" in ONNX Runtime's
+     * quantization guide). U8U8 (weights with a zero point of 128) would keep 8 bits but takes a
+     * slower, widening kernel on AVX2.
+     */
+    public static final int MATMUL_WEIGHT_LIMIT = 63;
+
+    /** Largest magnitude of a quantized embedding row entry (gathered, not multiplied). */
+    public static final int EMBEDDING_LIMIT = 127;
 
     private static final int FLOAT = OnnxMl.TensorProto.DataType.FLOAT_VALUE;
     private static final int INT64 = OnnxMl.TensorProto.DataType.INT64_VALUE;
@@ -169,14 +186,15 @@ public final class StudentOnnxExport {
         if (precision == Precision.FP32) {
             return g.op("MatMul", x, g.floats(name, m, in, out));
         }
-        // Symmetric int8 per output column; activations quantized per call to uint8.
+        // Symmetric 7-bit per output column (see MATMUL_WEIGHT_LIMIT); activations quantized per
+        // call to uint8.
         float[] scale = new float[out];
         for (int j = 0; j < out; j++) {
             float max = 0;
             for (int i = 0; i < in; i++) {
                 max = Math.max(max, Math.abs(m[i * out + j]));
             }
-            scale[j] = max == 0 ? 1f : max / 127f;
+            scale[j] = max == 0 ? 1f : max / MATMUL_WEIGHT_LIMIT;
         }
         byte[] q = new byte[m.length];
         for (int i = 0; i < in; i++) {
@@ -212,7 +230,7 @@ public final class StudentOnnxExport {
             for (int d = 0; d < e; d++) {
                 max = Math.max(max, Math.abs(table[r * e + d]));
             }
-            scale[r] = max == 0 ? 1f : max / 127f;
+            scale[r] = max == 0 ? 1f : max / EMBEDDING_LIMIT;
             for (int d = 0; d < e; d++) {
                 q[r * e + d] = (byte) Math.round(table[r * e + d] / scale[r]);
             }

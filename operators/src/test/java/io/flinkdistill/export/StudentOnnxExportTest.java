@@ -113,6 +113,51 @@ class StudentOnnxExportTest {
         assertThat(diff / scale).as("int8 error relative to the logits' size").isLessThan(0.1);
     }
 
+    /**
+     * Independent of the CPU the test runs on: every integer matmul of the INT8 graph multiplies
+     * uint8 activations (DynamicQuantizeLinear, 0..255) by int8 weights with a zero point of 0, and
+     * no pair of products can leave int16, so the AVX2 kernel ({@code vpmaddubsw}, saturating int16
+     * pair sums) computes exactly what the VNNI and ARM64 kernels compute.
+     */
+    @Test
+    void shouldKeepEveryIntegerMatmulPairSumInsideInt16() {
+        OnnxMl.ModelProto int8 =
+                StudentOnnxExport.export(
+                        CONFIG, weights, StudentOnnxExport.Precision.INT8, Map.of());
+        OnnxMl.GraphProto graph = int8.getGraph();
+        Map<String, OnnxMl.TensorProto> init = new LinkedHashMap<>();
+        graph.getInitializerList().forEach(t -> init.put(t.getName(), t));
+        Map<String, String> producer = new LinkedHashMap<>();
+        graph.getNodeList()
+                .forEach(n -> n.getOutputList().forEach(o -> producer.put(o, n.getOpType())));
+        int matmuls = 0;
+        for (OnnxMl.NodeProto n : graph.getNodeList()) {
+            if (!n.getOpType().equals("MatMulInteger")) {
+                continue;
+            }
+            matmuls++;
+            assertThat(producer.get(n.getInput(0)))
+                    .as("activation of %s", n.getName())
+                    .isEqualTo("DynamicQuantizeLinear");
+            OnnxMl.TensorProto b = init.get(n.getInput(1));
+            assertThat(b).as("weight initializer of %s", n.getName()).isNotNull();
+            assertThat(b.getDataType()).isEqualTo(OnnxMl.TensorProto.DataType.INT8_VALUE);
+            int maxAbs = 0;
+            for (byte v : b.getRawData().toByteArray()) {
+                maxAbs = Math.max(maxAbs, Math.abs(v));
+            }
+            for (byte zp : init.get(n.getInput(3)).getRawData().toByteArray()) {
+                assertThat((int) zp).as("weight zero point of %s", b.getName()).isZero();
+            }
+            assertThat(2 * 255 * maxAbs)
+                    .as("largest uint8 x int8 pair sum of %s (|w| <= %d)", b.getName(), maxAbs)
+                    .isLessThanOrEqualTo(Short.MAX_VALUE);
+            // The weights still use the range they are allowed, so precision is not thrown away.
+            assertThat(maxAbs).isEqualTo(StudentOnnxExport.MATMUL_WEIGHT_LIMIT);
+        }
+        assertThat(matmuls).as("integer matmuls in the INT8 graph").isGreaterThan(0);
+    }
+
     static float[][] run(OnnxMl.ModelProto model, List<int[]> batch) throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         int len = batch.stream().mapToInt(t -> t.length).max().orElse(1);

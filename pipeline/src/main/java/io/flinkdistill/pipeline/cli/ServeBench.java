@@ -114,6 +114,10 @@ public final class ServeBench implements Callable<Integer> {
         long teacherBytes = ModelSource.read(spec.model()).length;
 
         ObjectNode report = JSON.createObjectNode();
+        io.flinkdistill.serving.CpuFeatures cpu = io.flinkdistill.serving.CpuFeatures.detect();
+        report.put("cpu", cpu.model());
+        report.put("int8_kernel", cpu.int8Kernel());
+        report.put("int8_int16_pair_sums", cpu.saturatingInt16Pairs());
         report.put("threads", threads);
         report.put("queries", queries);
         report.put("test_size", texts.size());
@@ -172,10 +176,13 @@ public final class ServeBench implements Callable<Integer> {
         report.put("speedup_b1", round(t.p50 / s.p50));
         report.put("speedup_b1_int8", round(t.p50 / q.p50));
         report.put("speedup_b32", round(s.throughput / t.throughput));
+        report.put("int8_vs_fp32_b1", round(s.p50 / q.p50));
+        report.put("int8_vs_fp32_b32", round(q.throughput / s.throughput));
         report.put("size_ratio", round(int8.length / (double) teacherBytes));
         report.put("size_ratio_fp32", round(fp32.length / (double) teacherBytes));
         report.put("int8_agreement_with_fp32", round(agree / (double) texts.size()));
         report.put("accuracy_gap_points", round(100 * (t.accuracy - s.accuracy)));
+        System.out.println("CPU: " + cpu.describe());
         System.out.printf(
                 "%-14s %9s %9s %12s %10s %9s%n",
                 "model", "p50 ms", "p99 ms", "b32 samples/s", "MB", "accuracy");
@@ -187,9 +194,11 @@ public final class ServeBench implements Callable<Integer> {
                 "Pruning at %.3f removed %d of %d FFN neurons.%n",
                 pruneThreshold, pr.removed(), saved.config().ffn() * saved.config().layers());
         System.out.printf(
-                "Batch-1 speed-up: %.1fx (fp32), %.1fx (int8); size: %.3f of the teacher (int8), %.3f (fp32); int8 agrees with fp32 on %.1f %%.%n",
+                "Batch-1 speed-up: %.1fx (fp32), %.1fx (int8); int8 vs fp32: %.2fx at batch 1, %.2fx at batch 32; size: %.3f of the teacher (int8), %.3f (fp32); int8 agrees with fp32 on %.1f %%.%n",
                 t.p50 / s.p50,
                 t.p50 / q.p50,
+                s.p50 / q.p50,
+                q.throughput / s.throughput,
                 int8.length / (double) teacherBytes,
                 fp32.length / (double) teacherBytes,
                 100.0 * agree / texts.size());
