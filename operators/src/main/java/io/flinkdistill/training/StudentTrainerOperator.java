@@ -48,6 +48,12 @@ import org.apache.flink.util.OutputTag;
 public final class StudentTrainerOperator extends AbstractStreamOperator<StudentVersion>
         implements TwoInputStreamOperator<ScoredSample, ControlCommand, StudentVersion>,
                 BoundedMultiInput {
+    /**
+     * Its own logger: the inherited one is named after Flink's base class, whose level is Flink's.
+     */
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(StudentTrainerOperator.class);
+
     private static final long serialVersionUID = 1L;
 
     /** Provenance key listing the job's teacher names, comma-separated, in order. */

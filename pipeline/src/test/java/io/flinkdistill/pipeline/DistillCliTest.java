@@ -101,6 +101,79 @@ class DistillCliTest {
     }
 
     @Test
+    void shouldRefuseACheckpointDirThatCannotBeWrittenBeforeStarting(@TempDir Path dir)
+            throws Exception {
+        // A folder under a plain file cannot be created, not even by root.
+        Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
+        Result r =
+                run(
+                        "run",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1",
+                        "--checkpoint-dir",
+                        file.resolve("checkpoints").toString());
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err)
+                .contains("Invalid option --checkpoint-dir: cannot write checkpoints to")
+                .contains("a-file/checkpoints");
+    }
+
+    @Test
+    void shouldParseFlinkSettingsWithTheirTypesAndRefuseUnknownKeys(@TempDir Path dir) {
+        String cp = dir.resolve("cp").toString();
+        Result badValue =
+                run(
+                        "run",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1",
+                        "--checkpoint-dir",
+                        cp,
+                        "--flink-conf",
+                        "execution.checkpointing.timeout=soon");
+        assertThat(badValue.code).isEqualTo(2);
+        assertThat(badValue.err)
+                .contains("Invalid option --flink-conf: execution.checkpointing.timeout=soon");
+        Result typo =
+                run(
+                        "run",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1",
+                        "--checkpoint-dir",
+                        cp,
+                        "--flink-conf",
+                        "execution.checkpointing.timout=1 min");
+        assertThat(typo.code).isEqualTo(2);
+        assertThat(typo.err).contains("'execution.checkpointing.timout' is not a Flink option");
+        Result both =
+                run(
+                        "run",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1",
+                        "--checkpoint-dir",
+                        cp,
+                        "--flink-conf",
+                        "execution.checkpointing.dir=file:///elsewhere");
+        assertThat(both.code).isEqualTo(2);
+        assertThat(both.err).contains("--checkpoint-dir").contains("given twice");
+        // A valid setting passes the option checks and fails only at the unreachable broker.
+        Result good =
+                run(
+                        "run",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1",
+                        "--kafka-timeout-seconds",
+                        "1",
+                        "--checkpoint-dir",
+                        cp,
+                        "--flink-conf",
+                        "execution.checkpointing.timeout=5 min",
+                        "--flink-conf",
+                        "metrics.reporter.prom.factory.class=org.example.Any");
+        assertThat(good.code).isEqualTo(2);
+        assertThat(good.err).contains("--bootstrap-servers").doesNotContain("--flink-conf");
+    }
+
+    @Test
     void shouldRefuseASoakShorterThanItsWarmUp() {
         Result r = run("soak", "--minutes", "2", "--warmup-minutes", "3");
         assertThat(r.code).isEqualTo(2);

@@ -125,6 +125,7 @@ public final class DemoCommand implements Callable<Integer> {
         List<TsvRow> stream = rows;
         List<LinearHead> heads = new ArrayList<>();
         int n = Math.min(headSamples, rows.size() / 2);
+        boolean fittedHead = false;
         for (TeacherSpec spec : specs) {
             LinearHead head = given.get(spec.name());
             if (head == null && !spec.hasOwnClassifier()) {
@@ -145,10 +146,13 @@ public final class DemoCommand implements Callable<Integer> {
                         headFile);
                 // Rows a head was fitted on are not streamed: the stream stays unseen data.
                 stream = rows.subList(n, rows.size());
+                fittedHead = true;
             }
             heads.add(head);
         }
         stream = stream.subList(0, Math.min(maxSamples, stream.size()));
+        // Gold labels the run uses: the rows a head was fitted on, plus the stream's labels.
+        int headLabels = fittedHead ? n : 0;
 
         Path exportDir = out.resolve("student");
         Path modelsDir = out.resolve("models");
@@ -262,7 +266,17 @@ public final class DemoCommand implements Callable<Integer> {
             report.put("training_steps", saved.step());
             report.put("wall_seconds", round((System.nanoTime() - started) / 1e9));
             report.put("job_seconds", round(jobSeconds));
-            report.put("samples_per_second", round(produced / jobSeconds));
+            // Trained samples per second of job time (the eval slice is evaluated, not trained).
+            report.put("samples_per_second", round(saved.samplesTrained() / jobSeconds));
+            report.put("samples_streamed_per_second", round(produced / jobSeconds));
+            ObjectNode labels = report.putObject("labels");
+            labels.put("head", headLabels);
+            labels.put("stream", labelled);
+            labels.put("total", headLabels + labelled);
+            labels.put("rows", headLabels + produced);
+            labels.put(
+                    "fraction_of_rows",
+                    round((headLabels + labelled) / (double) (headLabels + produced)));
             report.put("test_file", testData.file().toString());
             report.put("test_size", eval.size());
             ObjectNode t = report.putObject("teacher");
@@ -301,6 +315,8 @@ public final class DemoCommand implements Callable<Integer> {
             s.put("onnx_accuracy", round(serving.fp32Accuracy()));
             s.put("int8_accuracy", round(serving.int8Accuracy()));
             s.put("int8_bytes", serving.int8Bytes());
+            s.put("int8_agreement_with_fp32", round(serving.int8Agreement()));
+            s.put("int8_cpu", io.flinkdistill.serving.CpuFeatures.detect().describe());
             ObjectNode provenance = s.putObject("provenance");
             saved.provenance().forEach(provenance::put);
             ObjectNode b = report.putObject("baseline");
@@ -360,18 +376,26 @@ public final class DemoCommand implements Callable<Integer> {
                     "Baseline (the same student on the %d labelled training samples alone, no teacher): %.1f %%.%n",
                     labelledStream.size(), 100 * eval.baselineAccuracy());
             System.out.printf(
-                    "Exported: ONNX fp32 %.1f %%, INT8 %.1f %% (%.1f MB); one query %.1fx faster than the teacher; %d versions published to %s.%n",
+                    "Exported: ONNX fp32 %.1f %%, INT8 %.1f %% (%.1f MB, agrees with fp32 on %.1f %%, on %s); one query %.1fx faster than the teacher; %d versions published to %s.%n",
                     100 * serving.fp32Accuracy(),
                     100 * serving.int8Accuracy(),
                     serving.int8Bytes() / 1e6,
+                    100 * serving.int8Agreement(),
+                    io.flinkdistill.serving.CpuFeatures.detect().describe(),
                     serving.speedupB1(),
                     serving.versions(),
                     job.modelStore);
             System.out.printf(
-                    "Trained on %d samples in %.0f s (%.0f samples/s). Report: %s and %s (metrics: %s)%n",
+                    "Gold labels used: %d head rows + %d stream labels = %.1f %% of the %d rows.%n",
+                    headLabels,
+                    labelled,
+                    100.0 * (headLabels + labelled) / (headLabels + produced),
+                    headLabels + produced);
+            System.out.printf(
+                    "Trained on %d samples in %.0f s (%.0f trained samples/s). Report: %s and %s (metrics: %s)%n",
                     saved.samplesTrained(),
                     jobSeconds,
-                    produced / jobSeconds,
+                    saved.samplesTrained() / jobSeconds,
                     reportFile,
                     html,
                     recording);
@@ -393,6 +417,7 @@ public final class DemoCommand implements Callable<Integer> {
             double fp32Accuracy,
             double int8Accuracy,
             long int8Bytes,
+            double int8Agreement,
             double speedupB1) {}
 
     private Serving serving(
@@ -409,6 +434,7 @@ public final class DemoCommand implements Callable<Integer> {
                         .toList();
         List<String> texts = labelled.stream().map(TsvRow::text).toList();
         double[] accuracy = new double[2];
+        List<List<Integer>> predictions = new java.util.ArrayList<>();
         double studentP50 = 0;
         long int8Bytes = 0;
         StudentOnnxExport.Precision[] precisions = StudentOnnxExport.Precision.values();
@@ -422,6 +448,7 @@ public final class DemoCommand implements Callable<Integer> {
                             job.pruneThreshold);
             try (OnnxStudent student = OnnxStudent.open(model, 1)) {
                 List<Integer> predicted = ServeBench.argmax(student.predict(texts));
+                predictions.add(predicted);
                 int correct = 0;
                 for (int i = 0; i < texts.size(); i++) {
                     correct +=
@@ -449,8 +476,18 @@ public final class DemoCommand implements Callable<Integer> {
                                         "student-" + job.student + "-v" + versions + ".onnx")
                                 .toUri()
                                 .toString();
+        int agree = 0;
+        for (int i = 0; i < texts.size(); i++) {
+            agree += predictions.get(0).get(i).equals(predictions.get(1).get(i)) ? 1 : 0;
+        }
         return new Serving(
-                newest, versions, accuracy[0], accuracy[1], int8Bytes, teacherP50 / studentP50);
+                newest,
+                versions,
+                accuracy[0],
+                accuracy[1],
+                int8Bytes,
+                agree / (double) Math.max(1, texts.size()),
+                teacherP50 / studentP50);
     }
 
     /** The fusion weights at the end of the run (from the last metrics), else the initial ones. */
@@ -482,6 +519,7 @@ public final class DemoCommand implements Callable<Integer> {
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                 out.resolve("checkpoints").toAbsolutePath().toUri().toString());
         int parallelism = Math.max(1, job.teacherParallelism);
+        java.net.URI rest = JobWatcher.localRest(conf);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         job.enableCheckpointing(env);
@@ -507,7 +545,7 @@ public final class DemoCommand implements Callable<Integer> {
                                 job.metricsTopic,
                                 m -> {
                                     recorded.add(m);
-                                    printProgress(m, jobStart);
+                                    ProgressLine.print(m, jobStart);
                                 });
                 TopicFollower<io.flinkdistill.schemas.ControlCommand> commands =
                         new TopicFollower<>(
@@ -516,6 +554,16 @@ public final class DemoCommand implements Callable<Integer> {
                                 io.flinkdistill.schemas.ControlCommands::decode,
                                 c -> printCommand(c, jobStart))) {
             JobClient jobClient = env.executeAsync("flink-distill demo");
+            // Checkpoint failures and restarts on the console; a loop of them ends the demo.
+            JobWatcher watcher =
+                    new JobWatcher(
+                            rest,
+                            jobClient,
+                            5,
+                            out.resolve("checkpoints").toAbsolutePath().toUri().toString(),
+                            jobStart,
+                            System.out);
+            watcher.watchInBackground();
             var result = jobClient.getJobExecutionResult();
             if (steers) {
                 while (!Files.exists(finalStudent) && !result.isDone()) {
@@ -524,6 +572,7 @@ public final class DemoCommand implements Callable<Integer> {
                 if (result.isDone()) {
                     result.get();
                 } else {
+                    watcher.expectEnd();
                     jobClient.cancel().get();
                 }
             } else {
@@ -551,30 +600,6 @@ public final class DemoCommand implements Callable<Integer> {
                                                 e.getKey(),
                                                 e.getValue()))
                         .collect(java.util.stream.Collectors.joining(" ")));
-    }
-
-    private static void printProgress(DistillMetrics m, long jobStart) {
-        String acc =
-                m.getEvalAccuracy() == null ? "  n/a" : String.format("%.3f", m.getEvalAccuracy());
-        System.out.printf(
-                "[%5.0fs] step %5d | trained %6d | %5.0f samples/s | loss %.3f (soft %.3f, feature %.3f, attention %.3f, hard %.3f) | weights %.2f/%.2f/%.2f | lr %.2e %s | eval agreement %.3f, accuracy %s (window %d)%n",
-                (System.nanoTime() - jobStart) / 1e9,
-                m.getStep(),
-                m.getSamplesTrained(),
-                m.getSamplesPerSecond(),
-                m.getLossTotal(),
-                m.getLossSoft(),
-                m.getLossFeature(),
-                m.getLossAttention(),
-                m.getLossHard(),
-                m.getWeightSoft(),
-                m.getWeightFeature(),
-                m.getWeightAttention(),
-                m.getLearningRate(),
-                m.getPhase(),
-                m.getEvalAgreement(),
-                acc,
-                m.getEvalWindow());
     }
 
     private void validate() {

@@ -5,9 +5,17 @@ import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.TeacherSpec;
+import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.DeploymentOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +23,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code distill run}: the distillation job on live Kafka topics, unbounded. Runs on the cluster it
- * is submitted to ({@code flink run}) or on a local MiniCluster when started directly.
+ * is submitted to ({@code flink run}) or on a local MiniCluster when started directly. Checkpoints
+ * go to durable storage ({@link CheckpointOptions}); a new start resumes from the newest retained
+ * checkpoint; the console shows progress, every checkpoint and every restart ({@link JobWatcher}).
  */
 @Command(
         name = "run",
@@ -23,6 +33,8 @@ import picocli.CommandLine.Option;
         description = "Run the distillation job on live Kafka topics (unbounded).")
 public final class RunCommand implements Callable<Integer> {
     @Mixin JobOptions job = new JobOptions();
+
+    @Mixin CheckpointOptions checkpoints = new CheckpointOptions();
 
     @Option(
             names = "--bounded",
@@ -68,12 +80,18 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        long start = System.nanoTime();
         job.validate();
         if (job.bootstrapServers == null) {
             throw new JobOptions.OptionException(
                     "--bootstrap-servers",
                     "is required for 'run' (the demo starts its own broker)");
         }
+        // Without a context (flink run, REST submission) the job runs on a MiniCluster here.
+        StreamExecutionEnvironment context = StreamExecutionEnvironment.getExecutionEnvironment();
+        boolean local = context instanceof LocalStreamEnvironment;
+        CheckpointOptions.Resolved cp =
+                checkpoints.resolve(job.student, local, context.getConfiguration());
         checkKafka();
         List<TeacherSpec> specs = job.teacherSpecs();
         List<LinearHead> heads = job.headsFor(specs, job.loadHeads());
@@ -84,7 +102,22 @@ public final class RunCommand implements Callable<Integer> {
                         heads,
                         JobOptions.DEFAULT_CYCLE_SAMPLES,
                         exportDir.toAbsolutePath().toString());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        Configuration conf = cp.conf();
+        StreamExecutionEnvironment env;
+        URI rest;
+        if (local) {
+            rest = JobWatcher.localRest(conf);
+            env = StreamExecutionEnvironment.createLocalEnvironment(conf);
+        } else {
+            env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            rest =
+                    URI.create(
+                            "http://"
+                                    + env.getConfiguration().get(RestOptions.ADDRESS)
+                                    + ":"
+                                    + env.getConfiguration().get(RestOptions.PORT)
+                                    + "/");
+        }
         job.enableCheckpointing(env);
         KafkaWiring.KafkaSettings kafka = job.kafkaSettings(job.bootstrapServers, bounded);
         KafkaWiring.sinks(
@@ -93,7 +126,49 @@ public final class RunCommand implements Callable<Integer> {
                         KafkaWiring.controlSource(env, kafka),
                         settings),
                 kafka);
-        env.execute("flink-distill " + job.student);
-        return 0;
+        PrintStream out = System.out;
+        out.printf(
+                "distill run: student %s, teacher %s; reading %s from %s (group %s)%s%n",
+                job.student,
+                String.join(" + ", specs.stream().map(TeacherSpec::name).toList()),
+                job.samplesTopic,
+                job.bootstrapServers,
+                job.groupId,
+                bounded ? ", up to the offsets of now" : ", unbounded");
+        out.printf(
+                "Writing metrics to %s, model events to %s, dead letters to %s; students to %s%s%n",
+                job.metricsTopic,
+                job.modelsTopic,
+                job.deadLetterTopic,
+                job.modelStore == null ? "(no --model-store: nothing published)" : job.modelStore,
+                bounded ? " and " + exportDir.toAbsolutePath() : "");
+        checkpoints.describe(cp, job.checkpointIntervalMs).forEach(out::println);
+        if (!local && !context.getConfiguration().get(DeploymentOptions.ATTACHED)) {
+            // Detached submission (flink run -d, REST /jars/run): the cluster runs the job.
+            JobClient client = env.executeAsync("flink-distill " + job.student);
+            out.println("Submitted job " + client.getJobID() + " (detached); follow it at " + rest);
+            return 0;
+        }
+        out.println((local ? "Local MiniCluster, web UI and REST at " : "Cluster REST at ") + rest);
+        try (TopicFollower<io.flinkdistill.schemas.DistillMetrics> progress =
+                TopicFollower.metricsFromNow(
+                        job.kafkaClientConfig(job.bootstrapServers),
+                        job.metricsTopic,
+                        m -> ProgressLine.print(m, start))) {
+            JobClient client = env.executeAsync("flink-distill " + job.student);
+            out.printf(
+                    Locale.ROOT,
+                    "[%5.0fs] job %s submitted%n",
+                    (System.nanoTime() - start) / 1e9,
+                    client.getJobID());
+            return new JobWatcher(
+                            rest,
+                            client,
+                            checkpoints.maxConsecutiveFailures,
+                            cp.checkpointDir(),
+                            start,
+                            out)
+                    .watch(System.err);
+        }
     }
 }

@@ -130,6 +130,7 @@ public final class SoakCommand implements Callable<Integer> {
             conf.set(
                     CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                     out.resolve("checkpoints").toAbsolutePath().toUri().toString());
+            java.net.URI rest = JobWatcher.localRest(conf);
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironment(1, conf);
             job.enableCheckpointing(env);
@@ -165,10 +166,21 @@ public final class SoakCommand implements Callable<Integer> {
             try (TopicFollower<DistillMetrics> metrics =
                     TopicFollower.metrics(client, job.metricsTopic, m -> {})) {
                 JobClient jobClient = env.executeAsync("flink-distill soak");
+                // Checkpoint failures and restarts on the console; a loop of them ends the soak.
+                JobWatcher watcher =
+                        new JobWatcher(
+                                rest,
+                                jobClient,
+                                5,
+                                out.resolve("checkpoints").toAbsolutePath().toUri().toString(),
+                                System.nanoTime(),
+                                System.out);
+                watcher.watchInBackground();
                 producer.start();
                 List<double[]> series = sample(metrics, jobClient);
                 running.set(false);
                 producer.interrupt();
+                watcher.expectEnd();
                 jobClient.cancel().get();
                 report(series);
             }

@@ -34,6 +34,17 @@ final class TopicFollower<T> implements AutoCloseable {
                 onRecord);
     }
 
+    /** Follows the metrics topic from its end: only records written from now on. */
+    static TopicFollower<DistillMetrics> metricsFromNow(
+            Map<String, Object> clientConfig, String topic, Consumer<DistillMetrics> onRecord) {
+        return new TopicFollower<>(
+                clientConfig,
+                topic,
+                bytes -> DistillMetrics.fromByteBuffer(ByteBuffer.wrap(bytes)),
+                onRecord,
+                true);
+    }
+
     /** Decodes one record value. */
     @FunctionalInterface
     interface Decoder<T> {
@@ -45,6 +56,15 @@ final class TopicFollower<T> implements AutoCloseable {
             String topic,
             Decoder<T> decoder,
             Consumer<T> onRecord) {
+        this(clientConfig, topic, decoder, onRecord, false);
+    }
+
+    TopicFollower(
+            Map<String, Object> clientConfig,
+            String topic,
+            Decoder<T> decoder,
+            Consumer<T> onRecord,
+            boolean fromEnd) {
         Properties props = new Properties();
         props.putAll(clientConfig);
         props.put(
@@ -62,12 +82,26 @@ final class TopicFollower<T> implements AutoCloseable {
                                     new KafkaConsumer<>(props)) {
                                 // No consumer group: a viewer must not take part in anyone's
                                 // offsets.
-                                List<TopicPartition> partitions =
-                                        consumer.partitionsFor(topic).stream()
-                                                .map(p -> new TopicPartition(topic, p.partition()))
-                                                .toList();
+                                // The job may create the topic: wait for it.
+                                List<TopicPartition> partitions = List.of();
+                                while (partitions.isEmpty() && running.get()) {
+                                    partitions =
+                                            consumer.partitionsFor(topic).stream()
+                                                    .map(
+                                                            p ->
+                                                                    new TopicPartition(
+                                                                            topic, p.partition()))
+                                                    .toList();
+                                    if (partitions.isEmpty()) {
+                                        sleepQuietly(1000);
+                                    }
+                                }
                                 consumer.assign(partitions);
-                                consumer.seekToBeginning(partitions);
+                                if (fromEnd) {
+                                    consumer.seekToEnd(partitions);
+                                } else {
+                                    consumer.seekToBeginning(partitions);
+                                }
                                 while (running.get()) {
                                     for (ConsumerRecord<byte[], byte[]> r :
                                             consumer.poll(Duration.ofMillis(200))) {
@@ -91,6 +125,14 @@ final class TopicFollower<T> implements AutoCloseable {
                         "follower-" + topic);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     T latest() {

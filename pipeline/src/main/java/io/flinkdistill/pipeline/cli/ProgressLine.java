@@ -1,0 +1,32 @@
+package io.flinkdistill.pipeline.cli;
+
+import io.flinkdistill.schemas.DistillMetrics;
+
+/** One console line per metrics record: what {@code demo} and {@code run} print as they train. */
+final class ProgressLine {
+    private ProgressLine() {}
+
+    static void print(DistillMetrics m, long jobStart) {
+        String acc =
+                m.getEvalAccuracy() == null ? "  n/a" : String.format("%.3f", m.getEvalAccuracy());
+        System.out.printf(
+                "[%5.0fs] step %5d | trained %6d | %5.0f samples/s | loss %.3f (soft %.3f, feature %.3f, attention %.3f, hard %.3f) | weights %.2f/%.2f/%.2f | lr %.2e %s | eval agreement %.3f, accuracy %s (window %d)%n",
+                (System.nanoTime() - jobStart) / 1e9,
+                m.getStep(),
+                m.getSamplesTrained(),
+                m.getSamplesPerSecond(),
+                m.getLossTotal(),
+                m.getLossSoft(),
+                m.getLossFeature(),
+                m.getLossAttention(),
+                m.getLossHard(),
+                m.getWeightSoft(),
+                m.getWeightFeature(),
+                m.getWeightAttention(),
+                m.getLearningRate(),
+                m.getPhase(),
+                m.getEvalAgreement(),
+                acc,
+                m.getEvalWindow());
+    }
+}
