@@ -7,5 +7,10 @@ import picocli.CommandLine.Command;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks; each compares against a baseline measured in the same run.",
-        subcommands = {TrainerBench.class, TeacherBench.class, ServeBench.class})
+        subcommands = {
+            TrainerBench.class,
+            TeacherBench.class,
+            ServeBench.class,
+            QualityBench.class
+        })
 public final class BenchCommand {}

@@ -1,7 +1,6 @@
 package io.flinkdistill.pipeline.cli;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +14,6 @@ import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.RecoveryClaimMode;
-import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.core.fs.UnsupportedFileSystemSchemeException;
 import picocli.CommandLine.Option;
@@ -195,15 +193,7 @@ public final class CheckpointOptions {
         String uri = uri(option, dir);
         Path path = new Path(uri);
         try {
-            FileSystem fs = path.getFileSystem();
-            if (!fs.mkdirs(path)) {
-                throw new IOException("could not create the folder");
-            }
-            Path probe = new Path(path, ".distill-write-probe");
-            try (OutputStream out = fs.create(probe, FileSystem.WriteMode.OVERWRITE)) {
-                out.write(1);
-            }
-            fs.delete(probe, false);
+            StorageProbe.write(path);
         } catch (UnsupportedFileSystemSchemeException e) {
             throw new JobOptions.OptionException(
                     option,

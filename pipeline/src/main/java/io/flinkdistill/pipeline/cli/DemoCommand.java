@@ -105,6 +105,21 @@ public final class DemoCommand implements Callable<Integer> {
                     "Replay rate in samples/s, 0 = as fast as Kafka takes them (default: ${DEFAULT-VALUE}).")
     double rate;
 
+    @Option(
+            names = "--validation-size",
+            defaultValue = "800",
+            description =
+                    "Sentences held out of the training file for validation, with every training phrase they contain or that contains them; 0 = none (default: ${DEFAULT-VALUE}).")
+    int validationSize;
+
+    @Option(
+            names = "--baseline-learning-rates",
+            split = ",",
+            defaultValue = "3e-4,1e-3,3e-3",
+            description =
+                    "Learning rates the label-only baseline tries; the one with the best validation accuracy is kept (default: ${DEFAULT-VALUE}).")
+    List<Double> baselineRates;
+
     @Override
     public Integer call() throws Exception {
         validate();
@@ -120,6 +135,18 @@ public final class DemoCommand implements Callable<Integer> {
         List<TeacherSpec> specs = job.teacherSpecs();
         List<TsvRow> rows = new ArrayList<>(trainData.rows());
         Collections.shuffle(rows, new Random(job.seed));
+        // Validation comes out first: no head, stream or baseline row overlaps it.
+        io.flinkdistill.pipeline.replay.ValidationSplit.Split validationSplit =
+                io.flinkdistill.pipeline.replay.ValidationSplit.carve(rows, validationSize);
+        rows = new ArrayList<>(validationSplit.training());
+        List<TsvRow> validationRows = validationSplit.validation();
+        if (validationSize > 0) {
+            System.out.printf(
+                    "Validation: %d sentences of %s held out, with the %d training rows that overlap them.%n",
+                    validationRows.size(),
+                    trainData.file().getFileName(),
+                    validationSplit.related());
+        }
 
         Map<String, LinearHead> given = job.loadHeads();
         List<TsvRow> stream = rows;
@@ -234,17 +261,42 @@ public final class DemoCommand implements Callable<Integer> {
                     }
                 }
             }
-            Path baselineFile = exportDir.resolve("baseline.student");
-            BaselineTraining.train(
-                    settings.trainer(),
-                    specs.get(0),
-                    settings.teacher().classes(),
-                    labelledStream,
-                    job.maxTokens,
-                    baselineFile);
-
             Path studentFile = exportDir.resolve(job.student + ".student");
             var saved = io.flinkdistill.training.StudentFile.read(studentFile);
+            // The fair baseline: every gold label the run used (head rows and stream labels), to
+            // convergence on validation, its learning rate chosen there.
+            List<TsvRow> gold = new ArrayList<>();
+            if (headLabels > 0) {
+                gold.addAll(rows.subList(0, headLabels));
+            }
+            gold.addAll(labelledStream);
+            Path baselineFile = exportDir.resolve("baseline.student");
+            long baselineStart = System.nanoTime();
+            BaselineTraining.Result baseline =
+                    validationRows.isEmpty()
+                            ? null
+                            : BaselineTraining.trainToConvergence(
+                                    settings.trainer(),
+                                    specs.get(0),
+                                    settings.teacher().classes(),
+                                    gold,
+                                    validationRows,
+                                    saved.step(),
+                                    baselineRates,
+                                    job.seed,
+                                    job.maxTokens,
+                                    baselineFile);
+            if (baseline == null) {
+                BaselineTraining.train(
+                        settings.trainer(),
+                        specs.get(0),
+                        settings.teacher().classes(),
+                        gold,
+                        job.maxTokens,
+                        baselineFile);
+            }
+            double baselineSeconds = (System.nanoTime() - baselineStart) / 1e9;
+
             double[] finalWeights = finalWeights(settings, last);
             TestSetEvaluation eval =
                     TestSetEvaluation.run(
@@ -257,6 +309,19 @@ public final class DemoCommand implements Callable<Integer> {
                             testData.rows(),
                             job.maxTokens,
                             2);
+            TestSetEvaluation validation =
+                    validationRows.isEmpty()
+                            ? null
+                            : TestSetEvaluation.run(
+                                    specs,
+                                    heads,
+                                    settings.teacher().classes(),
+                                    finalWeights,
+                                    studentFile,
+                                    baselineFile,
+                                    validationRows,
+                                    job.maxTokens,
+                                    2);
             Serving serving = serving(specs.get(0), heads.get(0), saved, testData.rows(), settings);
             ObjectNode report = JSON.createObjectNode();
             report.put("samples_trained", saved.samplesTrained());
@@ -322,15 +387,55 @@ public final class DemoCommand implements Callable<Integer> {
             ObjectNode b = report.putObject("baseline");
             b.put(
                     "description",
-                    "same student, same stream, gold-labelled training samples only (cross-entropy, no teacher)");
-            b.put("samples", labelledStream.size());
+                    baseline == null
+                            ? "same student, every gold label of the run (head rows + stream labels), one pass, cross-entropy, no teacher"
+                            : "same student, every gold label of the run (head rows + stream labels), cross-entropy, no teacher, epochs until validation accuracy stops improving (at least the distilled student's steps), learning rate chosen on validation");
+            b.put("samples", gold.size());
             b.put("accuracy", round(eval.baselineAccuracy()));
+            b.put("seconds", round(baselineSeconds));
+            if (baseline != null) {
+                b.put("learning_rate", baseline.learningRate());
+                b.put("epochs", baseline.epochs());
+                b.put("best_epoch", baseline.bestEpoch());
+                b.put("steps", baseline.steps());
+                b.put("validation_accuracy", round(baseline.validationAccuracy()));
+                ObjectNode grid = b.putObject("validation_accuracy_by_learning_rate");
+                baseline.validationByRate()
+                        .forEach((r, a) -> grid.put(Double.toString(r), round(a)));
+            }
+            if (validation != null) {
+                ObjectNode v = report.putObject("validation");
+                v.put(
+                        "description",
+                        "sentences held out of the training file with every overlapping training row; used for tuning");
+                v.put("size", validation.size());
+                v.put("related_rows_removed", validationSplit.related());
+                v.put("teacher_accuracy", round(validation.teacherAccuracy()));
+                v.put("student_accuracy", round(validation.studentAccuracy()));
+                v.put("baseline_accuracy", round(validation.baselineAccuracy()));
+                v.put("agreement", round(validation.agreement()));
+                v.put(
+                        "accuracy_retained",
+                        round(validation.studentAccuracy() / validation.teacherAccuracy()));
+                v.put(
+                        "distillation_gain",
+                        round(validation.studentAccuracy() - validation.baselineAccuracy()));
+            }
             report.put("agreement", round(eval.agreement()));
             report.put("accuracy_retained", round(eval.studentAccuracy() / eval.teacherAccuracy()));
             report.put(
                     "distillation_gain", round(eval.studentAccuracy() - eval.baselineAccuracy()));
             report.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));
             report.put("speedup_b1", round(serving.speedupB1()));
+            report.put(
+                    "speedup_b1_measures",
+                    "median latency of one query (tokenizing included), 1 ONNX Runtime thread, after the"
+                            + " same warm-up (every test sentence once, then 20 queries): teacher "
+                            + String.join("+", settings.teacher().names())
+                            + " over the exported fp32 student as published (FFN pruned at "
+                            + job.pruneThreshold
+                            + "), on "
+                            + io.flinkdistill.serving.CpuFeatures.detect().model());
             Path reportFile = out.resolve("report.json");
             JSON.writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), report);
             List<DistillMetrics> seen =
@@ -373,8 +478,25 @@ public final class DemoCommand implements Callable<Integer> {
                         100 * eval.teacherAccuracy(), members);
             }
             System.out.printf(
-                    "Baseline (the same student on the %d labelled training samples alone, no teacher): %.1f %%.%n",
-                    labelledStream.size(), 100 * eval.baselineAccuracy());
+                    "Baseline (the same student on all %d gold labels of the run, no teacher%s): %.1f %%.%n",
+                    gold.size(),
+                    baseline == null
+                            ? ", one pass"
+                            : String.format(
+                                    ", %d steps in %d epochs, learning rate %.0e chosen on validation",
+                                    baseline.steps(),
+                                    baseline.bestEpoch(),
+                                    baseline.learningRate()),
+                    100 * eval.baselineAccuracy());
+            if (validation != null) {
+                System.out.printf(
+                        "On the validation split (%d sentences): teacher %.1f %%, student %.1f %%, baseline %.1f %%, agreement %.1f %%.%n",
+                        validation.size(),
+                        100 * validation.teacherAccuracy(),
+                        100 * validation.studentAccuracy(),
+                        100 * validation.baselineAccuracy(),
+                        100 * validation.agreement());
+            }
             System.out.printf(
                     "Exported: ONNX fp32 %.1f %%, INT8 %.1f %% (%.1f MB, agrees with fp32 on %.1f %%, on %s); one query %.1fx faster than the teacher; %d versions published to %s.%n",
                     100 * serving.fp32Accuracy(),
@@ -464,6 +586,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         double teacherP50;
         try (OnnxTeacher teacher = OnnxTeacher.open(primary, head, job.maxTokens, 1)) {
+            // The same warm-up as the student had: every test sentence once, in batches of 32.
+            for (int start = 0; start < texts.size(); start += 32) {
+                teacher.infer(texts.subList(start, Math.min(texts.size(), start + 32)));
+            }
             teacherP50 = ServeBench.p50Millis(teacher::infer, texts, 200);
         }
         ModelStore store = new ModelStore(job.modelStore);
@@ -618,6 +744,14 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (rate < 0) {
             throw new JobOptions.OptionException("--rate", "must be >= 0, got " + rate);
+        }
+        if (validationSize < 0) {
+            throw new JobOptions.OptionException(
+                    "--validation-size", "must be >= 0, got " + validationSize);
+        }
+        if (baselineRates.isEmpty() || baselineRates.stream().anyMatch(r -> !(r > 0 && r < 1))) {
+            throw new JobOptions.OptionException(
+                    "--baseline-learning-rates", "must be values in (0, 1), got " + baselineRates);
         }
         if (passes < 1 || passes > 100) {
             throw new JobOptions.OptionException("--passes", "must be in [1, 100], got " + passes);

@@ -51,6 +51,7 @@ final class JobWatcher {
     private long failedCount;
     private long lastFailedId = -1;
     private int restFailures;
+    private String storageProblem;
     private volatile boolean expectedEnd;
 
     JobWatcher(
@@ -148,7 +149,9 @@ final class JobWatcher {
             return failedCheckpointsInARow
                     + " checkpoints in a row failed (last: "
                     + lastCheckpointFailure
-                    + (lastCause.isEmpty() ? "" : "; cause: " + lastCause)
+                    + (storageProblem != null
+                            ? "; the checkpoint folder is not writable: " + storageProblem
+                            : lastCause.isEmpty() ? "" : "; cause: " + lastCause)
                     + "). Checkpoints go to "
                     + checkpointDir
                     + " (--checkpoint-dir): check that it exists, is writable from every"
@@ -247,6 +250,17 @@ final class JobWatcher {
             }
         }
         lastFailedId = Math.max(lastFailedId, latestFailedId);
+        if (newFailures > 0) {
+            String problem =
+                    StorageProbe.problem(
+                            new org.apache.flink.core.fs.Path(
+                                    new org.apache.flink.core.fs.Path(checkpointDir),
+                                    job.getJobID().toHexString()));
+            if (problem != null && !problem.equals(storageProblem)) {
+                line("checkpoint storage is not writable: " + problem);
+            }
+            storageProblem = problem;
+        }
         // A completed checkpoint ends a streak; failures seen in the same poll count as later.
         if (completed > completedCount) {
             failedCheckpointsInARow = 0;

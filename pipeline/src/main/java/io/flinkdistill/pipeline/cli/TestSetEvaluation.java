@@ -135,6 +135,16 @@ record TestSetEvaluation(
 
     private record Predictions(int[] classes, long params) {}
 
+    /** A saved student's accuracy on tokenized, labelled texts. */
+    static double accuracy(Path studentFile, List<int[]> tokens, int[] gold) throws IOException {
+        int[] predicted = predict(studentFile, tokens).classes;
+        int correct = 0;
+        for (int i = 0; i < gold.length; i++) {
+            correct += predicted[i] == gold[i] ? 1 : 0;
+        }
+        return correct / (double) Math.max(1, gold.length);
+    }
+
     private static Predictions predict(Path studentFile, List<int[]> tokens) throws IOException {
         StudentFile.Loaded saved = StudentFile.read(studentFile);
         int[] classes = new int[tokens.size()];

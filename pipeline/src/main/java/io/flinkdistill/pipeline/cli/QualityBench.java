@@ -1,0 +1,162 @@
+package io.flinkdistill.pipeline.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * {@code distill bench quality}: the demo protocol run with several seeds (each seed changes the
+ * stream order, the validation split and the student's initial weights), and the mean and sample
+ * standard deviation of every quality figure on validation and on test, with the runs themselves. A
+ * difference between two settings smaller than these spreads is not a result.
+ */
+@Command(
+        name = "quality",
+        mixinStandardHelpOptions = true,
+        description =
+                "The demo with N seeds: mean and spread of teacher, student, INT8, baseline, gain and agreement on validation and test.")
+public final class QualityBench implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Figures aggregated over seeds: name in the summary, path in report.json. */
+    private static final Map<String, String> FIGURES = figures();
+
+    @Option(
+            names = "--seeds",
+            defaultValue = "3",
+            description = "Runs (default: ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Option(
+            names = "--first-seed",
+            defaultValue = "1",
+            description = "Seed of the first run; the others follow (default: ${DEFAULT-VALUE}).")
+    long firstSeed;
+
+    @Option(
+            names = "--out",
+            defaultValue = "bench-quality",
+            description = "One demo output folder per seed under here (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--json", description = "Also write the runs and the summary to this file.")
+    Path json;
+
+    @Unmatched List<String> demoOptions = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        JobOptions.atLeastOption("--seeds", seeds, 1);
+        for (String o : demoOptions) {
+            if (o.startsWith("--seed") || o.startsWith("--out")) {
+                throw new JobOptions.OptionException(
+                        o.split("=")[0], "is set per run by bench quality (--first-seed, --out)");
+            }
+        }
+        ArrayNode runs = JSON.createArrayNode();
+        Map<String, List<Double>> values = new LinkedHashMap<>();
+        for (int i = 0; i < seeds; i++) {
+            long seed = firstSeed + i;
+            Path dir = out.resolve("seed-" + seed);
+            List<String> args = new ArrayList<>(List.of("demo", "--seed", Long.toString(seed)));
+            args.addAll(List.of("--out", dir.toString()));
+            args.addAll(demoOptions);
+            System.out.printf("=== bench quality: run %d of %d, seed %d ===%n", i + 1, seeds, seed);
+            int code = DistillCli.execute(args.toArray(String[]::new));
+            if (code != 0) {
+                throw new IllegalStateException(
+                        "the demo with seed " + seed + " failed (exit " + code + ")");
+            }
+            JsonNode report = JSON.readTree(dir.resolve("report.json").toFile());
+            ObjectNode run = runs.addObject();
+            run.put("seed", seed);
+            for (Map.Entry<String, String> f : FIGURES.entrySet()) {
+                JsonNode v = report.at(f.getValue());
+                if (v.isNumber()) {
+                    run.put(f.getKey(), v.asDouble());
+                    values.computeIfAbsent(f.getKey(), k -> new ArrayList<>()).add(v.asDouble());
+                }
+            }
+        }
+        ObjectNode result = JSON.createObjectNode();
+        result.put("seeds", seeds);
+        result.put("first_seed", firstSeed);
+        result.put("demo_options", String.join(" ", demoOptions));
+        result.put("cpu", io.flinkdistill.serving.CpuFeatures.detect().describe());
+        ObjectNode summary = result.putObject("summary");
+        System.out.printf(
+                "%n%-32s %8s %8s %8s %8s   (%d seeds from %d)%n",
+                "figure", "mean", "std", "min", "max", seeds, firstSeed);
+        for (Map.Entry<String, List<Double>> e : values.entrySet()) {
+            double[] v = e.getValue().stream().mapToDouble(Double::doubleValue).toArray();
+            double mean = 0;
+            for (double x : v) {
+                mean += x / v.length;
+            }
+            double var = 0;
+            for (double x : v) {
+                var += v.length > 1 ? (x - mean) * (x - mean) / (v.length - 1) : 0;
+            }
+            double min = java.util.Arrays.stream(v).min().orElse(Double.NaN);
+            double max = java.util.Arrays.stream(v).max().orElse(Double.NaN);
+            ObjectNode s = summary.putObject(e.getKey());
+            s.put("mean", round(mean));
+            s.put("std", round(Math.sqrt(var)));
+            s.put("min", round(min));
+            s.put("max", round(max));
+            s.put("n", v.length);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-32s %8.4f %8.4f %8.4f %8.4f%n",
+                    e.getKey(),
+                    mean,
+                    Math.sqrt(var),
+                    min,
+                    max);
+        }
+        result.set("runs", runs);
+        if (json != null) {
+            JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), result);
+        }
+        return 0;
+    }
+
+    private static Map<String, String> figures() {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("test.teacher_accuracy", "/teacher/accuracy");
+        f.put("test.student_accuracy", "/student/accuracy");
+        f.put("test.student_int8_accuracy", "/student/int8_accuracy");
+        f.put("test.baseline_accuracy", "/baseline/accuracy");
+        f.put("test.distillation_gain", "/distillation_gain");
+        f.put("test.agreement", "/agreement");
+        f.put("test.accuracy_retained", "/accuracy_retained");
+        f.put("validation.teacher_accuracy", "/validation/teacher_accuracy");
+        f.put("validation.student_accuracy", "/validation/student_accuracy");
+        f.put("validation.baseline_accuracy", "/validation/baseline_accuracy");
+        f.put("validation.distillation_gain", "/validation/distillation_gain");
+        f.put("validation.agreement", "/validation/agreement");
+        f.put("validation.accuracy_retained", "/validation/accuracy_retained");
+        f.put("baseline.steps", "/baseline/steps");
+        f.put("baseline.epochs", "/baseline/best_epoch");
+        f.put("baseline.learning_rate", "/baseline/learning_rate");
+        f.put("student.steps", "/training_steps");
+        f.put("labels.fraction_of_rows", "/labels/fraction_of_rows");
+        f.put("samples_trained", "/samples_trained");
+        return f;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10000) / 10000.0;
+    }
+}
