@@ -61,6 +61,13 @@ public final class StudentTrainer implements AutoCloseable {
     /** Highest Kafka offset trained on, per input partition. */
     private final java.util.TreeMap<Integer, Long> offsetsSeen = new java.util.TreeMap<>();
 
+    /**
+     * Sum (mod 2^64) of {@link #idHash} over every trained sample: order-free, so any replay that
+     * trains each id exactly once gives the same digest, while a duplicate and a loss, which leave
+     * the counts equal, change it. Kept in the checkpointed provenance.
+     */
+    private long trainedIdDigest;
+
     private long samplesTrained;
 
     /** Position in the progressive schedule, in samples; drift moves it back to alignment. */
@@ -141,6 +148,8 @@ public final class StudentTrainer implements AutoCloseable {
         t.learningRateScale = state.learningRateScale();
         t.samplesPerPartition.putAll(state.samplesPerPartition());
         t.offsetsSeen.putAll(state.offsetsSeen());
+        t.trainedIdDigest =
+                Long.parseUnsignedLong(state.provenance().getOrDefault(ID_DIGEST, "0"), 16);
         t.attentionHeads = state.provenance().getOrDefault(ATTENTION_HEADS, "");
         t.lastGood = state;
         return t;
@@ -251,6 +260,7 @@ public final class StudentTrainer implements AutoCloseable {
         for (ScoredSample s : batch) {
             samplesPerPartition.merge(s.partition, 1L, Long::sum);
             offsetsSeen.merge(s.partition, s.offset, Math::max);
+            trainedIdDigest += idHash(s.id);
         }
         if (Double.isFinite(losses.total())) {
             totals.add(losses, batch.size());
@@ -545,7 +555,27 @@ public final class StudentTrainer implements AutoCloseable {
         }
         offsetsSeen.forEach(
                 (partition, offset) -> p.put("kafka.offset.p" + partition, Long.toString(offset)));
+        samplesPerPartition.forEach(
+                (partition, n) -> p.put("kafka.samples.p" + partition, Long.toString(n)));
+        p.put(ID_DIGEST, Long.toHexString(trainedIdDigest));
         return p;
+    }
+
+    /** Provenance key of the trained-id digest. */
+    public static final String ID_DIGEST = "training.id_digest";
+
+    /** A 64-bit hash of a sample id (FNV-1a over UTF-8, then a splitmix64 finalizer). */
+    public static long idHash(String id) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : id.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 30;
+        h *= 0xbf58476d1ce4e5b9L;
+        h ^= h >>> 27;
+        h *= 0x94d049bb133111ebL;
+        return h ^ (h >>> 31);
     }
 
     /** Writes the student as it is now, with its provenance (see {@link StudentFile}). */

@@ -312,6 +312,31 @@ class DistillationJobITCase {
         // Restored from the checkpoint and replayed from its offsets: every sample counted once.
         assertThat(last.getSamplesTrained()).isEqualTo(trainRows);
         assertThat(last.getEvalWindow()).isEqualTo(stream.size() - (int) trainRows);
+        // Not only the total: per partition, and every trained id exactly once (a duplicate and a
+        // loss would leave the counts equal but change the digest of ids).
+        Map<String, String> provenance =
+                io.flinkdistill.training.StudentFile.read(
+                                dir.resolve("students").resolve("student.student"))
+                        .provenance();
+        long digest = 0;
+        long[] perPartition = new long[2];
+        for (TsvRow r : stream) {
+            String id = sst2.idOf(r);
+            if (!split.isEval(id)) {
+                digest += io.flinkdistill.training.StudentTrainer.idHash(id);
+                perPartition[
+                        org.apache.kafka.common.utils.Utils.toPositive(
+                                        org.apache.kafka.common.utils.Utils.murmur2(
+                                                id.getBytes(StandardCharsets.UTF_8)))
+                                % 2]++;
+            }
+        }
+        assertThat(provenance)
+                .containsEntry("kafka.samples.p0", Long.toString(perPartition[0]))
+                .containsEntry("kafka.samples.p1", Long.toString(perPartition[1]))
+                .containsEntry(
+                        io.flinkdistill.training.StudentTrainer.ID_DIGEST,
+                        Long.toHexString(digest));
         // Model versions strictly increase through the restart: none is published twice.
         List<Long> versions = new ArrayList<>();
         for (byte[] value : readAll("models" + f)) {

@@ -31,6 +31,28 @@ final class JobWatcher {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofSeconds(1);
 
+    /**
+     * Failures Flink itself counts against the tolerable number (storage, asynchronous snapshot,
+     * declined, expired); the others (a task closing at the end of a bounded input, tasks not yet
+     * running, a failover in progress) say nothing about whether checkpoints can succeed.
+     */
+    private static final List<String> COUNTED =
+            java.util.stream.Stream.of(
+                            org.apache.flink.runtime.checkpoint.CheckpointFailureReason
+                                    .IO_EXCEPTION,
+                            org.apache.flink.runtime.checkpoint.CheckpointFailureReason
+                                    .CHECKPOINT_ASYNC_EXCEPTION,
+                            org.apache.flink.runtime.checkpoint.CheckpointFailureReason
+                                    .CHECKPOINT_DECLINED,
+                            org.apache.flink.runtime.checkpoint.CheckpointFailureReason
+                                    .CHECKPOINT_EXPIRED)
+                    .map(r -> r.message())
+                    .toList();
+
+    static boolean counts(String failureMessage) {
+        return COUNTED.stream().anyMatch(m -> failureMessage.trim().startsWith(m));
+    }
+
     private final URI rest;
     private final JobClient job;
     private final int maxInARow;
@@ -50,6 +72,8 @@ final class JobWatcher {
     private long completedCount;
     private long failedCount;
     private long lastFailedId = -1;
+    private final Set<Long> uncounted = new HashSet<>();
+    private int uncountedSeen;
     private int restFailures;
     private String storageProblem;
     private volatile boolean expectedEnd;
@@ -218,8 +242,13 @@ final class JobWatcher {
                                 c.path("state_size").asLong() / 1e6,
                                 c.path("end_to_end_duration").asLong() / 1e3));
             } else if (status.equals("FAILED")) {
+                String message = c.path("failure_message").asText("no reason given");
+                if (!counts(message)) {
+                    line("checkpoint " + id + " not taken: " + message);
+                    continue;
+                }
                 failedShown++;
-                lastCheckpointFailure = c.path("failure_message").asText("no reason given");
+                lastCheckpointFailure = message;
                 line(
                         "checkpoint "
                                 + id
@@ -227,16 +256,29 @@ final class JobWatcher {
                                 + (failedCheckpointsInARow + failedShown)
                                 + " in a row): "
                                 + lastCheckpointFailure);
+            } else {
+                continue;
             }
         }
+        for (JsonNode c : history) {
+            if (c.path("status").asText("").equals("FAILED")
+                    && !counts(c.path("failure_message").asText(""))) {
+                uncounted.add(c.path("id").asLong());
+            }
+        }
+
         // Checkpoints that fail before they start (their storage location cannot be created)
         // are counted but never enter the history; those refused while tasks are still starting
         // have no failure record at all and are not failures of storage.
-        long newFailures = failed - failedCount;
+        long newUncounted = uncounted.size() - uncountedSeen;
+        uncountedSeen = uncounted.size();
+        long newFailures = failed - failedCount - newUncounted;
         JsonNode latestFailed = stats.path("latest").path("failed");
         long latestFailedId = latestFailed.path("id").asLong(-1);
         if (newFailures > failedShown) {
-            if (latestFailedId >= 0 && latestFailedId != lastFailedId) {
+            if (latestFailedId >= 0
+                    && latestFailedId != lastFailedId
+                    && counts(latestFailed.path("failure_message").asText(""))) {
                 lastCheckpointFailure =
                         latestFailed.path("failure_message").asText("no reason given");
                 line(
