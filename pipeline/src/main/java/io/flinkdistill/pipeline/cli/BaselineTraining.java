@@ -109,6 +109,13 @@ final class BaselineTraining {
                         trainer.flush();
                         trainer.saveStudent(epochFile);
                         double acc = TestSetEvaluation.accuracy(epochFile, valTokens, valGold);
+                        System.out.printf(
+                                java.util.Locale.ROOT,
+                                "Baseline, learning rate %.0e: epoch %d (%d steps), validation accuracy %.3f%n",
+                                rate,
+                                epoch,
+                                trainer.steps(),
+                                acc);
                         if (acc > bestAcc) {
                             bestAcc = acc;
                             bestEpoch = epoch;
