@@ -60,7 +60,6 @@ final class BaselineTraining {
             int maxTokens,
             Path out)
             throws IOException {
-        int classes = classNames.size();
         int dim = distillation.student().teacherDim();
         int batch = distillation.batchSize();
         int stepsPerEpoch = Math.max(1, (gold.size() + batch - 1) / batch);
@@ -75,14 +74,7 @@ final class BaselineTraining {
         try (OnnxTeacher tokenizer = OnnxTeacher.open(primary, null, maxTokens, 1)) {
             List<ScoredSample> samples = new java.util.ArrayList<>();
             for (TsvRow row : gold) {
-                ScoredSample s = new ScoredSample();
-                s.student = "baseline";
-                s.id = row.text();
-                s.tokens = tokenizer.tokenize(row.text());
-                s.label = classNames.indexOf(row.label());
-                s.teacherLogits = new float[classes];
-                s.teacherFeatures = new float[dim];
-                samples.add(s);
+                samples.add(sample(tokenizer, row, classNames, dim));
             }
             List<int[]> valTokens = new java.util.ArrayList<>();
             int[] valGold = new int[validation.size()];
@@ -187,40 +179,30 @@ final class BaselineTraining {
             int maxTokens,
             Path out)
             throws IOException {
-        LossWeights labelsOnly =
-                new LossWeights(0, 0, 0, 1, distillation.lossWeights().temperature());
         TrainerSettings settings =
-                new TrainerSettings(
-                        distillation.student(),
-                        labelsOnly,
-                        distillation.batchSize(),
-                        distillation.learningRate(),
-                        distillation.weightDecay(),
-                        distillation.warmupSteps(),
-                        Math.max(1, labelledStream.size()),
-                        distillation.metricsEverySteps(),
-                        distillation.evalWindow(),
-                        distillation.maxConsecutiveSkips(),
-                        distillation.embeddingInit(),
-                        false);
-        int classes = classNames.size();
+                settings(distillation, distillation.learningRate(), labelledStream.size());
         int dim = distillation.student().teacherDim();
         try (OnnxTeacher tokenizer = OnnxTeacher.open(primary, null, maxTokens, 1);
                 StudentTrainer trainer = new StudentTrainer("baseline", settings)) {
             for (TsvRow row : labelledStream) {
-                ScoredSample s = new ScoredSample();
-                s.student = "baseline";
-                s.id = row.text();
-                s.tokens = tokenizer.tokenize(row.text());
-                s.label = classNames.indexOf(row.label());
-                // No teacher: its terms have weight 0, these only fill the shapes.
-                s.teacherLogits = new float[classes];
-                s.teacherFeatures = new float[dim];
-                trainer.accept(s);
+                trainer.accept(sample(tokenizer, row, classNames, dim));
             }
             trainer.flush();
             trainer.saveStudent(out);
             return (int) trainer.samplesTrained();
         }
+    }
+
+    /** A gold-labelled sample; the teacher's terms have weight 0, its fields only fill shapes. */
+    private static ScoredSample sample(
+            OnnxTeacher tokenizer, TsvRow row, List<String> classNames, int teacherDim) {
+        ScoredSample s = new ScoredSample();
+        s.student = "baseline";
+        s.id = row.text();
+        s.tokens = tokenizer.tokenize(row.text());
+        s.label = classNames.indexOf(row.label());
+        s.teacherLogits = new float[classNames.size()];
+        s.teacherFeatures = new float[teacherDim];
+        return s;
     }
 }

@@ -298,30 +298,26 @@ public final class DemoCommand implements Callable<Integer> {
             double baselineSeconds = (System.nanoTime() - baselineStart) / 1e9;
 
             double[] finalWeights = finalWeights(settings, last);
-            TestSetEvaluation eval =
-                    TestSetEvaluation.run(
-                            specs,
-                            heads,
-                            settings.teacher().classes(),
-                            finalWeights,
-                            studentFile,
-                            baselineFile,
-                            testData.rows(),
-                            job.maxTokens,
-                            2);
-            TestSetEvaluation validation =
-                    validationRows.isEmpty()
-                            ? null
-                            : TestSetEvaluation.run(
+            java.util.function.Function<List<TsvRow>, TestSetEvaluation> evaluate =
+                    on -> {
+                        try {
+                            return TestSetEvaluation.run(
                                     specs,
                                     heads,
                                     settings.teacher().classes(),
                                     finalWeights,
                                     studentFile,
                                     baselineFile,
-                                    validationRows,
+                                    on,
                                     job.maxTokens,
                                     2);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    };
+            TestSetEvaluation eval = evaluate.apply(testData.rows());
+            TestSetEvaluation validation =
+                    validationRows.isEmpty() ? null : evaluate.apply(validationRows);
             Serving serving = serving(specs.get(0), heads.get(0), saved, testData.rows(), settings);
             ObjectNode report = JSON.createObjectNode();
             report.put("samples_trained", saved.samplesTrained());
