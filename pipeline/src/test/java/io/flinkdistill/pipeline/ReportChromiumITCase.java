@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The HTML report of a recorded metrics stream opens in headless Chromium (Debian's chromium
- * package, which the test command {@code deploy/verify.sh} installs): the browser renders every
+ * package, which the test command {@code deploy/test-setup.sh} installs): the browser renders every
  * plot with its lines, and logs no page error.
  */
 class ReportChromiumITCase {
@@ -26,10 +26,10 @@ class ReportChromiumITCase {
 
     @BeforeAll
     static void requireChromium() {
-        // Installed by the test command (deploy/verify.sh), never by a test.
+        // Installed by the test command (deploy/test-setup.sh), never by a test.
         assertThat(Files.isExecutable(CHROMIUM))
                 .as(
-                        "%s is missing: run the suite with deploy/verify.sh (it installs Debian's"
+                        "%s is missing: run the suite with deploy/test-setup.sh (it installs Debian's"
                                 + " chromium package) or apt-get install chromium",
                         CHROMIUM)
                 .isTrue();

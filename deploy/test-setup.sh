@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The test command: installs what the suite needs beyond Java 17 and Maven (Debian's chromium for the HTML report
-# test, curl and python3 for the local cluster script), then runs every test with `mvn -B verify`. No test installs
-# anything itself. Where a package is missing and cannot be installed (no root, no package mirror), it stops at once
-# and says which.
+# First half of the test command (`bash deploy/test-setup.sh && mvn -B verify`): installs what the suite needs beyond
+# Java 17 and Maven (Debian's chromium for the HTML report test, curl and python3 for the local cluster script). No
+# test installs anything itself. Where a package is missing and cannot be installed (no root, no package mirror), it
+# stops at once and says which.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-fail() { echo "deploy/verify.sh: $*" >&2; exit 1; }
+fail() { echo "deploy/test-setup.sh: $*" >&2; exit 1; }
 
 command -v java > /dev/null || fail "java is missing: install a JDK 17 (e.g. apt-get install openjdk-17-jdk-headless)"
 command -v mvn > /dev/null || fail "mvn is missing: install Maven 3.8+ (e.g. apt-get install maven)"
@@ -36,4 +36,3 @@ if ((${#missing[@]})); then
   [[ -x /usr/bin/chromium ]] || fail "/usr/bin/chromium still missing after apt-get install chromium"
 fi
 
-exec mvn -B verify "$@"
