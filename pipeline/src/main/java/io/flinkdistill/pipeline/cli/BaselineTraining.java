@@ -141,14 +141,7 @@ final class BaselineTraining {
             java.nio.file.Files.deleteIfExists(candidate);
             java.nio.file.Files.deleteIfExists(epochFile);
         }
-        return new Result(
-                best.learningRate(),
-                best.epochs(),
-                best.bestEpoch(),
-                best.steps(),
-                best.samples(),
-                best.validationAccuracy(),
-                byRate);
+        return best;
     }
 
     private static TrainerSettings settings(

@@ -164,8 +164,7 @@ public final class CheckpointOptions {
             String path = uri("--savepoint", savepoint);
             try {
                 Path p = new Path(path);
-                if (!p.getFileSystem().exists(new Path(p, "_metadata"))
-                        && !p.getFileSystem().exists(p)) {
+                if (!p.getFileSystem().exists(p)) {
                     throw new JobOptions.OptionException("--savepoint", path + " does not exist");
                 }
             } catch (IOException e) {

@@ -272,21 +272,8 @@ public final class DemoCommand implements Callable<Integer> {
             gold.addAll(labelledStream);
             Path baselineFile = exportDir.resolve("baseline.student");
             long baselineStart = System.nanoTime();
-            BaselineTraining.Result baseline =
-                    validationRows.isEmpty()
-                            ? null
-                            : BaselineTraining.trainToConvergence(
-                                    settings.trainer(),
-                                    specs.get(0),
-                                    settings.teacher().classes(),
-                                    gold,
-                                    validationRows,
-                                    saved.step(),
-                                    baselineRates,
-                                    job.seed,
-                                    job.maxTokens,
-                                    baselineFile);
-            if (baseline == null) {
+            BaselineTraining.Result baseline = null;
+            if (validationRows.isEmpty()) {
                 BaselineTraining.train(
                         settings.trainer(),
                         specs.get(0),
@@ -294,6 +281,19 @@ public final class DemoCommand implements Callable<Integer> {
                         gold,
                         job.maxTokens,
                         baselineFile);
+            } else {
+                baseline =
+                        BaselineTraining.trainToConvergence(
+                                settings.trainer(),
+                                specs.get(0),
+                                settings.teacher().classes(),
+                                gold,
+                                validationRows,
+                                saved.step(),
+                                baselineRates,
+                                job.seed,
+                                job.maxTokens,
+                                baselineFile);
             }
             double baselineSeconds = (System.nanoTime() - baselineStart) / 1e9;
 
@@ -319,6 +319,7 @@ public final class DemoCommand implements Callable<Integer> {
             TestSetEvaluation validation =
                     validationRows.isEmpty() ? null : evaluate.apply(validationRows);
             Serving serving = serving(specs.get(0), heads.get(0), saved, testData.rows(), settings);
+            io.flinkdistill.serving.CpuFeatures cpu = io.flinkdistill.serving.CpuFeatures.detect();
             ObjectNode report = JSON.createObjectNode();
             report.put("samples_trained", saved.samplesTrained());
             report.put("samples_streamed", produced);
@@ -377,7 +378,7 @@ public final class DemoCommand implements Callable<Integer> {
             s.put("int8_accuracy", round(serving.int8Accuracy()));
             s.put("int8_bytes", serving.int8Bytes());
             s.put("int8_agreement_with_fp32", round(serving.int8Agreement()));
-            s.put("int8_cpu", io.flinkdistill.serving.CpuFeatures.detect().describe());
+            s.put("int8_cpu", cpu.describe());
             ObjectNode provenance = s.putObject("provenance");
             saved.provenance().forEach(provenance::put);
             ObjectNode b = report.putObject("baseline");
@@ -431,7 +432,7 @@ public final class DemoCommand implements Callable<Integer> {
                             + " over the exported fp32 student as published (FFN pruned at "
                             + job.pruneThreshold
                             + "), on "
-                            + io.flinkdistill.serving.CpuFeatures.detect().model());
+                            + cpu.model());
             Path reportFile = out.resolve("report.json");
             JSON.writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), report);
             List<DistillMetrics> seen =
@@ -499,7 +500,7 @@ public final class DemoCommand implements Callable<Integer> {
                     100 * serving.int8Accuracy(),
                     serving.int8Bytes() / 1e6,
                     100 * serving.int8Agreement(),
-                    io.flinkdistill.serving.CpuFeatures.detect().describe(),
+                    cpu.describe(),
                     serving.speedupB1(),
                     serving.versions(),
                     job.modelStore);
@@ -677,15 +678,7 @@ public final class DemoCommand implements Callable<Integer> {
                                 c -> printCommand(c, jobStart))) {
             JobClient jobClient = env.executeAsync("flink-distill demo");
             // Checkpoint failures and restarts on the console; a loop of them ends the demo.
-            JobWatcher watcher =
-                    new JobWatcher(
-                            rest,
-                            jobClient,
-                            5,
-                            out.resolve("checkpoints").toAbsolutePath().toUri().toString(),
-                            jobStart,
-                            System.out);
-            watcher.watchInBackground();
+            JobWatcher watcher = JobWatcher.inBackground(rest, jobClient, conf, jobStart);
             var result = jobClient.getJobExecutionResult();
             if (steers) {
                 while (!Files.exists(finalStudent) && !result.isDone()) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +19,9 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 
 /**
@@ -30,6 +35,9 @@ import org.apache.flink.core.execution.JobClient;
 final class JobWatcher {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofSeconds(1);
+
+    /** Failures in a row before a job that demo or soak follow is stopped (run: an option). */
+    static final int DEFAULT_MAX_IN_A_ROW = 5;
 
     /**
      * Failures Flink itself counts against the tolerable number (storage, asynchronous snapshot,
@@ -72,8 +80,6 @@ final class JobWatcher {
     private long completedCount;
     private long failedCount;
     private long lastFailedId = -1;
-    private final Set<Long> uncounted = new HashSet<>();
-    private int uncountedSeen;
     private int restFailures;
     private String storageProblem;
     private volatile boolean expectedEnd;
@@ -97,24 +103,37 @@ final class JobWatcher {
      * Points a local MiniCluster's REST endpoint at a free loopback port and returns its address,
      * so that a watcher can follow the job.
      */
-    static URI localRest(org.apache.flink.configuration.Configuration conf) throws IOException {
+    static URI localRest(Configuration conf) throws IOException {
         int port;
-        try (java.net.ServerSocket s =
-                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        conf.set(org.apache.flink.configuration.RestOptions.ADDRESS, "127.0.0.1");
-        conf.set(org.apache.flink.configuration.RestOptions.BIND_ADDRESS, "127.0.0.1");
-        conf.set(org.apache.flink.configuration.RestOptions.BIND_PORT, Integer.toString(port));
-        conf.set(org.apache.flink.configuration.RestOptions.PORT, port);
+        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_PORT, Integer.toString(port));
+        conf.set(RestOptions.PORT, port);
         return URI.create("http://127.0.0.1:" + port + "/");
     }
 
     /**
-     * Watches on a daemon thread, for commands that wait on the job themselves (demo, soak): a job
-     * stopped for failing in a loop is cancelled, which ends their wait with an error.
+     * A watcher of a local job on a daemon thread, for commands that wait on the job themselves
+     * (demo, soak): a job stopped for failing in a loop is cancelled, which ends their wait with an
+     * error. {@code conf} is the job's configuration, with its checkpoint directory.
      */
-    void watchInBackground() {
+    static JobWatcher inBackground(URI rest, JobClient job, Configuration conf, long startNanos) {
+        JobWatcher w =
+                new JobWatcher(
+                        rest,
+                        job,
+                        DEFAULT_MAX_IN_A_ROW,
+                        conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY),
+                        startNanos,
+                        System.out);
+        w.watchInBackground();
+        return w;
+    }
+
+    private void watchInBackground() {
         Thread t =
                 new Thread(
                         () -> {
@@ -153,7 +172,7 @@ final class JobWatcher {
                     try {
                         job.cancel().get(60, TimeUnit.SECONDS);
                     } catch (ExecutionException | TimeoutException e) {
-                        err.println("distill run: cancelling the job failed: " + e);
+                        err.println("distill: cancelling the job failed: " + e);
                     }
                     return 1;
                 }
@@ -226,6 +245,7 @@ final class JobWatcher {
         stats.path("history").forEach(history::add);
         history.sort((a, b) -> Long.compare(a.path("id").asLong(), b.path("id").asLong()));
         int failedShown = 0;
+        int uncountedShown = 0;
         for (JsonNode c : history) {
             long id = c.path("id").asLong();
             String status = c.path("status").asText("");
@@ -244,6 +264,7 @@ final class JobWatcher {
             } else if (status.equals("FAILED")) {
                 String message = c.path("failure_message").asText("no reason given");
                 if (!counts(message)) {
+                    uncountedShown++;
                     line("checkpoint " + id + " not taken: " + message);
                     continue;
                 }
@@ -256,23 +277,13 @@ final class JobWatcher {
                                 + (failedCheckpointsInARow + failedShown)
                                 + " in a row): "
                                 + lastCheckpointFailure);
-            } else {
-                continue;
-            }
-        }
-        for (JsonNode c : history) {
-            if (c.path("status").asText("").equals("FAILED")
-                    && !counts(c.path("failure_message").asText(""))) {
-                uncounted.add(c.path("id").asLong());
             }
         }
 
         // Checkpoints that fail before they start (their storage location cannot be created)
         // are counted but never enter the history; those refused while tasks are still starting
         // have no failure record at all and are not failures of storage.
-        long newUncounted = uncounted.size() - uncountedSeen;
-        uncountedSeen = uncounted.size();
-        long newFailures = failed - failedCount - newUncounted;
+        long newFailures = failed - failedCount - uncountedShown;
         JsonNode latestFailed = stats.path("latest").path("failed");
         long latestFailedId = latestFailed.path("id").asLong(-1);
         if (newFailures > failedShown) {

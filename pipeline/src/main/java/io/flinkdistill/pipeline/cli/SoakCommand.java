@@ -168,14 +168,7 @@ public final class SoakCommand implements Callable<Integer> {
                 JobClient jobClient = env.executeAsync("flink-distill soak");
                 // Checkpoint failures and restarts on the console; a loop of them ends the soak.
                 JobWatcher watcher =
-                        new JobWatcher(
-                                rest,
-                                jobClient,
-                                5,
-                                out.resolve("checkpoints").toAbsolutePath().toUri().toString(),
-                                System.nanoTime(),
-                                System.out);
-                watcher.watchInBackground();
+                        JobWatcher.inBackground(rest, jobClient, conf, System.nanoTime());
                 producer.start();
                 List<double[]> series = sample(metrics, jobClient);
                 running.set(false);

@@ -24,25 +24,29 @@ final class TopicFollower<T> implements AutoCloseable {
     private final AtomicReference<T> latest = new AtomicReference<>();
     private final Thread thread;
 
-    /** Follows the metrics topic. */
+    /** Follows the metrics topic from its start. */
     static TopicFollower<DistillMetrics> metrics(
             Map<String, Object> clientConfig, String topic, Consumer<DistillMetrics> onRecord) {
-        return new TopicFollower<>(
-                clientConfig,
-                topic,
-                bytes -> DistillMetrics.fromByteBuffer(ByteBuffer.wrap(bytes)),
-                onRecord);
+        return metrics(clientConfig, topic, onRecord, false);
     }
 
     /** Follows the metrics topic from its end: only records written from now on. */
     static TopicFollower<DistillMetrics> metricsFromNow(
             Map<String, Object> clientConfig, String topic, Consumer<DistillMetrics> onRecord) {
+        return metrics(clientConfig, topic, onRecord, true);
+    }
+
+    private static TopicFollower<DistillMetrics> metrics(
+            Map<String, Object> clientConfig,
+            String topic,
+            Consumer<DistillMetrics> onRecord,
+            boolean fromEnd) {
         return new TopicFollower<>(
                 clientConfig,
                 topic,
                 bytes -> DistillMetrics.fromByteBuffer(ByteBuffer.wrap(bytes)),
                 onRecord,
-                true);
+                fromEnd);
     }
 
     /** Decodes one record value. */
