@@ -111,6 +111,59 @@ class ClusterFaultsITCase {
         }
     }
 
+    /** Agreement of the first and the newest published fp32 student with the teacher. */
+    private static double[] firstAndLastAgreement(TsvDataset data, List<TsvRow> stream, Path head)
+            throws Exception {
+        io.flinkdistill.pipeline.job.EvalSplit split =
+                new io.flinkdistill.pipeline.job.EvalSplit(0.1);
+        List<String> texts =
+                stream.stream().filter(r -> split.isEval(data.idOf(r))).map(TsvRow::text).toList();
+        List<Path> versions;
+        try (var files = Files.list(dir.resolve("models"))) {
+            versions =
+                    files.filter(
+                                    f ->
+                                            f.getFileName()
+                                                    .toString()
+                                                    .matches("student-student-v\\d+\\.onnx"))
+                            .sorted(
+                                    java.util.Comparator.comparingInt(
+                                            f ->
+                                                    Integer.parseInt(
+                                                            f.getFileName()
+                                                                    .toString()
+                                                                    .replaceAll("\\D", ""))))
+                            .toList();
+        }
+        assertThat(versions).as("published versions").hasSizeGreaterThanOrEqualTo(2);
+        int[] teacher;
+        try (io.flinkdistill.teacher.OnnxTeacher t =
+                io.flinkdistill.teacher.OnnxTeacher.open(
+                        io.flinkdistill.teacher.ShippedEncoder.E5_SMALL_V2_Q,
+                        io.flinkdistill.teacher.LinearHead.load(head),
+                        64,
+                        2)) {
+            teacher =
+                    t.infer(texts).stream()
+                            .mapToInt(io.flinkdistill.teacher.TeacherOutput::predictedClass)
+                            .toArray();
+        }
+        double[] agreement = new double[2];
+        Path[] pick = {versions.get(0), versions.get(versions.size() - 1)};
+        for (int k = 0; k < 2; k++) {
+            try (io.flinkdistill.serving.OnnxStudent s =
+                    io.flinkdistill.serving.OnnxStudent.open(Files.readAllBytes(pick[k]), 2)) {
+                float[][] p = s.predict(texts);
+                int agree = 0;
+                for (int i = 0; i < p.length; i++) {
+                    agree += io.flinkdistill.loss.Logits.argmax(p[i]) == teacher[i] ? 1 : 0;
+                }
+                agreement[k] = agree / (double) p.length;
+            }
+        }
+        return agreement;
+    }
+
     @Test
     void shouldNeitherLoseNorDoubleCountThroughTaskManagerKillsAndABrokerRestart()
             throws Exception {
@@ -184,9 +237,15 @@ class ClusterFaultsITCase {
         assertThat(metrics.get(metrics.size() - 1).getSamplesTrained())
                 .as("and never more")
                 .isEqualTo(expected);
-        assertThat(metrics.get(metrics.size() - 1).getEvalAgreement())
-                .as("the student still learned")
-                .isGreaterThan(metrics.get(0).getEvalAgreement());
+        // The student still learned: the first and the last published version, on the same
+        // sentences (every eval-slice row of the stream), against the teacher. (The first metrics
+        // record's agreement is measured on about 14 eval samples, too few to compare with.)
+        double[] firstAndLast = firstAndLastAgreement(sst2, stream, headFile);
+        System.out.printf(
+                "Agreement with the teacher on the stream's eval rows: first published version %.3f,"
+                        + " last %.3f%n",
+                firstAndLast[0], firstAndLast[1]);
+        assertThat(firstAndLast[1]).as("the student still learned").isGreaterThan(firstAndLast[0]);
 
         System.out.printf(
                 "Faults survived: %s and %s killed, broker restarted; %d samples trained once each.%n",
