@@ -25,6 +25,8 @@ import org.apache.flink.core.fs.Path;
 public final class ModelStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern VERSIONED = Pattern.compile("student-(.+)-v(\\d+)\\.json");
+    private static final Pattern ANY_FILE =
+            Pattern.compile("student-(.+)-v(\\d+)\\.(?:json|onnx|int8\\.onnx)");
 
     private final Path base;
 
@@ -56,6 +58,34 @@ public final class ModelStore {
             }
         }
         return latest;
+    }
+
+    /**
+     * The highest version number any file of a student in the store carries, complete or not. A
+     * writer killed between a version's files leaves that version without its metadata; {@link
+     * #latestVersion} does not count it, but its number is taken (files are never overwritten), so
+     * the next version must come after this one.
+     */
+    public long highestVersionUsed(String student) throws IOException {
+        FileSystem fs = base.getFileSystem();
+        FileStatus[] files = fs.exists(base) ? fs.listStatus(base) : null;
+        long highest = 0;
+        for (FileStatus f : files == null ? new FileStatus[0] : files) {
+            Matcher m = ANY_FILE.matcher(f.getPath().getName());
+            if (m.matches() && m.group(1).equals(student)) {
+                highest = Math.max(highest, Long.parseLong(m.group(2)));
+            }
+        }
+        return highest;
+    }
+
+    /**
+     * The number the next version of a student gets: after the last one its writer checkpointed and
+     * after every number already used in the store, so that a restart which replays steps after a
+     * publication, or follows a writer killed between a version's files, never reuses one.
+     */
+    public long nextVersion(String student, long checkpointed) throws IOException {
+        return Math.max(checkpointed, highestVersionUsed(student)) + 1;
     }
 
     /** Writes a version's files atomically, metadata last. */

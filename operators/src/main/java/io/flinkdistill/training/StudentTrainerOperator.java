@@ -521,14 +521,13 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             if (last == null) {
                 double[] saved = published.value();
                 last = saved == null ? new double[] {0, -1} : saved.clone();
-                last[0] = Math.max(last[0], store.latestVersion(key));
                 publishedByKey.put(key, last);
             }
             double agreement = Double.isNaN(eval.agreement()) ? 0 : eval.agreement();
             if (!PromotionGate.shouldPublish(publish, agreement, eval.size(), last[1], force)) {
                 return;
             }
-            long version = (long) last[0] + 1;
+            long version = store.nextVersion(key, (long) last[0]);
             Map<String, float[]> weights = trainer.model().exportWeights();
             Map<String, String> provenance = trainer.provenance();
             StudentConfig config = trainer.model().config();
@@ -594,12 +593,16 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             TrainerState snapshot = e.getValue().snapshot();
             state.update(snapshot.toBytes());
             LOG.info(
-                    "Checkpoint {}: student {} at step {} after {} samples, weights fingerprint {}",
+                    "Checkpoint {}: student {} at step {} after {} samples, weights fingerprint {};"
+                            + " samples per partition {}, highest offsets {}, trained-id digest {}",
                     context.getCheckpointId(),
                     e.getKey(),
                     snapshot.optimizerSteps(),
                     snapshot.samplesTrained(),
-                    snapshot.weightsFingerprint());
+                    snapshot.weightsFingerprint(),
+                    new java.util.TreeMap<>(snapshot.samplesPerPartition()),
+                    new java.util.TreeMap<>(snapshot.offsetsSeen()),
+                    snapshot.provenance().get(StudentTrainer.ID_DIGEST));
             double[] p = publishedByKey.get(e.getKey());
             if (p != null) {
                 published.update(p.clone());

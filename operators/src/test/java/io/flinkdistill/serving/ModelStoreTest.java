@@ -50,6 +50,25 @@ class ModelStoreTest {
     }
 
     @Test
+    void shouldNumberTheNextVersionPastOneAKilledWriterLeftWithoutItsMetadata() throws Exception {
+        ModelStore store = new ModelStore(dir.toUri().toString());
+        byte[] model = {1};
+        store.publish("s", 1, model, model, Map.of(), Map.of());
+        // A writer killed after v2's fp32 file was renamed into place, before its metadata; and
+        // one killed while still writing v3's temporary file.
+        Files.write(dir.resolve("student-s-v2.onnx"), model);
+        Files.write(dir.resolve(".student-s-v3.onnx.0b5e.tmp"), model);
+        store.publish("s-x", 7, model, model, Map.of(), Map.of());
+
+        assertThat(store.latestVersion("s")).as("readers see complete versions only").isEqualTo(1);
+        assertThat(store.nextVersion("s", 1)).isEqualTo(3);
+        assertThat(store.nextVersion("s", 5)).as("after the checkpointed version").isEqualTo(6);
+        assertThat(store.nextVersion("new", 0)).isEqualTo(1);
+        store.publish("s", store.nextVersion("s", 1), model, model, Map.of(), Map.of());
+        assertThat(store.latestVersion("s")).isEqualTo(3);
+    }
+
+    @Test
     void shouldPublishOnlyVersionsThatBeatTheLastByTheMargin() {
         PublishSettings s = new PublishSettings("file:///x", 0.01, 100);
         assertThat(PromotionGate.shouldPublish(s, 0.80, 500, -1, false)).isTrue();

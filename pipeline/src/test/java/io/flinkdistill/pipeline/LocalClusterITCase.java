@@ -7,7 +7,6 @@ import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.schemas.DistillMetrics;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,13 +93,23 @@ class LocalClusterITCase {
         long expected = ClusterRuns.trainCount(sst2, first) + ClusterRuns.trainCount(sst2, second);
         DistillMetrics last = ClusterRuns.waitForSamples(kafka.bootstrapServers(), expected);
         assertThat(last.getSamplesTrained()).as("every sample exactly once").isEqualTo(expected);
-        Thread.sleep(3000);
-        List<byte[]> all = TopicRecords.readAll(kafka.bootstrapServers(), "distill.metrics");
-        assertThat(
-                        DistillMetrics.fromByteBuffer(ByteBuffer.wrap(all.get(all.size() - 1)))
-                                .getSamplesTrained())
-                .as("and never more")
-                .isEqualTo(expected);
+        // Per partition, highest offset and every id once, as the trainer's checkpoints hold them,
+        // and still so three checkpoints later.
+        TrainedLedger produced =
+                TrainedLedger.ofTopic(
+                        kafka.bootstrapServers(),
+                        "distill.samples",
+                        new io.flinkdistill.pipeline.job.EvalSplit(0.1));
+        assertThat(produced.samples()).isEqualTo(expected);
+        TrainedLedger[] trained =
+                TrainedLedger.awaitCheckpointed(
+                        cluster.dir().resolve("log"),
+                        "student",
+                        expected,
+                        3,
+                        java.time.Duration.ofMinutes(1));
+        assertThat(trained[0]).as("each sample once, per partition and by id").isEqualTo(produced);
+        assertThat(trained[1]).as("three checkpoints later: nothing more").isEqualTo(produced);
 
         // The student the savepoint holds is the student the resumed job restored.
         String log = Files.readString(cluster.dir().resolve("log/taskmanager-1.log"));

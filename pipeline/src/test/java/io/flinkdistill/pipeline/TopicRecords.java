@@ -17,15 +17,22 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class TopicRecords {
     private TopicRecords() {}
 
-    /** Every record of a topic, read until the end offsets that exist now (with a deadline). */
+    /**
+     * Every record value of a topic, read until the end offsets that exist now (with a deadline).
+     */
     static List<byte[]> readAll(String bootstrapServers, String topic) {
+        return records(bootstrapServers, topic).stream().map(ConsumerRecord::value).toList();
+    }
+
+    /** Every record of a topic (key, value, partition, offset), read until the current end. */
+    static List<ConsumerRecord<byte[], byte[]>> records(String bootstrapServers, String topic) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
                 ByteArrayDeserializer.class.getName());
-        List<byte[]> out = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
             List<TopicPartition> parts =
                     consumer.partitionsFor(topic).stream()
@@ -40,7 +47,7 @@ final class TopicRecords {
                         .as("reading %s before the deadline", topic)
                         .isLessThan(deadline);
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(r.value());
+                    out.add(r);
                 }
             }
         }
