@@ -2,8 +2,8 @@ package io.flinkdistill.evaluation;
 
 import ai.djl.ndarray.NDManager;
 import io.flinkdistill.loss.Logits;
+import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.student.StudentModel;
-import io.flinkdistill.training.ScoredSample;
 import java.util.ArrayList;
 import java.util.List;
 

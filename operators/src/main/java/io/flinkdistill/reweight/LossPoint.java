@@ -3,13 +3,11 @@ package io.flinkdistill.reweight;
 import io.flinkdistill.schemas.DistillMetrics;
 
 /**
- * What a reweighting policy sees of one metrics record: the unweighted loss components (soft KL,
- * feature MSE, attention), their weights, and the eval agreement with the teacher.
+ * What a reweighting policy sees of one metrics record: the unweighted loss components and their
+ * weights, both in the order of {@link io.flinkdistill.loss.LossComponent#DISTILLATION} (soft KL,
+ * feature MSE, attention), and the eval agreement with the teacher.
  */
 public record LossPoint(long step, double[] losses, double[] weights, double agreement) {
-    /** Components, in the order of {@link #losses} and {@link #weights}. */
-    public static final String[] COMPONENTS = {"soft", "feature", "attention"};
-
     public static LossPoint of(DistillMetrics m) {
         return new LossPoint(
                 m.getStep(),

@@ -101,8 +101,8 @@ public final class LossReweighter
         double[] next = policy.next(points, base);
         if (next != null) {
             Map<String, Double> values = new LinkedHashMap<>();
-            for (int k = 0; k < 3; k++) {
-                values.put(LossPoint.COMPONENTS[k], next[k]);
+            for (int k = 0; k < next.length; k++) {
+                values.put(io.flinkdistill.loss.LossComponent.DISTILLATION.get(k).key(), next[k]);
             }
             out.collect(
                     command(

@@ -1,5 +1,6 @@
 package io.flinkdistill.serving;
 
+import io.flinkdistill.publish.ModelStore;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.teacher.ModelSource;
 import java.io.IOException;

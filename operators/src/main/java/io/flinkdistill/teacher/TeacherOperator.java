@@ -1,12 +1,8 @@
 package io.flinkdistill.teacher;
 
+import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.ControlType;
-import io.flinkdistill.training.ScoredSample;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,8 +45,6 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
 
     /** Command ids remembered for idempotence. */
     private static final int REMEMBERED_COMMANDS = 1000;
-
-    private static final int STATE_FORMAT = 1;
 
     private final TeacherSettings settings;
     private transient List<OnnxTeacher> teachers;
@@ -203,7 +197,7 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         }
         Map<String, Double> values = new java.util.HashMap<>();
         c.getValues().forEach((k, v) -> values.put(k.toString(), v));
-        if (values.size() == 1 && values.getOrDefault("learn", 0.0) == 1.0) {
+        if (io.flinkdistill.schemas.ControlValues.releasesTeacherWeights(values)) {
             fusion.pin(null);
             LOG.info("Command {} from {}: teacher weights released", id, c.getIssuer());
             return;
@@ -362,26 +356,14 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         knowledge.update(List.of(encodeKnowledge()));
     }
 
-    private byte[] encodeKnowledge() throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(STATE_FORMAT);
-            writeDoubles(out, fusion.toArray());
-            writeDoubles(out, entropy == null ? new double[0] : entropy.toArray());
-            out.writeInt(selection.version());
-            out.writeInt(selection.heads().length);
-            for (int[] layer : selection.heads()) {
-                out.writeInt(layer.length);
-                for (int h : layer) {
-                    out.writeInt(h);
-                }
-            }
-            out.writeInt(appliedCommands.size());
-            for (String id : appliedCommands) {
-                out.writeUTF(id);
-            }
-        }
-        return bytes.toByteArray();
+    private byte[] encodeKnowledge() {
+        return new TeacherKnowledge(
+                        fusion.toArray(),
+                        entropy == null ? new double[0] : entropy.toArray(),
+                        selection.version(),
+                        selection.heads(),
+                        List.copyOf(appliedCommands))
+                .toBytes();
     }
 
     /**
@@ -395,66 +377,36 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         double[] fusionSum = null;
         int fusionCount = 0;
         for (byte[] state : states) {
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
-                if (in.readInt() != STATE_FORMAT) {
-                    throw new IOException("Unknown teacher state format");
+            TeacherKnowledge k = TeacherKnowledge.fromBytes(state);
+            double[] f = k.fusion();
+            if (fusionSum == null) {
+                fusionSum = f.clone();
+                fusionCount = 1;
+            } else if (f.length == fusionSum.length) {
+                for (int i = 0; i < f.length; i++) {
+                    fusionSum[i] += f[i];
                 }
-                double[] f = readDoubles(in);
-                if (fusionSum == null) {
-                    fusionSum = f;
-                    fusionCount = 1;
-                } else if (f.length == fusionSum.length) {
-                    for (int i = 0; i < f.length; i++) {
-                        fusionSum[i] += f[i];
-                    }
-                    fusionCount++;
-                }
-                double[] e = readDoubles(in);
-                if (entropy != null) {
-                    entropy.merge(e);
-                }
-                int version = in.readInt();
-                int[][] heads = new int[in.readInt()][];
-                for (int l = 0; l < heads.length; l++) {
-                    heads[l] = new int[in.readInt()];
-                    for (int h = 0; h < heads[l].length; h++) {
-                        heads[l][h] = in.readInt();
-                    }
-                }
-                boolean fits =
-                        entropy != null
-                                && heads.length == entropy.layers()
-                                && Arrays.stream(heads)
-                                        .flatMapToInt(Arrays::stream)
-                                        .allMatch(h -> h < entropy.heads());
-                if (fits && version > selection.version()) {
-                    selection = new HeadSelection(version, heads);
-                }
-                int commands = in.readInt();
-                for (int i = 0; i < commands; i++) {
-                    appliedCommands.add(in.readUTF());
-                }
+                fusionCount++;
             }
+            if (entropy != null) {
+                entropy.merge(k.entropy());
+            }
+            int[][] heads = k.heads();
+            boolean fits =
+                    entropy != null
+                            && heads.length == entropy.layers()
+                            && Arrays.stream(heads)
+                                    .flatMapToInt(Arrays::stream)
+                                    .allMatch(h -> h < entropy.heads());
+            if (fits && k.selectionVersion() > selection.version()) {
+                selection = new HeadSelection(k.selectionVersion(), heads);
+            }
+            appliedCommands.addAll(k.appliedCommands());
         }
         for (int i = 0; i < fusionSum.length; i++) {
             fusionSum[i] /= fusionCount;
         }
         fusion.restore(fusionSum);
-    }
-
-    private static void writeDoubles(DataOutputStream out, double[] values) throws IOException {
-        out.writeInt(values.length);
-        for (double v : values) {
-            out.writeDouble(v);
-        }
-    }
-
-    private static double[] readDoubles(DataInputStream in) throws IOException {
-        double[] v = new double[in.readInt()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = in.readDouble();
-        }
-        return v;
     }
 
     /** The heads the attention maps currently average (tests, tools). */

@@ -3,18 +3,13 @@ package io.flinkdistill.training;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.flinkdistill.evaluation.EvalResult;
 import io.flinkdistill.evaluation.StudentEvaluator;
-import io.flinkdistill.loss.DistillationLoss;
 import io.flinkdistill.loss.LossWeights;
-import io.flinkdistill.student.NativeArrays;
-import io.flinkdistill.student.PrincipalComponents;
-import io.flinkdistill.student.StudentConfig;
+import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.student.StudentModel;
-import io.flinkdistill.teacher.TeacherEmbeddings;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,6 +34,8 @@ public final class StudentTrainer implements AutoCloseable {
     private final ArrayDeque<ScoredSample> evalWindow = new ArrayDeque<>();
     private final LossTotals totals = new LossTotals();
     private final StepTimings timings = new StepTimings();
+    private final DistillationObjective objective;
+    private final TrainedSamples trained = new TrainedSamples();
 
     /** Gradients are rescaled to at most this global L2 norm (the usual guard for transformers). */
     static final double MAX_GRADIENT_NORM = 1.0;
@@ -55,18 +52,6 @@ public final class StudentTrainer implements AutoCloseable {
 
     /** The last state taken while training was healthy: where a rollback returns to. */
     private TrainerState lastGood;
-
-    private final java.util.TreeMap<Integer, Long> samplesPerPartition = new java.util.TreeMap<>();
-
-    /** Highest Kafka offset trained on, per input partition. */
-    private final java.util.TreeMap<Integer, Long> offsetsSeen = new java.util.TreeMap<>();
-
-    /**
-     * Sum (mod 2^64) of {@link #idHash} over every trained sample: order-free, so any replay that
-     * trains each id exactly once gives the same digest, while a duplicate and a loss, which leave
-     * the counts equal, change it. Kept in the checkpointed provenance.
-     */
-    private long trainedIdDigest;
 
     private long samplesTrained;
 
@@ -93,41 +78,19 @@ public final class StudentTrainer implements AutoCloseable {
     private StudentTrainer(String name, TrainerSettings settings, boolean initialise) {
         this.name = name;
         this.settings = settings;
+        this.objective = new DistillationObjective(settings);
         this.manager = Engine.getEngine("PyTorch").newBaseManager();
         this.model = StudentModel.create(settings.student(), manager);
         this.optimizer = new CheckpointableAdamW(manager, settings.weightDecay());
         this.lossWeights = settings.lossWeights();
         if (initialise && settings.embeddingInit().startsWith(TrainerSettings.TEACHER_EMBEDDINGS)) {
             noGrad();
-            model.setParameter("embed.tokens", teacherEmbeddings(settings));
-        }
-    }
-
-    /**
-     * The teacher's token embeddings projected on their top principal components, at the width of
-     * the student's embedding. Measured on SST-2 (50 k samples): test accuracy 80.2 % against 78.8
-     * % from random embeddings, agreement with the teacher 84.1 % against 81.5 %.
-     */
-    private static float[] teacherEmbeddings(TrainerSettings settings) {
-        String model =
-                settings.embeddingInit().substring(TrainerSettings.TEACHER_EMBEDDINGS.length());
-        try {
-            TeacherEmbeddings.Table table = TeacherEmbeddings.read(model);
-            StudentConfig c = settings.student();
-            if (table.rows() != c.vocabSize()) {
-                throw new IllegalArgumentException(
-                        "Teacher "
-                                + model
-                                + " has "
-                                + table.rows()
-                                + " tokens but the student "
-                                + c.vocabSize());
-            }
-            return PrincipalComponents.project(
-                    table.values(), table.rows(), table.dim(), c.embedDim(), 0.1, c.seed());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(
-                    "Could not read the token embeddings of " + model, e);
+            model.setParameter("embed.tokens", InitialEmbeddings.fromTeacher(settings));
+        } else if (initialise
+                && settings.embeddingInit().startsWith(TrainerSettings.TEACHER_OUTPUT_EMBEDDINGS)) {
+            float[] table = InitialEmbeddings.fromTeacherOutput(settings);
+            noGrad();
+            model.setParameter("embed.tokens", table);
         }
     }
 
@@ -146,10 +109,7 @@ public final class StudentTrainer implements AutoCloseable {
         t.skippedSteps = state.skippedSteps();
         t.schedulePosition = state.schedulePosition();
         t.learningRateScale = state.learningRateScale();
-        t.samplesPerPartition.putAll(state.samplesPerPartition());
-        t.offsetsSeen.putAll(state.offsetsSeen());
-        t.trainedIdDigest =
-                Long.parseUnsignedLong(state.provenance().getOrDefault(ID_DIGEST, "0"), 16);
+        t.trained.restore(state);
         t.attentionHeads = state.provenance().getOrDefault(ATTENTION_HEADS, "");
         t.lastGood = state;
         return t;
@@ -258,9 +218,7 @@ public final class StudentTrainer implements AutoCloseable {
         samplesTrained += batch.size();
         schedulePosition += batch.size();
         for (ScoredSample s : batch) {
-            samplesPerPartition.merge(s.partition, 1L, Long::sum);
-            offsetsSeen.merge(s.partition, s.offset, Math::max);
-            trainedIdDigest += idHash(s.id);
+            trained.add(s);
         }
         if (Double.isFinite(losses.total())) {
             totals.add(losses, batch.size());
@@ -309,21 +267,6 @@ public final class StudentTrainer implements AutoCloseable {
         Engine.getEngine("PyTorch")
                 .setRandomSeed((int) (settings.student().seed() * 1_000_003L + optimizer.steps()));
         lastLearningRate = lr;
-        int b = batch.size();
-        int classes = settings.student().numClasses();
-        int dim = settings.student().teacherDim();
-        float[] tl = new float[b * classes];
-        float[] tf = new float[b * dim];
-        int[] labels = new int[b];
-        List<int[]> tokens = new ArrayList<>(b);
-        for (int i = 0; i < b; i++) {
-            ScoredSample s = batch.get(i);
-            System.arraycopy(s.teacherLogits, 0, tl, i * classes, classes);
-            System.arraycopy(s.teacherFeatures, 0, tf, i * dim, dim);
-            labels[i] = s.label;
-            tokens.add(s.tokens);
-        }
-        LossWeights w = lossWeights;
         try (NDManager step = manager.newSubManager()) {
             float total;
             float soft;
@@ -334,37 +277,16 @@ public final class StudentTrainer implements AutoCloseable {
             long started = System.nanoTime();
             long backwardStarted;
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                var out = model.forward(step, tokens, true);
-                NDArray teacherLogits = NativeArrays.owned(step, tl, new Shape(b, classes));
-                NDArray teacherFeatures = NativeArrays.owned(step, tf, new Shape(b, dim));
-                NDArray softLoss =
-                        DistillationLoss.softKl(out.logits(), teacherLogits, temperature);
-                NDArray featureLoss =
-                        DistillationLoss.featureMse(out.projectedFeatures(), teacherFeatures);
-                NDArray hardLoss = DistillationLoss.hardCrossEntropy(out.logits(), labels);
-                NDArray loss =
-                        softLoss.mul(NativeArrays.scalar(softLoss, (float) w.soft()))
-                                .add(
-                                        featureLoss.mul(
-                                                NativeArrays.scalar(
-                                                        featureLoss, (float) w.feature())))
-                                .add(hardLoss.mul(NativeArrays.scalar(hardLoss, (float) w.hard())));
-                NDArray attentionLoss = null;
-                if (w.attention() > 0 && hasTeacherAttention(batch)) {
-                    attentionLoss = attentionLoss(step, out.attentionMaps(), batch);
-                    loss =
-                            loss.add(
-                                    attentionLoss.mul(
-                                            NativeArrays.scalar(
-                                                    attentionLoss, (float) w.attention())));
-                }
+                DistillationObjective.Terms terms =
+                        objective.compute(step, model, batch, lossWeights, temperature);
+                NDArray loss = terms.total();
                 backwardStarted = System.nanoTime();
                 collector.backward(loss);
                 total = loss.getFloat();
-                soft = softLoss.getFloat();
-                feature = featureLoss.getFloat();
-                hard = hardLoss.getFloat();
-                attention = attentionLoss == null ? 0f : attentionLoss.getFloat();
+                soft = terms.soft().getFloat();
+                feature = terms.feature().getFloat();
+                hard = terms.hard().getFloat();
+                attention = terms.attention() == null ? 0f : terms.attention().getFloat();
             }
             noGrad();
             long optimizerStarted = System.nanoTime();
@@ -431,57 +353,6 @@ public final class StudentTrainer implements AutoCloseable {
         }
     }
 
-    private boolean hasTeacherAttention(List<ScoredSample> batch) {
-        int expected = settings.student().layers();
-        for (ScoredSample s : batch) {
-            int n = s.tokens.length;
-            if (s.teacherAttention == null || s.teacherAttention.length != expected * n * n) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * The teacher's maps, cut to the student's token limit and zero-padded to the batch length,
-     * against the student's; rows of padding tokens do not count.
-     */
-    private NDArray attentionLoss(
-            NDManager step, List<NDArray> studentMaps, List<ScoredSample> batch) {
-        int layers = studentMaps.size();
-        int b = batch.size();
-        int len = (int) studentMaps.get(0).getShape().get(1);
-        float[] teacher = new float[layers * b * len * len];
-        float[] rowMask = new float[b * len];
-        float[] rowWeight = new float[b * len];
-        int scale = settings.attentionLengthScale();
-        for (int i = 0; i < b; i++) {
-            ScoredSample s = batch.get(i);
-            int n = s.tokens.length;
-            int kept = Math.min(n, len);
-            float weight = scale > 0 ? Math.min(1f, scale / (float) n) : 1f;
-            for (int r = 0; r < kept; r++) {
-                rowMask[i * len + r] = 1f;
-                rowWeight[i * len + r] = weight;
-            }
-            for (int l = 0; l < layers; l++) {
-                for (int r = 0; r < kept; r++) {
-                    System.arraycopy(
-                            s.teacherAttention,
-                            l * n * n + r * n,
-                            teacher,
-                            ((l * b + i) * len + r) * len,
-                            kept);
-                }
-            }
-        }
-        return DistillationLoss.attentionCosine(
-                studentMaps,
-                NativeArrays.owned(step, teacher, new Shape(layers, b, len, len)),
-                NativeArrays.owned(step, rowMask, new Shape(b, len)),
-                NativeArrays.owned(step, rowWeight, new Shape(b, len)));
-    }
-
     /**
      * After too many non-finite steps in a row: back to the last healthy state's weights and
      * optimizer moments, with half the learning rate. Counters and buffered samples stay, so no
@@ -521,8 +392,8 @@ public final class StudentTrainer implements AutoCloseable {
                         skippedSteps,
                         learningRateScale,
                         schedulePosition,
-                        new java.util.TreeMap<>(samplesPerPartition),
-                        new java.util.TreeMap<>(offsetsSeen),
+                        new java.util.TreeMap<>(trained.perPartition()),
+                        new java.util.TreeMap<>(trained.highestOffsets()),
                         provenance());
         if (consecutiveSkips == 0) {
             lastGood = state;
@@ -537,6 +408,8 @@ public final class StudentTrainer implements AutoCloseable {
      */
     public java.util.Map<String, String> provenance() {
         java.util.Map<String, String> p = new java.util.LinkedHashMap<>(settings.provenance());
+        p.put(TEACHER_NAMES, String.join(",", settings.teacherNames()));
+        p.put(LOSS_POLICY, settings.lossPolicy());
         p.put("student.name", name);
         p.put("student.config", settings.student().toString());
         p.put("training.samples", Long.toString(samplesTrained));
@@ -553,30 +426,15 @@ public final class StudentTrainer implements AutoCloseable {
         if (teacherWeights.length > 0) {
             p.put("teacher.weights", java.util.Arrays.toString(teacherWeights));
         }
-        offsetsSeen.forEach(
-                (partition, offset) -> p.put("kafka.offset.p" + partition, Long.toString(offset)));
-        samplesPerPartition.forEach(
-                (partition, n) -> p.put("kafka.samples.p" + partition, Long.toString(n)));
-        p.put(ID_DIGEST, Long.toHexString(trainedIdDigest));
+        trained.writeProvenance(p);
         return p;
     }
 
-    /** Provenance key of the trained-id digest. */
-    public static final String ID_DIGEST = "training.id_digest";
+    /** Provenance key listing the job's teacher names, comma-separated, in order. */
+    public static final String TEACHER_NAMES = "teacher.names";
 
-    /** A 64-bit hash of a sample id (FNV-1a over UTF-8, then a splitmix64 finalizer). */
-    public static long idHash(String id) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : id.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-            h ^= b & 0xff;
-            h *= 0x100000001b3L;
-        }
-        h ^= h >>> 30;
-        h *= 0xbf58476d1ce4e5b9L;
-        h ^= h >>> 27;
-        h *= 0x94d049bb133111ebL;
-        return h ^ (h >>> 31);
-    }
+    /** Provenance key naming the loss reweighting policy of the job. */
+    public static final String LOSS_POLICY = "training.loss_policy";
 
     /** Writes the student as it is now, with its provenance (see {@link StudentFile}). */
     public void saveStudent(java.nio.file.Path file) throws java.io.IOException {
@@ -592,7 +450,7 @@ public final class StudentTrainer implements AutoCloseable {
 
     /** Samples trained per Kafka partition of the input (all restarts included). */
     public java.util.SortedMap<Integer, Long> samplesPerPartition() {
-        return java.util.Collections.unmodifiableSortedMap(samplesPerPartition);
+        return trained.perPartition();
     }
 
     /** The schedule phase the next step trains in. */

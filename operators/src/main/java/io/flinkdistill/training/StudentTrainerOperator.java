@@ -1,16 +1,13 @@
 package io.flinkdistill.training;
 
 import io.flinkdistill.evaluation.EvalResult;
-import io.flinkdistill.evaluation.StudentEvaluator;
-import io.flinkdistill.export.StudentExporter;
-import io.flinkdistill.export.StudentOnnxExport;
+import io.flinkdistill.publish.PublishSettings;
+import io.flinkdistill.publish.PublishedVersion;
+import io.flinkdistill.publish.StudentPublisher;
+import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.schemas.StudentModelPublished;
-import io.flinkdistill.serving.ModelStore;
-import io.flinkdistill.serving.PromotionGate;
-import io.flinkdistill.serving.PublishSettings;
-import io.flinkdistill.student.StudentConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,9 +53,6 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
 
     private static final long serialVersionUID = 1L;
 
-    /** Provenance key listing the job's teacher names, comma-separated, in order. */
-    public static final String TEACHER_NAMES = "teacher.names";
-
     public static final OutputTag<DistillMetrics> METRICS =
             new OutputTag<>(
                     "distill-metrics",
@@ -72,12 +66,6 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                     org.apache.flink.api.common.typeinfo.TypeInformation.of(
                             StudentModelPublished.class)) {};
 
-    /** Provenance key naming the loss reweighting policy of the job. */
-    public static final String LOSS_POLICY = "training.loss_policy";
-
-    /** Batch-1 forward passes timed at each evaluation. */
-    static final int LATENCY_PROBES = 16;
-
     private final TrainerSettings settings;
     private final String exportDir;
     private final PublishSettings publish;
@@ -90,17 +78,16 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     private transient ListState<byte[]> controlState;
     private transient TrainerControl control;
 
-    /** Per key: what happened since its last metrics record. */
-    private transient Map<String, SinceRecord> sinceRecord;
+    private transient StudentMetricsReporter reporter;
 
-    private transient Map<String, QualityTrend> trends;
-    private transient Map<String, DistillMetrics> latest;
-
-    /** Per key: last published version and its eval agreement (checkpointed). */
+    /**
+     * Per key: last published version and its eval agreement (checkpointed as [version,
+     * agreement]).
+     */
     private transient ValueState<double[]> published;
 
-    private transient Map<String, double[]> publishedByKey;
-    private transient ModelStore store;
+    private transient Map<String, PublishedVersion> publishedByKey;
+    private transient StudentPublisher publisher;
     private transient Counter publishFailures;
 
     private transient ValueState<byte[]> state;
@@ -110,32 +97,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
 
     /**
      * @param exportDir directory where the final student of each key is written at end of input
-     */
-    public StudentTrainerOperator(TrainerSettings settings, String exportDir) {
-        this(settings, exportDir, PublishSettings.off());
-    }
-
-    /**
-     * @param publish where and when student versions are published to a {@link ModelStore}
-     */
-    public StudentTrainerOperator(
-            TrainerSettings settings, String exportDir, PublishSettings publish) {
-        this(settings, exportDir, publish, null);
-    }
-
-    /**
+     * @param publish where and when student versions are published ({@link PublishSettings#off()})
      * @param benchmark fixed sentences with gold labels evaluated with every metrics record, or
      *     null
-     */
-    public StudentTrainerOperator(
-            TrainerSettings settings,
-            String exportDir,
-            PublishSettings publish,
-            Benchmark benchmark) {
-        this(settings, exportDir, publish, benchmark, 0);
-    }
-
-    /**
      * @param metricsEveryMillis also evaluate and report a student that has stepped since its last
      *     record once this much processing time has passed (slow streams); 0: by steps only
      */
@@ -172,10 +136,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                                         "published",
                                         PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
         trainers = new HashMap<>();
-        sinceRecord = new HashMap<>();
         publishedByKey = new HashMap<>();
-        trends = new HashMap<>();
-        latest = new HashMap<>();
+        reporter = new StudentMetricsReporter(settings, benchmark);
         controlState =
                 context.getOperatorStateStore()
                         .getUnionListState(
@@ -195,7 +157,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         samplesCounter = getRuntimeContext().getMetricGroup().counter("samplesTrained");
         stepsCounter = getRuntimeContext().getMetricGroup().counter("trainingSteps");
         publishFailures = getRuntimeContext().getMetricGroup().counter("publishFailures");
-        store = publish.enabled() ? new ModelStore(publish.storeUri()) : null;
+        publisher = new StudentPublisher(publish);
         if (metricsEveryMillis > 0) {
             scheduleTimedMetrics();
         }
@@ -213,8 +175,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         long now = getProcessingTimeService().getCurrentProcessingTime();
         for (Map.Entry<String, StudentTrainer> e : java.util.List.copyOf(trainers.entrySet())) {
             StudentTrainer trainer = e.getValue();
-            SinceRecord r = since(e.getKey());
-            if (trainer.steps() > r.steps && now - r.millis >= metricsEveryMillis / 2) {
+            if (reporter.dueByTime(trainer, now, metricsEveryMillis / 2)) {
                 setCurrentKey(e.getKey());
                 emitMetrics(trainer);
             }
@@ -229,12 +190,12 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         String key = (String) getCurrentKey();
         StudentTrainer trainer = trainerFor(key);
         ScoredSample sample = element.getValue();
-        SinceRecord r = since(key);
-        r.arrivals++;
+        reporter.arrived(key);
         if (!sample.eval && control.paused(key)) {
             // Paused: the student does not change; the sample is counted, evaluation goes on.
             control.countPaused(key);
-            if (++r.paused >= (long) settings.metricsEverySteps() * settings.batchSize()) {
+            if (reporter.pausedSample(key)
+                    >= (long) settings.metricsEverySteps() * settings.batchSize()) {
                 emitMetrics(trainer);
             }
             return;
@@ -330,10 +291,10 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                         restored.weightsFingerprint());
             }
             trainers.put(key, trainer);
-            since(key);
+            reporter.start(key);
             control.know(key);
             applyOverrides(trainer);
-            registerGauges(key);
+            reporter.registerGauges(getRuntimeContext().getMetricGroup(), key);
         }
         return trainer;
     }
@@ -345,239 +306,55 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         }
     }
 
-    /** Teacher names, in the job's order, from the provenance the job wrote. */
-    private java.util.List<String> teacherNames() {
-        String names = settings.provenance().getOrDefault(TEACHER_NAMES, "teacher");
-        return java.util.List.of(names.split(","));
-    }
-
-    private Map<String, Double> teacherWeights(StudentTrainer trainer) {
-        Map<String, Double> out = new java.util.LinkedHashMap<>();
-        float[] w = trainer.teacherWeights();
-        java.util.List<String> names = teacherNames();
-        for (int t = 0; t < w.length && t < names.size(); t++) {
-            out.put(names.get(t), (double) w[t]);
-        }
-        return out;
-    }
-
-    private Map<String, Double> teacherAccuracy(StudentTrainer trainer) {
-        Map<String, Double> out = new java.util.LinkedHashMap<>();
-        double[] acc = StudentEvaluator.teacherAccuracy(trainer.evalWindow());
-        java.util.List<String> names = teacherNames();
-        if (acc.length - 1 != names.size()) {
-            return out;
-        }
-        for (int t = 0; t < names.size(); t++) {
-            out.put(names.get(t), acc[t]);
-        }
-        if (names.size() > 1) {
-            out.put("fused", acc[names.size()]);
-        }
-        return out;
-    }
-
-    /** What happened to one student since its last metrics record. */
-    private static final class SinceRecord {
-        /** System.nanoTime() of the record (or of the trainer's start), for rates. */
-        long nanos = System.nanoTime();
-
-        /** Processing time of the record, for timed records. */
-        long millis;
-
-        long steps;
-        long paused;
-        long arrivals;
-    }
-
-    private SinceRecord since(String key) {
-        return sinceRecord.computeIfAbsent(key, k -> new SinceRecord());
-    }
-
     private void emitMetrics(StudentTrainer trainer) {
-        long now = System.nanoTime();
-        SinceRecord r = since(trainer.name());
-        double seconds = Math.max(1e-9, (now - r.nanos) / 1e9);
-        long arrived = r.arrivals;
-        r.nanos = now;
-        r.millis = getProcessingTimeService().getCurrentProcessingTime();
-        r.steps = trainer.steps();
-        r.paused = 0;
-        r.arrivals = 0;
         LossTotals t = trainer.drainTotals();
         samplesCounter.inc(t.samples);
         EvalResult eval = trainer.evaluate();
-        DistillMetrics m = metricsRecord(trainer, eval, t, seconds, arrived);
-        latest.put(trainer.name(), m);
+        DistillMetrics m =
+                reporter.record(
+                        trainer,
+                        eval,
+                        t,
+                        control,
+                        getProcessingTimeService().getCurrentProcessingTime());
         output.collect(METRICS, new StreamRecord<>(m));
         maybePublish(trainer, eval, false);
     }
 
-    private DistillMetrics metricsRecord(
-            StudentTrainer trainer, EvalResult eval, LossTotals t, double seconds, long arrived) {
-        String key = trainer.name();
-        Double accuracy = Double.isNaN(eval.accuracy()) ? null : eval.accuracy();
-        double agreement = Double.isNaN(eval.agreement()) ? 0 : eval.agreement();
-        double decay =
-                trends.computeIfAbsent(key, k -> new QualityTrend(10))
-                        .add(trainer.samplesTrained(), accuracy != null ? accuracy : agreement);
-        double[] latency = trainer.latencyMillis(LATENCY_PROBES);
-        Double benchmarkAccuracy =
-                benchmark == null
-                        ? null
-                        : trainer.accuracyOn(benchmark.tokens(), benchmark.labels());
-        TrainerControl.Overrides o = control.overridesFor(key);
-        return DistillMetrics.newBuilder()
-                .setStudent(key)
-                .setStep(trainer.steps())
-                .setSamplesTrained(trainer.samplesTrained())
-                .setEvalWindow(eval.size())
-                .setEvalAgreement(agreement)
-                .setEvalAccuracy(accuracy)
-                .setEvalLabelled(eval.labelled())
-                .setEvalKl(Double.isNaN(eval.meanKl()) ? 0 : eval.meanKl())
-                .setLossTotal(t.mean(t.total))
-                .setLossSoft(t.mean(t.soft))
-                .setLossFeature(t.mean(t.feature))
-                .setLossAttention(t.mean(t.attention))
-                .setLossHard(t.mean(t.hard))
-                .setWeightSoft(trainer.lossWeights().soft())
-                .setWeightFeature(trainer.lossWeights().feature())
-                .setWeightAttention(trainer.lossWeights().attention())
-                .setTemperature(trainer.temperature())
-                .setLearningRate(trainer.lastLearningRate())
-                .setPhase(trainer.phaseLabel())
-                .setSamplesPerSecond(t.samples / seconds)
-                .setTeacherWeights(teacherWeights(trainer))
-                .setTeacherAccuracy(teacherAccuracy(trainer))
-                .setAttentionHeads(trainer.attentionHeads())
-                .setEvalEce(Double.isNaN(eval.ece()) ? 0 : eval.ece())
-                .setBenchmarkAccuracy(benchmarkAccuracy)
-                .setBenchmarkSize(benchmark == null ? 0 : benchmark.labels().length)
-                .setAccuracyDecayPer10k(decay)
-                .setStudentLatencyP50Ms(latency[0])
-                .setStudentLatencyP99Ms(latency[1])
-                .setTeacherSamplesPerSecond(arrived / seconds)
-                .setPeakMemoryBytes(ProcessMemory.peakResidentBytes())
-                .setLossPolicy(settings.provenance().getOrDefault(LOSS_POLICY, "fixed"))
-                .setPaused(o.paused)
-                .setSamplesPaused(control.samplesPaused(key))
-                .setDriftEvents(control.driftEvents(key))
-                .setTimestamp(java.time.Instant.now())
-                .build();
-    }
-
-    /** Flink gauges of a student's latest metrics record (NaN before the first). */
-    private void registerGauges(String key) {
-        org.apache.flink.metrics.MetricGroup g =
-                getRuntimeContext().getMetricGroup().addGroup("student", key);
-        gauge(g, key, "evalAgreement", m -> m.getEvalAgreement());
-        gauge(
-                g,
-                key,
-                "evalAccuracy",
-                m -> m.getEvalAccuracy() == null ? Double.NaN : m.getEvalAccuracy());
-        gauge(g, key, "evalKl", m -> m.getEvalKl());
-        gauge(g, key, "evalEce", m -> m.getEvalEce());
-        gauge(g, key, "lossTotal", m -> m.getLossTotal());
-        gauge(g, key, "weightSoft", m -> m.getWeightSoft());
-        gauge(g, key, "weightFeature", m -> m.getWeightFeature());
-        gauge(g, key, "weightAttention", m -> m.getWeightAttention());
-        gauge(g, key, "temperature", m -> m.getTemperature());
-        gauge(g, key, "samplesPerSecond", m -> m.getSamplesPerSecond());
-        gauge(g, key, "teacherSamplesPerSecond", m -> m.getTeacherSamplesPerSecond());
-        gauge(g, key, "latencyP50Ms", m -> m.getStudentLatencyP50Ms());
-        gauge(g, key, "latencyP99Ms", m -> m.getStudentLatencyP99Ms());
-        gauge(g, key, "accuracyDecayPer10k", m -> m.getAccuracyDecayPer10k());
-        gauge(g, key, "paused", m -> m.getPaused() ? 1.0 : 0.0);
-        gauge(g, key, "driftEvents", m -> (double) m.getDriftEvents());
-    }
-
-    private void gauge(
-            org.apache.flink.metrics.MetricGroup group,
-            String key,
-            String name,
-            java.util.function.ToDoubleFunction<DistillMetrics> value) {
-        group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge(
-                name,
-                () -> {
-                    DistillMetrics m = latest.get(key);
-                    return m == null ? Double.NaN : value.applyAsDouble(m);
-                });
-    }
-
-    /**
-     * Publishes the current student when the promotion gate lets it through: next version number
-     * after both the checkpointed one and the highest in the store (so versions never repeat, even
-     * when a restart replays steps after a publication), files written atomically, one event each.
-     */
+    /** Publishes the current student when the promotion gate lets it through (or forced). */
     private void maybePublish(StudentTrainer trainer, EvalResult eval, boolean force) {
-        if (store == null) {
+        if (!publisher.enabled()) {
             return;
         }
         String key = trainer.name();
-        double[] last = publishedByKey.get(key);
         try {
+            PublishedVersion last = publishedByKey.get(key);
             if (last == null) {
-                double[] saved = published.value();
-                last = saved == null ? new double[] {0, -1} : saved.clone();
+                last = PublishedVersion.fromState(published.value());
                 publishedByKey.put(key, last);
             }
-            double agreement = Double.isNaN(eval.agreement()) ? 0 : eval.agreement();
-            if (!PromotionGate.shouldPublish(publish, agreement, eval.size(), last[1], force)) {
+            if (!publisher.passes(StudentPublisher.agreementOf(eval), eval.size(), last, force)) {
                 return;
             }
-            long version = store.nextVersion(key, (long) last[0]);
-            Map<String, float[]> weights = trainer.model().exportWeights();
-            Map<String, String> provenance = trainer.provenance();
-            StudentConfig config = trainer.model().config();
-            byte[] fp32 =
-                    StudentExporter.export(
-                            config,
-                            weights,
-                            provenance,
-                            StudentOnnxExport.Precision.FP32,
-                            publish.pruneThreshold());
-            byte[] int8 =
-                    StudentExporter.export(
-                            config,
-                            weights,
-                            provenance,
-                            StudentOnnxExport.Precision.INT8,
-                            publish.pruneThreshold());
-            Map<String, Double> metrics = new java.util.LinkedHashMap<>();
-            metrics.put("eval_agreement", agreement);
-            if (!Double.isNaN(eval.accuracy())) {
-                metrics.put("eval_accuracy", eval.accuracy());
-            }
-            metrics.put("eval_kl", Double.isNaN(eval.meanKl()) ? 0 : eval.meanKl());
-            metrics.put("step", (double) trainer.steps());
-            metrics.put("samples_trained", (double) trainer.samplesTrained());
-            ModelStore.Published p = store.publish(key, version, fp32, int8, metrics, provenance);
-            last[0] = version;
-            last[1] = agreement;
-            for (ModelStore.StoredFile f : java.util.List.of(p.fp32(), p.int8())) {
-                output.collect(
-                        MODELS,
-                        new StreamRecord<>(
-                                StudentModelPublished.newBuilder()
-                                        .setStudent(key)
-                                        .setVersion(version)
-                                        .setUri(f.uri())
-                                        .setFormat(f.format())
-                                        .setSha256(f.sha256())
-                                        .setSizeBytes(f.sizeBytes())
-                                        .setMetrics(metrics)
-                                        .setProvenance(provenance)
-                                        .setTimestamp(java.time.Instant.now())
-                                        .build()));
-            }
+            StudentPublisher.Publication p =
+                    publisher.publish(
+                            new StudentPublisher.Candidate(
+                                    key,
+                                    trainer.model().config(),
+                                    trainer.model().exportWeights(),
+                                    trainer.provenance(),
+                                    eval,
+                                    trainer.steps(),
+                                    trainer.samplesTrained()),
+                            last);
+            publishedByKey.put(key, p.version());
+            p.events().forEach(e -> output.collect(MODELS, new StreamRecord<>(e)));
             LOG.info(
                     "Published student {} v{} (agreement {}) to {}",
                     key,
-                    version,
-                    agreement,
-                    p.fp32().uri());
+                    p.version().version(),
+                    p.version().agreement(),
+                    p.events().get(0).getUri());
         } catch (IOException | RuntimeException e) {
             publishFailures.inc();
             LOG.error("Could not publish student {}; training goes on", key, e);
@@ -602,10 +379,10 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                     snapshot.weightsFingerprint(),
                     new java.util.TreeMap<>(snapshot.samplesPerPartition()),
                     new java.util.TreeMap<>(snapshot.offsetsSeen()),
-                    snapshot.provenance().get(StudentTrainer.ID_DIGEST));
-            double[] p = publishedByKey.get(e.getKey());
+                    snapshot.provenance().get(TrainedSamples.ID_DIGEST));
+            PublishedVersion p = publishedByKey.get(e.getKey());
             if (p != null) {
-                published.update(p.clone());
+                published.update(p.toState());
             }
         }
     }

@@ -3,6 +3,7 @@ package io.flinkdistill.training;
 import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.ControlType;
+import io.flinkdistill.schemas.ControlValues;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -132,10 +133,7 @@ public final class TrainerControl {
             Overrides o = overridesFor(scope).copy();
             switch (c.getType()) {
                 case SET_LOSS_WEIGHTS -> o.weights = weights(c.getValues(), current.apply(scope));
-                case SET_TEMPERATURE -> {
-                    double t = c.getValues().getOrDefault("temperature", 0.0);
-                    o.temperature = t > 0 ? t : Double.NaN;
-                }
+                case SET_TEMPERATURE -> o.temperature = ControlValues.temperature(c);
                 case PAUSE -> o.paused = true;
                 case RESUME -> o.paused = false;
                 case PUBLISH_NOW -> action = Action.PUBLISH;
@@ -154,12 +152,7 @@ public final class TrainerControl {
 
     /** New weights: the command's values, the current ones for components it leaves out. */
     static LossWeights weights(Map<String, Double> values, LossWeights now) {
-        return new LossWeights(
-                values.getOrDefault("soft", now.soft()),
-                values.getOrDefault("feature", now.feature()),
-                values.getOrDefault("attention", now.attention()),
-                values.getOrDefault("hard", now.hard()),
-                now.temperature());
+        return io.flinkdistill.loss.LossComponent.apply(values, now);
     }
 
     public byte[] toBytes() {

@@ -24,6 +24,8 @@ import java.io.Serializable;
  * @param attentionLengthScale per-sample weighting by input complexity: the attention term of a
  *     sample of n tokens counts {@code min(1, scale / n)}, so long texts, whose attention maps the
  *     design source found to hurt when weighted fully, count less; 0 weighs every sample fully
+ * @param teacherNames the job's teachers in order, naming fusion weights and accuracies
+ * @param lossPolicy the loss reweighting policy the job runs (reported in the metrics)
  */
 public record TrainerSettings(
         StudentConfig student,
@@ -39,69 +41,162 @@ public record TrainerSettings(
         String embeddingInit,
         boolean progressive,
         java.util.Map<String, String> provenance,
-        int attentionLengthScale)
+        int attentionLengthScale,
+        java.util.List<String> teacherNames,
+        String lossPolicy)
         implements Serializable {
 
-    /** Settings that weigh every sample's attention term fully. */
-    public TrainerSettings(
-            StudentConfig student,
-            LossWeights lossWeights,
-            int batchSize,
-            double learningRate,
-            double weightDecay,
-            int warmupSteps,
-            long cycleSamples,
-            int metricsEverySteps,
-            int evalWindow,
-            int maxConsecutiveSkips,
-            String embeddingInit,
-            boolean progressive,
-            java.util.Map<String, String> provenance) {
-        this(
-                student,
-                lossWeights,
-                batchSize,
-                learningRate,
-                weightDecay,
-                warmupSteps,
-                cycleSamples,
-                metricsEverySteps,
-                evalWindow,
-                maxConsecutiveSkips,
-                embeddingInit,
-                progressive,
-                provenance,
-                0);
+    /**
+     * Settings for a student, every other value at its default (the values below), to be changed
+     * with the builder's {@code optX} methods.
+     */
+    public static Builder builder(StudentConfig student) {
+        return new Builder(student);
     }
 
-    /** Settings without static provenance (tests, benchmarks, tools). */
-    public TrainerSettings(
-            StudentConfig student,
-            LossWeights lossWeights,
-            int batchSize,
-            double learningRate,
-            double weightDecay,
-            int warmupSteps,
-            long cycleSamples,
-            int metricsEverySteps,
-            int evalWindow,
-            int maxConsecutiveSkips,
-            String embeddingInit,
-            boolean progressive) {
-        this(
-                student,
-                lossWeights,
-                batchSize,
-                learningRate,
-                weightDecay,
-                warmupSteps,
-                cycleSamples,
-                metricsEverySteps,
-                evalWindow,
-                maxConsecutiveSkips,
-                embeddingInit,
-                progressive,
-                java.util.Map.of());
+    /** A builder holding these settings, to derive others from them. */
+    public Builder toBuilder() {
+        Builder b = new Builder(student);
+        b.lossWeights = lossWeights;
+        b.batchSize = batchSize;
+        b.learningRate = learningRate;
+        b.weightDecay = weightDecay;
+        b.warmupSteps = warmupSteps;
+        b.cycleSamples = cycleSamples;
+        b.metricsEverySteps = metricsEverySteps;
+        b.evalWindow = evalWindow;
+        b.maxConsecutiveSkips = maxConsecutiveSkips;
+        b.embeddingInit = embeddingInit;
+        b.progressive = progressive;
+        b.provenance = provenance;
+        b.attentionLengthScale = attentionLengthScale;
+        b.teacherNames = teacherNames;
+        b.lossPolicy = lossPolicy;
+        return b;
+    }
+
+    /** Builds {@link TrainerSettings}; {@link #build()} validates. */
+    public static final class Builder {
+        private final StudentConfig student;
+        private LossWeights lossWeights = LossWeights.defaults();
+        private int batchSize = 32;
+        private double learningRate = 1e-3;
+        private double weightDecay = 0.01;
+        private int warmupSteps = 50;
+        private long cycleSamples = 10_000;
+        private int metricsEverySteps = 10;
+        private int evalWindow = 500;
+        private int maxConsecutiveSkips = 5;
+        private String embeddingInit = RANDOM_EMBEDDINGS;
+        private boolean progressive;
+        private java.util.Map<String, String> provenance = java.util.Map.of();
+        private int attentionLengthScale;
+        private java.util.List<String> teacherNames = java.util.List.of("teacher");
+        private String lossPolicy = "fixed";
+
+        private Builder(StudentConfig student) {
+            this.student = student;
+        }
+
+        public Builder optLossWeights(LossWeights lossWeights) {
+            this.lossWeights = lossWeights;
+            return this;
+        }
+
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder optLearningRate(double learningRate) {
+            this.learningRate = learningRate;
+            return this;
+        }
+
+        public Builder optWeightDecay(double weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        public Builder optWarmupSteps(int warmupSteps) {
+            this.warmupSteps = warmupSteps;
+            return this;
+        }
+
+        public Builder optCycleSamples(long cycleSamples) {
+            this.cycleSamples = cycleSamples;
+            return this;
+        }
+
+        public Builder optMetricsEverySteps(int metricsEverySteps) {
+            this.metricsEverySteps = metricsEverySteps;
+            return this;
+        }
+
+        public Builder optEvalWindow(int evalWindow) {
+            this.evalWindow = evalWindow;
+            return this;
+        }
+
+        public Builder optMaxConsecutiveSkips(int maxConsecutiveSkips) {
+            this.maxConsecutiveSkips = maxConsecutiveSkips;
+            return this;
+        }
+
+        public Builder optEmbeddingInit(String embeddingInit) {
+            this.embeddingInit = embeddingInit;
+            return this;
+        }
+
+        public Builder optProgressive(boolean progressive) {
+            this.progressive = progressive;
+            return this;
+        }
+
+        /** The job's static provenance (teacher and its sha256, options, code version). */
+        public Builder optProvenance(java.util.Map<String, String> provenance) {
+            this.provenance = provenance;
+            return this;
+        }
+
+        public Builder optAttentionLengthScale(int attentionLengthScale) {
+            this.attentionLengthScale = attentionLengthScale;
+            return this;
+        }
+
+        /**
+         * The job's teacher names in order (metrics name fusion weights and accuracies by them).
+         */
+        public Builder optTeacherNames(java.util.List<String> teacherNames) {
+            this.teacherNames = teacherNames;
+            return this;
+        }
+
+        /** The loss reweighting policy of the job, as the metrics report it. */
+        public Builder optLossPolicy(String lossPolicy) {
+            this.lossPolicy = lossPolicy;
+            return this;
+        }
+
+        public TrainerSettings build() {
+            return new TrainerSettings(
+                    student,
+                    lossWeights,
+                    batchSize,
+                    learningRate,
+                    weightDecay,
+                    warmupSteps,
+                    cycleSamples,
+                    metricsEverySteps,
+                    evalWindow,
+                    maxConsecutiveSkips,
+                    embeddingInit,
+                    progressive,
+                    provenance,
+                    attentionLengthScale,
+                    teacherNames,
+                    lossPolicy);
+        }
     }
 
     /** Token embeddings start from noise. */
@@ -112,6 +207,13 @@ public record TrainerSettings(
      */
     public static final String TEACHER_EMBEDDINGS = "teacher:";
 
+    /**
+     * Prefix of {@code embeddingInit} naming the shipped teacher whose output space the token
+     * embeddings come from: each vocabulary token run through the teacher alone, its pooled output
+     * projected on the principal components (as model2vec distils static embeddings).
+     */
+    public static final String TEACHER_OUTPUT_EMBEDDINGS = "teacher-output:";
+
     public TrainerSettings {
         if (attentionLengthScale < 0) {
             throw new IllegalArgumentException(
@@ -119,6 +221,14 @@ public record TrainerSettings(
         }
         provenance =
                 java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(provenance));
+        teacherNames = java.util.List.copyOf(teacherNames);
+        if (teacherNames.isEmpty() || lossPolicy == null || lossPolicy.isBlank()) {
+            throw new IllegalArgumentException(
+                    "a trainer needs at least one teacher name and a loss policy, got "
+                            + teacherNames
+                            + " and "
+                            + lossPolicy);
+        }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch-size must be >= 1, got " + batchSize);
         }
@@ -138,9 +248,11 @@ public record TrainerSettings(
         }
         if (embeddingInit == null
                 || !(embeddingInit.equals(RANDOM_EMBEDDINGS)
-                        || embeddingInit.startsWith(TEACHER_EMBEDDINGS))) {
+                        || embeddingInit.startsWith(TEACHER_EMBEDDINGS)
+                        || embeddingInit.startsWith(TEACHER_OUTPUT_EMBEDDINGS))) {
             throw new IllegalArgumentException(
-                    "student embedding init must be 'random' or 'teacher:<model>', got "
+                    "student embedding init must be 'random', 'teacher:<model>' or"
+                            + " 'teacher-output:<model>', got "
                             + embeddingInit);
         }
         if (maxConsecutiveSkips < 1) {

@@ -10,6 +10,7 @@ import static io.flinkdistill.training.BinaryCodec.writePartitionLongs;
 import static io.flinkdistill.training.BinaryCodec.writeStrings;
 
 import io.flinkdistill.loss.LossWeights;
+import io.flinkdistill.sample.ScoredSample;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

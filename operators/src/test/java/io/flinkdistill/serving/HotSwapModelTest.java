@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDManager;
 import io.flinkdistill.export.StudentExporter;
 import io.flinkdistill.export.StudentOnnxExport;
+import io.flinkdistill.publish.ModelStore;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.student.StudentModel;

@@ -2,9 +2,9 @@ package io.flinkdistill.teacher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.ControlType;
-import io.flinkdistill.training.ScoredSample;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -50,19 +50,7 @@ class ProgressiveScheduleTest {
     void shouldKeepFrozenWeightsAndGoBackToAlignmentOnDrift() {
         TrainerSettings base = TrainerFixtures.tinySettings();
         TrainerSettings progressive =
-                new TrainerSettings(
-                        base.student(),
-                        base.lossWeights(),
-                        base.batchSize(),
-                        base.learningRate(),
-                        base.weightDecay(),
-                        base.warmupSteps(),
-                        400,
-                        base.metricsEverySteps(),
-                        base.evalWindow(),
-                        base.maxConsecutiveSkips(),
-                        base.embeddingInit(),
-                        true);
+                base.toBuilder().optCycleSamples(400).optProgressive(true).build();
         try (StudentTrainer trainer = new StudentTrainer("student", progressive)) {
             float[] embeddingBefore = trainer.snapshot().weights().get("embed.tokens");
             float[] headBefore = trainer.snapshot().weights().get("head.w");

@@ -2,6 +2,7 @@ package io.flinkdistill.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.DistillMetrics;
 import java.nio.file.Path;
@@ -86,10 +87,10 @@ class StudentTrainerOperatorTest {
     void shouldPublishVersionsThatNeverRepeatAcrossARestart(@TempDir Path storeDir)
             throws Exception {
         TrainerSettings settings = TrainerFixtures.tinySettings();
-        io.flinkdistill.serving.PublishSettings every =
-                new io.flinkdistill.serving.PublishSettings(storeDir.toUri().toString(), -1, 1);
-        io.flinkdistill.serving.ModelStore store =
-                new io.flinkdistill.serving.ModelStore(storeDir.toUri().toString());
+        io.flinkdistill.publish.PublishSettings every =
+                new io.flinkdistill.publish.PublishSettings(storeDir.toUri().toString(), -1, 1);
+        io.flinkdistill.publish.ModelStore store =
+                new io.flinkdistill.publish.ModelStore(storeDir.toUri().toString());
         OperatorSubtaskState snapshot;
         try (var h = harness(settings, every)) {
             h.open();
@@ -122,7 +123,7 @@ class StudentTrainerOperatorTest {
             var event = events(restored).get(0);
             byte[] file =
                     java.nio.file.Files.readAllBytes(Path.of(java.net.URI.create(event.getUri())));
-            assertThat(io.flinkdistill.serving.ModelStore.sha256(file))
+            assertThat(io.flinkdistill.publish.ModelStore.sha256(file))
                     .isEqualTo(event.getSha256());
             assertThat(event.getMetrics()).containsKey("eval_agreement");
         }
@@ -221,8 +222,9 @@ class StudentTrainerOperatorTest {
                         new StudentTrainerOperator(
                                 TrainerFixtures.tinySettings(),
                                 exportDir.toString(),
-                                io.flinkdistill.serving.PublishSettings.off(),
-                                benchmark),
+                                io.flinkdistill.publish.PublishSettings.off(),
+                                benchmark,
+                                0),
                         s -> s.student,
                         NO_KEY,
                         Types.STRING)) {
@@ -247,7 +249,7 @@ class StudentTrainerOperatorTest {
                         new StudentTrainerOperator(
                                 TrainerFixtures.tinySettings(),
                                 exportDir.toString(),
-                                io.flinkdistill.serving.PublishSettings.off(),
+                                io.flinkdistill.publish.PublishSettings.off(),
                                 null,
                                 10_000),
                         s -> s.student,
@@ -272,8 +274,8 @@ class StudentTrainerOperatorTest {
 
     @Test
     void shouldPublishOnCommandEvenWhenTheGateWouldNot(@TempDir Path storeDir) throws Exception {
-        io.flinkdistill.serving.PublishSettings strict =
-                new io.flinkdistill.serving.PublishSettings(
+        io.flinkdistill.publish.PublishSettings strict =
+                new io.flinkdistill.publish.PublishSettings(
                         storeDir.toUri().toString(), 0.99, 1_000_000);
         try (var h = harness(TrainerFixtures.tinySettings(), strict)) {
             h.open();
@@ -302,15 +304,15 @@ class StudentTrainerOperatorTest {
     private KeyedTwoInputStreamOperatorTestHarness<
                     String, ScoredSample, ControlCommand, StudentVersion>
             harness(TrainerSettings settings) throws Exception {
-        return harness(settings, io.flinkdistill.serving.PublishSettings.off());
+        return harness(settings, io.flinkdistill.publish.PublishSettings.off());
     }
 
     private KeyedTwoInputStreamOperatorTestHarness<
                     String, ScoredSample, ControlCommand, StudentVersion>
-            harness(TrainerSettings settings, io.flinkdistill.serving.PublishSettings publish)
+            harness(TrainerSettings settings, io.flinkdistill.publish.PublishSettings publish)
                     throws Exception {
         return new KeyedTwoInputStreamOperatorTestHarness<>(
-                new StudentTrainerOperator(settings, exportDir.toString(), publish),
+                new StudentTrainerOperator(settings, exportDir.toString(), publish, null, 0),
                 s -> s.student,
                 NO_KEY,
                 Types.STRING);

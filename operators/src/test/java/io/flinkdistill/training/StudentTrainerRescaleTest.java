@@ -2,6 +2,7 @@ package io.flinkdistill.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.schemas.ControlCommand;
 import java.util.HashMap;
 import java.util.List;
@@ -88,7 +89,12 @@ class StudentTrainerRescaleTest {
                     String, ScoredSample, ControlCommand, StudentVersion>
             harness(int parallelism, int subtask) throws Exception {
         return new KeyedTwoInputStreamOperatorTestHarness<>(
-                new StudentTrainerOperator(TrainerFixtures.tinySettings(), exportDir.toString()),
+                new StudentTrainerOperator(
+                        TrainerFixtures.tinySettings(),
+                        exportDir.toString(),
+                        io.flinkdistill.publish.PublishSettings.off(),
+                        null,
+                        0),
                 s -> s.student,
                 NO_KEY,
                 Types.STRING,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import io.flinkdistill.evaluation.EvalResult;
+import io.flinkdistill.sample.ScoredSample;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

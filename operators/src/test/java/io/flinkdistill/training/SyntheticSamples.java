@@ -1,5 +1,6 @@
 package io.flinkdistill.training;
 
+import io.flinkdistill.sample.ScoredSample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

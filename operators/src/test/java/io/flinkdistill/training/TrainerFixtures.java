@@ -1,6 +1,5 @@
 package io.flinkdistill.training;
 
-import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.student.StudentConfig;
 
 final class TrainerFixtures {
@@ -23,18 +22,14 @@ final class TrainerFixtures {
                         SyntheticSamples.TEACHER_DIM,
                         0.1f,
                         7);
-        return new TrainerSettings(
-                config,
-                LossWeights.defaults(),
-                8,
-                3e-3,
-                0.01,
-                2,
-                10_000,
-                5,
-                64,
-                3,
-                TrainerSettings.RANDOM_EMBEDDINGS,
-                false);
+        return TrainerSettings.builder(config)
+                .optBatchSize(8)
+                .optLearningRate(3e-3)
+                .optWarmupSteps(2)
+                .optCycleSamples(10_000)
+                .optMetricsEverySteps(5)
+                .optEvalWindow(64)
+                .optMaxConsecutiveSkips(3)
+                .build();
     }
 }

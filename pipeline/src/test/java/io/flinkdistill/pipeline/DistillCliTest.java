@@ -8,6 +8,7 @@ import io.flinkdistill.pipeline.cli.DistillCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,14 @@ class DistillCliTest {
         Result r = run("run");
         assertThat(r.code).isEqualTo(2);
         assertThat(r.err).contains("--bootstrap-servers");
+        for (String command : List.of("serve", "produce")) {
+            Result c =
+                    command.equals("produce")
+                            ? run(command, "--data", "no-such.tsv")
+                            : run(command);
+            assertThat(c.code).as(command).isEqualTo(2);
+            assertThat(c.err).as(command).contains("Invalid option --bootstrap-servers");
+        }
     }
 
     @Test
@@ -341,8 +350,20 @@ class DistillCliTest {
 
     @Test
     void steeringOptionsShouldBeCheckedAtStartUp() {
-        assertThat(run("run", "--bootstrap-servers", "127.0.0.1:1", "--loss-policy", "adam").err())
-                .contains("Invalid option --loss-policy: 'adam'; allowed: fixed, dwa, eval-guided");
+        Result policy = run("run", "--bootstrap-servers", "127.0.0.1:1", "--loss-policy", "adam");
+        assertThat(policy.code).isEqualTo(2);
+        assertThat(policy.err)
+                .contains(
+                        "Invalid value for option '--loss-policy': 'adam'; allowed: fixed, dwa,"
+                                + " eval-guided");
+        assertThat(run("demo", "--schedule", "linear").err)
+                .contains(
+                        "Invalid value for option '--schedule': 'linear'; allowed: cosine,"
+                                + " progressive");
+        assertThat(run("serve", "--bootstrap-servers", "127.0.0.1:1", "--format", "onnx").err)
+                .contains(
+                        "Invalid value for option '--format': 'onnx'; allowed: onnx-int8,"
+                                + " onnx-fp32");
         assertThat(run("run", "--bootstrap-servers", "127.0.0.1:1", "--drift-margin", "1.5").err())
                 .contains(
                         "Invalid option --drift-margin: must be in [0, 1) (0 turns drift off), got 1.5");

@@ -7,13 +7,11 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkdistill.loss.Logits;
-import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.pipeline.cli.HeadTraining;
 import io.flinkdistill.pipeline.job.DistillationJob;
 import io.flinkdistill.pipeline.job.EvalSplit;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
-import io.flinkdistill.pipeline.kafka.LocalKafka;
 import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
@@ -32,7 +30,6 @@ import io.flinkdistill.teacher.ShippedEncoder;
 import io.flinkdistill.teacher.TeacherOutput;
 import io.flinkdistill.teacher.TeacherSettings;
 import io.flinkdistill.teacher.TeacherSpec;
-import io.flinkdistill.training.StudentTrainerOperator;
 import io.flinkdistill.training.TrainerSettings;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -48,15 +45,12 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,32 +65,14 @@ class DistillationJobITCase {
     private static final double EVAL_FRACTION = 0.2;
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(6);
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = MiniClusters.twoSlots();
 
     @TempDir static Path dir;
-    private static LocalKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = LocalKafka.start(dir.resolve("kafka"));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
     @Test
     void shouldTrainOnEverySampleOncePublishMetricsAndBeatTheUntrainedStudent() throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
         Topics.ensure(
                 client,
                 Map.of("samples", 2, "metrics", 1, "dlq", 1, "models", 1),
@@ -200,7 +176,7 @@ class DistillationJobITCase {
         for (StudentModelPublished m : models) {
             byte[] file = Files.readAllBytes(Path.of(java.net.URI.create(m.getUri())));
             assertThat(file).hasSize((int) m.getSizeBytes());
-            assertThat(io.flinkdistill.serving.ModelStore.sha256(file)).isEqualTo(m.getSha256());
+            assertThat(io.flinkdistill.publish.ModelStore.sha256(file)).isEqualTo(m.getSha256());
         }
         // The newest published student serves without Flink and agrees with the teacher.
         StudentModelPublished newest = fp32.get(fp32.size() - 1);
@@ -226,7 +202,7 @@ class DistillationJobITCase {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"source", "teacher", "trainer"})
     void shouldCountEverySampleExactlyOnceThroughAFailureAndRestartMidTraining(String where)
             throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
         String f = "-f-" + where;
         Topics.ensure(
                 client,
@@ -325,7 +301,7 @@ class DistillationJobITCase {
         for (TsvRow r : stream) {
             String id = sst2.idOf(r);
             if (!split.isEval(id)) {
-                digest += io.flinkdistill.training.StudentTrainer.idHash(id);
+                digest += io.flinkdistill.training.TrainedSamples.idHash(id);
                 perPartition[
                         org.apache.kafka.common.utils.Utils.toPositive(
                                         org.apache.kafka.common.utils.Utils.murmur2(
@@ -337,7 +313,7 @@ class DistillationJobITCase {
                 .containsEntry("kafka.samples.p0", Long.toString(perPartition[0]))
                 .containsEntry("kafka.samples.p1", Long.toString(perPartition[1]))
                 .containsEntry(
-                        io.flinkdistill.training.StudentTrainer.ID_DIGEST,
+                        io.flinkdistill.training.TrainedSamples.ID_DIGEST,
                         Long.toHexString(digest));
         // Model versions strictly increase through the restart: none is published twice.
         List<Long> versions = new ArrayList<>();
@@ -355,7 +331,7 @@ class DistillationJobITCase {
 
     @Test
     void shouldFuseTwoTeachersAndApplyTheirWeightsFromTheControlTopic() throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
         Topics.ensure(
                 client,
                 Map.of("samples-u", 2, "metrics-u", 1, "dlq-u", 1, "control-u", 1, "models-u", 1),
@@ -390,24 +366,10 @@ class DistillationJobITCase {
                         64,
                         "student",
                         new TeacherSettings.Attention(1, TeacherSettings.HeadMode.ALL, 5, 2000));
-        Map<String, String> provenance =
-                Map.of(StudentTrainerOperator.TEACHER_NAMES, "e5-small-v2-q,all-minilm-l6-v2-q");
-        TrainerSettings t = single.trainer();
         TrainerSettings trainer =
-                new TrainerSettings(
-                        t.student(),
-                        t.lossWeights(),
-                        t.batchSize(),
-                        t.learningRate(),
-                        t.weightDecay(),
-                        t.warmupSteps(),
-                        t.cycleSamples(),
-                        t.metricsEverySteps(),
-                        t.evalWindow(),
-                        t.maxConsecutiveSkips(),
-                        t.embeddingInit(),
-                        false,
-                        provenance);
+                single.trainer().toBuilder()
+                        .optTeacherNames(List.of("e5-small-v2-q", "all-minilm-l6-v2-q"))
+                        .build();
         JobSettings settings =
                 new JobSettings(
                         fused,
@@ -492,19 +454,16 @@ class DistillationJobITCase {
         StudentConfig student =
                 new StudentConfig(30522, 32, 64, 1, 4, 128, 64, head.numClasses(), 384, 0.1f, 11);
         TrainerSettings trainer =
-                new TrainerSettings(
-                        student,
-                        LossWeights.defaults(),
-                        16,
-                        3e-3,
-                        0.01,
-                        5,
-                        STREAM_ROWS,
-                        10,
-                        1000,
-                        5,
-                        TrainerSettings.TEACHER_EMBEDDINGS + "e5-small-v2-q",
-                        false);
+                TrainerSettings.builder(student)
+                        .optBatchSize(16)
+                        .optLearningRate(3e-3)
+                        .optWarmupSteps(5)
+                        .optCycleSamples(STREAM_ROWS)
+                        .optMetricsEverySteps(10)
+                        .optEvalWindow(1000)
+                        .optMaxConsecutiveSkips(5)
+                        .optEmbeddingInit(TrainerSettings.TEACHER_EMBEDDINGS + "e5-small-v2-q")
+                        .build();
         TeacherSettings teacher = TeacherSettings.single(head, 32, 50, 2, 64, "student", 1);
         return new JobSettings(
                 teacher,
@@ -515,7 +474,7 @@ class DistillationJobITCase {
                 1,
                 60_000,
                 dir.resolve("students").toString(),
-                new io.flinkdistill.serving.PublishSettings(
+                new io.flinkdistill.publish.PublishSettings(
                         dir.resolve(store).toUri().toString(), 0.0, 20),
                 null);
     }
@@ -555,7 +514,7 @@ class DistillationJobITCase {
 
     private static void writeRaw(String topic, int partition, byte[] value) throws Exception {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
@@ -565,7 +524,7 @@ class DistillationJobITCase {
     }
 
     private static List<byte[]> readAll(String topic) {
-        return TopicRecords.readAll(kafka.bootstrapServers(), topic);
+        return TopicRecords.readAll(KAFKA.bootstrapServers(), topic);
     }
 
     private static Path copyResource(String resource, Path target) throws Exception {

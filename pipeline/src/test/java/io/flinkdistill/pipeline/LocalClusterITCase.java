@@ -2,7 +2,6 @@ package io.flinkdistill.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flinkdistill.pipeline.kafka.LocalKafka;
 import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
@@ -14,9 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,32 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalClusterITCase {
 
     @TempDir static Path dir;
-    private static LocalKafka kafka;
-    private static LocalClusterScript cluster;
-
-    @BeforeAll
-    static void startKafkaAndCluster() throws Exception {
-        kafka = LocalKafka.start(dir.resolve("kafka"));
-        cluster = new LocalClusterScript(dir.resolve("cluster"), 1);
-        assertThat(cluster.run("start")).contains("Flink cluster up");
-    }
-
-    @AfterAll
-    static void stopAll() throws Exception {
-        try {
-            if (cluster != null) {
-                cluster.run("stop");
-            }
-        } finally {
-            if (kafka != null) {
-                kafka.close();
-            }
-        }
-    }
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+    @RegisterExtension static final StandaloneCluster CLUSTER = new StandaloneCluster(1);
 
     @Test
     void shouldResumeFromASavepointWithTheSameStudentAndCountEverySampleOnce() throws Exception {
-        ClusterRuns.Prepared run = ClusterRuns.prepare(kafka.bootstrapServers(), dir, 13);
+        ClusterRuns.Prepared run = ClusterRuns.prepare(KAFKA.bootstrapServers(), dir, 13);
         Map<String, Object> client = run.client();
         TsvDataset sst2 = run.data();
         List<TsvRow> rows = run.rows();
@@ -70,7 +48,7 @@ class LocalClusterITCase {
                                 "submit",
                                 "run",
                                 "--bootstrap-servers",
-                                kafka.bootstrapServers(),
+                                KAFKA.bootstrapServers(),
                                 "--teacher-head",
                                 headFile.toString(),
                                 "--checkpoint-interval-ms",
@@ -79,40 +57,27 @@ class LocalClusterITCase {
                                 "5",
                                 "--eval-fraction",
                                 "0.1"));
-        String job = cluster.run(args.toArray(String[]::new));
+        String job = CLUSTER.run(args.toArray(String[]::new));
         ClusterRuns.waitForSamples(
-                kafka.bootstrapServers(), ClusterRuns.trainCount(sst2, first) / 2);
-        String savepoint = cluster.run("savepoint", job);
+                KAFKA.bootstrapServers(), ClusterRuns.trainCount(sst2, first) / 2);
+        String savepoint = CLUSTER.run("savepoint", job);
         assertThat(savepoint).contains("savepoint-");
 
         List<String> resume = new ArrayList<>(args);
         resume.addAll(List.of("--learning-rate", "5e-4"));
-        String resumed = cluster.run(Map.of("SAVEPOINT", savepoint), resume);
+        String resumed = CLUSTER.run(Map.of("SAVEPOINT", savepoint), resume);
         assertThat(resumed).isNotEqualTo(job);
         SampleProducer.produce(client, "distill.samples", sst2, second, 1, r -> false, 0);
         long expected = ClusterRuns.trainCount(sst2, first) + ClusterRuns.trainCount(sst2, second);
-        DistillMetrics last = ClusterRuns.waitForSamples(kafka.bootstrapServers(), expected);
+        DistillMetrics last = ClusterRuns.waitForSamples(KAFKA.bootstrapServers(), expected);
         assertThat(last.getSamplesTrained()).as("every sample exactly once").isEqualTo(expected);
         // Per partition, highest offset and every id once, as the trainer's checkpoints hold them,
         // and still so three checkpoints later.
-        TrainedLedger produced =
-                TrainedLedger.ofTopic(
-                        kafka.bootstrapServers(),
-                        "distill.samples",
-                        new io.flinkdistill.pipeline.job.EvalSplit(0.1));
-        assertThat(produced.samples()).isEqualTo(expected);
-        TrainedLedger[] trained =
-                TrainedLedger.awaitCheckpointed(
-                        cluster.dir().resolve("log"),
-                        "student",
-                        expected,
-                        3,
-                        java.time.Duration.ofMinutes(1));
-        assertThat(trained[0]).as("each sample once, per partition and by id").isEqualTo(produced);
-        assertThat(trained[1]).as("three checkpoints later: nothing more").isEqualTo(produced);
+        TrainedLedger.assertEachTrainedOnce(
+                KAFKA.bootstrapServers(), CLUSTER.dir().resolve("log"), expected, 3);
 
         // The student the savepoint holds is the student the resumed job restored.
-        String log = Files.readString(cluster.dir().resolve("log/taskmanager-1.log"));
+        String log = Files.readString(CLUSTER.dir().resolve("log/taskmanager-1.log"));
         Matcher snapshots =
                 Pattern.compile(
                                 "Checkpoint \\d+: student student at step (\\d+) after (\\d+) samples, weights fingerprint (\\w+)")

@@ -3,7 +3,6 @@ package io.flinkdistill.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkdistill.pipeline.job.EvalSplit;
-import io.flinkdistill.pipeline.kafka.LocalKafka;
 import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import java.io.BufferedReader;
@@ -12,6 +11,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,9 +21,9 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,26 +39,18 @@ class RunCommandITCase {
     private static final double EVAL_FRACTION = 0.05;
     private static final Pattern CHECKPOINTED =
             Pattern.compile(
-                    "Checkpoint (\\d+): student student at step (\\d+) after (\\d+) samples, weights fingerprint (\\S+)");
+                    "Checkpoint (\\d+): student student at step (\\d+) after (\\d+) samples, weights fingerprint (\\w+)");
     private static final Pattern RESTORED =
             Pattern.compile(
-                    "Restored student student at step (\\d+) after (\\d+) samples, weights fingerprint (\\S+)");
+                    "Restored student student at step (\\d+) after (\\d+) samples, weights fingerprint (\\w+)");
 
     @TempDir static Path dir;
-    private static LocalKafka kafka;
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
     private static ClusterRuns.Prepared prepared;
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = LocalKafka.start(dir.resolve("kafka"));
-        prepared = ClusterRuns.prepare(kafka.bootstrapServers(), dir, 11);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (kafka != null) {
-            kafka.close();
-        }
+        prepared = ClusterRuns.prepare(KAFKA.bootstrapServers(), dir, 11);
     }
 
     @Test
@@ -79,7 +71,7 @@ class RunCommandITCase {
         String[] args = {
             "run",
             "--bootstrap-servers",
-            kafka.bootstrapServers(),
+            KAFKA.bootstrapServers(),
             "--teacher-head",
             prepared.headFile().toString()
         };
@@ -172,7 +164,7 @@ class RunCommandITCase {
                         work,
                         "run",
                         "--bootstrap-servers",
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         "--teacher-head",
                         prepared.headFile().toString(),
                         "--group-id",
@@ -200,8 +192,18 @@ class RunCommandITCase {
                                 .findFirst()
                                 .orElseThrow();
             }
-            deleteRecursively(jobDir);
-            Files.writeString(jobDir, "not a folder");
+            // Renamed away (atomic; deleting raced with a checkpoint being written into it),
+            // then a file in its place; again if a checkpoint recreated the folder in between.
+            Path moved = Files.createDirectories(dir.resolve("broken-checkpoints-moved"));
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    Files.move(jobDir, moved.resolve("attempt-" + attempt));
+                    Files.writeString(jobDir, "not a folder", StandardOpenOption.CREATE_NEW);
+                    break;
+                } catch (IOException race) {
+                    assertThat(attempt).as("replacing %s: %s", jobDir, race).isLessThan(20);
+                }
+            }
             int code = c.exitCode();
             List<String> out = c.output();
             assertThat(code).as("exit code; output:%n%s", String.join("\n", out)).isEqualTo(1);
@@ -228,14 +230,6 @@ class RunCommandITCase {
             }
         }
         return found;
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Collections.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 
     /** The {@code distill} command line in a JVM of its own, its output collected line by line. */

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.pipeline.cli.HeadTraining;
 import io.flinkdistill.pipeline.job.DistillationJob;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
 import io.flinkdistill.pipeline.job.Steering;
-import io.flinkdistill.pipeline.kafka.LocalKafka;
 import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
@@ -24,7 +22,6 @@ import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.ShippedEncoder;
 import io.flinkdistill.teacher.TeacherSettings;
-import io.flinkdistill.training.StudentTrainerOperator;
 import io.flinkdistill.training.TrainerSettings;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,11 +38,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,32 +53,14 @@ class SteeringITCase {
     private static final int HEAD_ROWS = 300;
     private static final Duration DEADLINE = Duration.ofSeconds(150);
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = MiniClusters.twoSlots();
 
     @TempDir static Path dir;
-    private static LocalKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = LocalKafka.start(dir.resolve("kafka"));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
     @Test
     void evaluatorDecisionsAndConsoleCommandsShouldReachTheTrainer() throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
         Topics.ensure(
                 client,
                 Map.of("samples", 1, "metrics", 1, "dlq", 1, "control", 1, "models", 1),
@@ -267,7 +243,7 @@ class SteeringITCase {
                                 System.getProperty("java.class.path"),
                                 "org.apache.kafka.tools.ConsoleProducer",
                                 "--bootstrap-server",
-                                kafka.bootstrapServers(),
+                                KAFKA.bootstrapServers(),
                                 "--topic",
                                 topic)
                         .redirectErrorStream(true)
@@ -326,7 +302,7 @@ class SteeringITCase {
 
     private static List<ControlCommand> commands(String topic) throws Exception {
         List<ControlCommand> out = new ArrayList<>();
-        for (byte[] v : TopicRecords.readAll(kafka.bootstrapServers(), topic)) {
+        for (byte[] v : TopicRecords.readAll(KAFKA.bootstrapServers(), topic)) {
             try {
                 out.add(ControlCommands.decode(v));
             } catch (java.io.IOException e) {
@@ -338,7 +314,7 @@ class SteeringITCase {
 
     private static List<DistillMetrics> metrics(String topic) throws Exception {
         List<DistillMetrics> out = new ArrayList<>();
-        for (byte[] v : TopicRecords.readAll(kafka.bootstrapServers(), topic)) {
+        for (byte[] v : TopicRecords.readAll(KAFKA.bootstrapServers(), topic)) {
             out.add(DistillMetrics.fromByteBuffer(ByteBuffer.wrap(v)));
         }
         return out;
@@ -346,7 +322,7 @@ class SteeringITCase {
 
     private static List<JsonNode> deadLetters(String topic) throws Exception {
         List<JsonNode> out = new ArrayList<>();
-        for (byte[] v : TopicRecords.readAll(kafka.bootstrapServers(), topic)) {
+        for (byte[] v : TopicRecords.readAll(KAFKA.bootstrapServers(), topic)) {
             out.add(new ObjectMapper().readTree(v));
         }
         return out;
@@ -356,20 +332,17 @@ class SteeringITCase {
         StudentConfig student =
                 new StudentConfig(30522, 32, 64, 1, 4, 128, 64, head.numClasses(), 384, 0.1f, 11);
         TrainerSettings trainer =
-                new TrainerSettings(
-                        student,
-                        LossWeights.defaults(),
-                        16,
-                        3e-3,
-                        0.01,
-                        5,
-                        1500,
-                        4,
-                        500,
-                        5,
-                        TrainerSettings.TEACHER_EMBEDDINGS + "e5-small-v2-q",
-                        false,
-                        Map.of(StudentTrainerOperator.LOSS_POLICY, "dwa"));
+                TrainerSettings.builder(student)
+                        .optBatchSize(16)
+                        .optLearningRate(3e-3)
+                        .optWarmupSteps(5)
+                        .optCycleSamples(1500)
+                        .optMetricsEverySteps(4)
+                        .optEvalWindow(500)
+                        .optMaxConsecutiveSkips(5)
+                        .optEmbeddingInit(TrainerSettings.TEACHER_EMBEDDINGS + "e5-small-v2-q")
+                        .optLossPolicy("dwa")
+                        .build();
         TeacherSettings teacher = TeacherSettings.single(head, 32, 50, 2, 64, "student", 1);
         return new JobSettings(
                 teacher,

@@ -3,7 +3,7 @@ package io.flinkdistill.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkdistill.pipeline.job.EvalSplit;
-import io.flinkdistill.training.StudentTrainer;
+import io.flinkdistill.training.TrainedSamples;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,7 +54,7 @@ record TrainedLedger(
                 continue;
             }
             samples++;
-            digest += StudentTrainer.idHash(id);
+            digest += TrainedSamples.idHash(id);
             perPartition.merge(r.partition(), 1L, Long::sum);
             highest.merge(r.partition(), r.offset(), Math::max);
         }
@@ -126,6 +126,27 @@ record TrainedLedger(
                         + timeout
                         + "; last: "
                         + (all.isEmpty() ? "none" : all.get(all.size() - 1)));
+    }
+
+    /**
+     * Asserts that the trainer trained every training sample of the samples topic exactly once: its
+     * first checkpoint holding them all, and the one {@code more} checkpoints later, equal the
+     * topic's ledger (count and highest offset per partition, id digest).
+     */
+    static void assertEachTrainedOnce(String bootstrapServers, Path logDir, long expected, int more)
+            throws Exception {
+        TrainedLedger produced =
+                ofTopic(
+                        bootstrapServers,
+                        "distill.samples",
+                        new io.flinkdistill.pipeline.job.EvalSplit(0.1));
+        assertThat(produced.samples()).as("training samples in the topic").isEqualTo(expected);
+        TrainedLedger[] trained =
+                awaitCheckpointed(logDir, "student", expected, more, Duration.ofMinutes(1));
+        assertThat(trained[0])
+                .as("the first checkpoint with every sample: each once, per partition and by id")
+                .isEqualTo(produced);
+        assertThat(trained[1]).as("%d checkpoints later: nothing more", more).isEqualTo(produced);
     }
 
     private static TreeMap<Integer, Long> partitionMap(String text) {

@@ -2,9 +2,9 @@ package io.flinkdistill.pipeline.cli;
 
 import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.pipeline.replay.TsvRow;
+import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.TeacherSpec;
-import io.flinkdistill.training.ScoredSample;
 import io.flinkdistill.training.StudentTrainer;
 import io.flinkdistill.training.TrainerSettings;
 import java.io.IOException;
@@ -146,19 +146,15 @@ final class BaselineTraining {
 
     private static TrainerSettings settings(
             TrainerSettings distillation, double learningRate, long cycleSamples) {
-        return new TrainerSettings(
-                distillation.student(),
-                new LossWeights(0, 0, 0, 1, distillation.lossWeights().temperature()),
-                distillation.batchSize(),
-                learningRate,
-                distillation.weightDecay(),
-                distillation.warmupSteps(),
-                Math.max(1, cycleSamples),
-                distillation.metricsEverySteps(),
-                distillation.evalWindow(),
-                distillation.maxConsecutiveSkips(),
-                distillation.embeddingInit(),
-                false);
+        return distillation.toBuilder()
+                .optLossWeights(
+                        new LossWeights(0, 0, 0, 1, distillation.lossWeights().temperature()))
+                .optLearningRate(learningRate)
+                .optCycleSamples(Math.max(1, cycleSamples))
+                .optProgressive(false)
+                .optProvenance(java.util.Map.of())
+                .optAttentionLengthScale(0)
+                .build();
     }
 
     /**

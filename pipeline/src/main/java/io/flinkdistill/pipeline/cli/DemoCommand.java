@@ -1,9 +1,6 @@
 package io.flinkdistill.pipeline.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flinkdistill.export.StudentExporter;
-import io.flinkdistill.export.StudentOnnxExport;
 import io.flinkdistill.pipeline.job.DistillationJob;
 import io.flinkdistill.pipeline.job.EvalSplit;
 import io.flinkdistill.pipeline.job.JobSettings;
@@ -14,10 +11,7 @@ import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.schemas.DistillMetrics;
-import io.flinkdistill.serving.ModelStore;
-import io.flinkdistill.serving.OnnxStudent;
 import io.flinkdistill.teacher.LinearHead;
-import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.TeacherSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -125,82 +119,26 @@ public final class DemoCommand implements Callable<Integer> {
         validate();
         long started = System.nanoTime();
         Files.createDirectories(out);
-        TsvDataset trainData = TsvDataset.read(train != null ? train : bundled("train.tsv"));
-        TsvDataset testData = TsvDataset.read(test != null ? test : bundled("test.tsv"));
-        List<String> classes = trainData.classes();
-        if (classes.size() < 2) {
-            throw new JobOptions.OptionException(
-                    "--train", "needs labels of at least two classes, found " + classes);
-        }
-        List<TeacherSpec> specs = job.teacherSpecs();
-        List<TsvRow> rows = new ArrayList<>(trainData.rows());
-        Collections.shuffle(rows, new Random(job.seed));
-        // Validation comes out first: no head, stream or baseline row overlaps it.
-        io.flinkdistill.pipeline.replay.ValidationSplit.Split validationSplit =
-                io.flinkdistill.pipeline.replay.ValidationSplit.carve(rows, validationSize);
-        rows = new ArrayList<>(validationSplit.training());
-        List<TsvRow> validationRows = validationSplit.validation();
-        if (validationSize > 0) {
-            System.out.printf(
-                    "Validation: %d sentences of %s held out, with the %d training rows that overlap them.%n",
-                    validationRows.size(),
-                    trainData.file().getFileName(),
-                    validationSplit.related());
-        }
-
-        Map<String, LinearHead> given = job.loadHeads();
-        List<TsvRow> stream = rows;
-        List<LinearHead> heads = new ArrayList<>();
-        int n = Math.min(headSamples, rows.size() / 2);
-        boolean fittedHead = false;
-        for (TeacherSpec spec : specs) {
-            LinearHead head = given.get(spec.name());
-            if (head == null && !spec.hasOwnClassifier()) {
-                long t0 = System.nanoTime();
-                try {
-                    head = HeadTraining.fit(spec, rows.subList(0, n), classes, job.maxTokens, 2);
-                } catch (IllegalArgumentException e) {
-                    throw new JobOptions.OptionException("--teacher", e.getMessage());
-                }
-                Path headFile = out.resolve("teacher-head-" + spec.name() + ".json");
-                head.save(headFile);
-                System.out.printf(
-                        "No --teacher-head for %s: fitted a logistic-regression head on %d labelled rows of %s in %.1f s (%s).%n",
-                        spec.name(),
-                        n,
-                        trainData.file().getFileName(),
-                        (System.nanoTime() - t0) / 1e9,
-                        headFile);
-                // Rows a head was fitted on are not streamed: the stream stays unseen data.
-                stream = rows.subList(n, rows.size());
-                fittedHead = true;
-            }
-            heads.add(head);
-        }
-        stream = stream.subList(0, Math.min(maxSamples, stream.size()));
-        // Gold labels the run uses: the rows a head was fitted on, plus the stream's labels.
-        int headLabels = fittedHead ? n : 0;
-
+        Data data = loadData();
+        Teachers teachers = teachers(data);
         Path exportDir = out.resolve("student");
         Path modelsDir = out.resolve("models");
         if (job.modelStore == null) {
-            deleteRecursively(modelsDir);
+            Directories.deleteRecursively(modelsDir);
             job.modelStore = modelsDir.toAbsolutePath().toUri().toString();
         }
-        JobSettings settings;
-        settings =
+        JobSettings settings =
                 job.jobSettings(
-                        heads,
-                        (long) stream.size() * passes,
+                        teachers.heads(),
+                        (long) teachers.stream().size() * passes,
                         exportDir.toAbsolutePath().toString());
-
         LocalKafka local = null;
         try {
-            String bootstrap = job.bootstrapServers;
+            String bootstrap = job.kafka.bootstrapServers;
             if (bootstrap == null) {
                 long t0 = System.nanoTime();
                 // A demo run starts from an empty broker: no samples or offsets of an earlier run.
-                deleteRecursively(out.resolve("kafka"));
+                Directories.deleteRecursively(out.resolve("kafka"));
                 local = LocalKafka.start(out.resolve("kafka"));
                 bootstrap = local.bootstrapServers();
                 System.out.printf(
@@ -209,232 +147,39 @@ public final class DemoCommand implements Callable<Integer> {
             }
             Map<String, Object> client = job.kafkaClientConfig(bootstrap);
             Topics.ensure(client, job.topicPartitions(), Duration.ofSeconds(60));
-
-            EvalSplit labelKeeper =
-                    new EvalSplit(Math.max(1e-4, Math.min(labelledFraction, 0.9999)));
-            final TsvDataset data = trainData;
-            long labelled =
-                    stream.stream()
-                            .filter(
-                                    r ->
-                                            labelledFraction > 0
-                                                    && labelKeeper.isEval("label:" + data.idOf(r)))
-                            .count();
-            long produced = 0;
-            for (int pass = 1; pass <= passes; pass++) {
-                produced +=
-                        SampleProducer.produce(
-                                client,
-                                job.samplesTopic,
-                                trainData,
-                                stream,
-                                pass,
-                                r ->
-                                        labelledFraction > 0
-                                                && labelKeeper.isEval("label:" + data.idOf(r)),
-                                rate);
-            }
-            labelled *= passes;
-            System.out.printf(
-                    "Replayed %d samples of %s onto %s; %d (%.1f %%) keep their label, the rest are unlabelled.%n",
-                    produced,
-                    trainData.file().getFileName(),
-                    job.samplesTopic,
-                    labelled,
-                    100.0 * labelled / Math.max(1, produced));
+            DemoReport.Labels labels = replay(client, data, teachers);
 
             long jobStart = System.nanoTime();
             DistillMetrics last =
                     runJob(settings, job.kafkaSettings(bootstrap, true), client, jobStart);
             double jobSeconds = (System.nanoTime() - jobStart) / 1e9;
-
-            // The baseline: the labelled training samples of the same stream, in the same order.
-            EvalSplit evalSplit = new EvalSplit(job.evalFraction);
-            List<TsvRow> labelledStream = new ArrayList<>();
-            for (int pass = 1; pass <= passes; pass++) {
-                for (TsvRow r : stream) {
-                    String id = pass == 1 ? data.idOf(r) : data.idOf(r) + "/p" + pass;
-                    if (labelledFraction > 0
-                            && labelKeeper.isEval("label:" + data.idOf(r))
-                            && !evalSplit.isEval(id)) {
-                        labelledStream.add(r);
-                    }
-                }
-            }
             Path studentFile = exportDir.resolve(job.student + ".student");
-            var saved = io.flinkdistill.training.StudentFile.read(studentFile);
-            // The fair baseline: every gold label the run used (head rows and stream labels), to
-            // convergence on validation, its learning rate chosen there.
-            List<TsvRow> gold = new ArrayList<>();
-            if (headLabels > 0) {
-                gold.addAll(rows.subList(0, headLabels));
-            }
-            gold.addAll(labelledStream);
-            Path baselineFile = exportDir.resolve("baseline.student");
-            long baselineStart = System.nanoTime();
-            BaselineTraining.Result baseline = null;
-            if (validationRows.isEmpty()) {
-                BaselineTraining.train(
-                        settings.trainer(),
-                        specs.get(0),
-                        settings.teacher().classes(),
-                        gold,
-                        job.maxTokens,
-                        baselineFile);
-            } else {
-                baseline =
-                        BaselineTraining.trainToConvergence(
-                                settings.trainer(),
-                                specs.get(0),
-                                settings.teacher().classes(),
-                                gold,
-                                validationRows,
-                                saved.step(),
-                                baselineRates,
-                                job.seed,
-                                job.maxTokens,
-                                baselineFile);
-            }
-            double baselineSeconds = (System.nanoTime() - baselineStart) / 1e9;
+            DemoReport.Run run =
+                    new DemoReport.Run(
+                            last,
+                            jobSeconds,
+                            io.flinkdistill.training.StudentFile.read(studentFile),
+                            studentFile);
 
-            double[] finalWeights = finalWeights(settings, last);
-            java.util.function.Function<List<TsvRow>, TestSetEvaluation> evaluate =
-                    on -> {
-                        try {
-                            return TestSetEvaluation.run(
-                                    specs,
-                                    heads,
-                                    settings.teacher().classes(),
-                                    finalWeights,
-                                    studentFile,
-                                    baselineFile,
-                                    on,
-                                    job.maxTokens,
-                                    2);
-                        } catch (java.io.IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                    };
-            TestSetEvaluation eval = evaluate.apply(testData.rows());
-            TestSetEvaluation validation =
-                    validationRows.isEmpty() ? null : evaluate.apply(validationRows);
-            Serving serving = serving(specs.get(0), heads.get(0), saved, testData.rows(), settings);
-            io.flinkdistill.serving.CpuFeatures cpu = io.flinkdistill.serving.CpuFeatures.detect();
-            ObjectNode report = JSON.createObjectNode();
-            report.put("samples_trained", saved.samplesTrained());
-            report.put("samples_streamed", produced);
-            report.put("samples_labelled", labelled);
-            report.put("labelled_fraction", labelledFraction);
-            report.put("training_steps", saved.step());
-            report.put("wall_seconds", round((System.nanoTime() - started) / 1e9));
-            report.put("job_seconds", round(jobSeconds));
-            // Trained samples per second of job time (the eval slice is evaluated, not trained).
-            report.put("samples_per_second", round(saved.samplesTrained() / jobSeconds));
-            report.put("samples_streamed_per_second", round(produced / jobSeconds));
-            ObjectNode labels = report.putObject("labels");
-            labels.put("head", headLabels);
-            labels.put("stream", labelled);
-            labels.put("total", headLabels + labelled);
-            labels.put("rows", headLabels + produced);
-            labels.put(
-                    "fraction_of_rows",
-                    round((headLabels + labelled) / (double) (headLabels + produced)));
-            report.put("test_file", testData.file().toString());
-            report.put("test_size", eval.size());
-            ObjectNode t = report.putObject("teacher");
-            t.put("model", String.join("+", settings.teacher().names()));
-            t.put("accuracy", round(eval.teacherAccuracy()));
-            t.put("params", eval.teacherParams());
-            if (specs.size() > 1) {
-                t.put("fusion", job.fusion);
-                t.put("params_all_teachers", eval.allTeacherParams());
-                ObjectNode members = t.putObject("members");
-                for (int i = 0; i < specs.size(); i++) {
-                    ObjectNode m = members.putObject(specs.get(i).name());
-                    m.put("accuracy", round(eval.teacherAccuracies().get(specs.get(i).name())));
-                    m.put("final_weight", round(finalWeights[i]));
-                }
-            }
-            ObjectNode s = report.putObject("student");
-            s.put("name", job.student);
-            s.put("accuracy", round(eval.studentAccuracy()));
-            s.put("params", eval.studentParams());
-            s.put("path", studentFile.toAbsolutePath().toString());
-            s.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));
-            s.put("phase", last == null ? "none" : last.getPhase());
-            s.put("loss_policy", job.lossPolicy);
-            if (last != null) {
-                ObjectNode lw = s.putObject("loss_weights");
-                lw.put("soft", round(last.getWeightSoft()));
-                lw.put("feature", round(last.getWeightFeature()));
-                lw.put("attention", round(last.getWeightAttention()));
-                s.put("eval_agreement", round(last.getEvalAgreement()));
-                s.put("eval_ece", round(last.getEvalEce()));
-                s.put("drift_events", last.getDriftEvents());
-            }
-            s.put("onnx_path", serving.newestPublished());
-            s.put("versions_published", serving.versions());
-            s.put("onnx_accuracy", round(serving.fp32Accuracy()));
-            s.put("int8_accuracy", round(serving.int8Accuracy()));
-            s.put("int8_bytes", serving.int8Bytes());
-            s.put("int8_agreement_with_fp32", round(serving.int8Agreement()));
-            s.put("int8_cpu", cpu.describe());
-            ObjectNode provenance = s.putObject("provenance");
-            saved.provenance().forEach(provenance::put);
-            ObjectNode b = report.putObject("baseline");
-            b.put(
-                    "description",
-                    baseline == null
-                            ? "same student, every gold label of the run (head rows + stream labels), one pass, cross-entropy, no teacher"
-                            : "same student, every gold label of the run (head rows + stream labels), cross-entropy, no teacher, epochs until validation accuracy stops improving (at least the distilled student's steps), learning rate chosen on validation");
-            b.put("samples", gold.size());
-            b.put("accuracy", round(eval.baselineAccuracy()));
-            b.put("seconds", round(baselineSeconds));
-            if (baseline != null) {
-                b.put("learning_rate", baseline.learningRate());
-                b.put("epochs", baseline.epochs());
-                b.put("best_epoch", baseline.bestEpoch());
-                b.put("steps", baseline.steps());
-                b.put("validation_accuracy", round(baseline.validationAccuracy()));
-                ObjectNode grid = b.putObject("validation_accuracy_by_learning_rate");
-                baseline.validationByRate()
-                        .forEach((r, a) -> grid.put(Double.toString(r), round(a)));
-            }
-            if (validation != null) {
-                ObjectNode v = report.putObject("validation");
-                v.put(
-                        "description",
-                        "sentences held out of the training file with every overlapping training row; used for tuning");
-                v.put("size", validation.size());
-                v.put("related_rows_removed", validationSplit.related());
-                v.put("teacher_accuracy", round(validation.teacherAccuracy()));
-                v.put("student_accuracy", round(validation.studentAccuracy()));
-                v.put("baseline_accuracy", round(validation.baselineAccuracy()));
-                v.put("agreement", round(validation.agreement()));
-                v.put(
-                        "accuracy_retained",
-                        round(validation.studentAccuracy() / validation.teacherAccuracy()));
-                v.put(
-                        "distillation_gain",
-                        round(validation.studentAccuracy() - validation.baselineAccuracy()));
-            }
-            report.put("agreement", round(eval.agreement()));
-            report.put("accuracy_retained", round(eval.studentAccuracy() / eval.teacherAccuracy()));
-            report.put(
-                    "distillation_gain", round(eval.studentAccuracy() - eval.baselineAccuracy()));
-            report.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));
-            report.put("speedup_b1", round(serving.speedupB1()));
-            report.put(
-                    "speedup_b1_measures",
-                    "median latency of one query (tokenizing included), 1 ONNX Runtime thread, after the"
-                            + " same warm-up (every test sentence once, then 20 queries): teacher "
-                            + String.join("+", settings.teacher().names())
-                            + " over the exported fp32 student as published (FFN pruned at "
-                            + job.pruneThreshold
-                            + "), on "
-                            + cpu.model());
+            DemoReport.Baseline baseline =
+                    trainBaseline(
+                            data, teachers, settings, run, exportDir.resolve("baseline.student"));
+            DemoReport.Evaluations evaluations =
+                    evaluate(data, teachers, settings, run, baseline.file());
+            DemoReport report =
+                    new DemoReport(
+                            job,
+                            labelledFraction,
+                            settings,
+                            data.test().file(),
+                            (System.nanoTime() - started) / 1e9,
+                            labels,
+                            run,
+                            baseline,
+                            evaluations,
+                            io.flinkdistill.serving.CpuFeatures.detect());
             Path reportFile = out.resolve("report.json");
-            JSON.writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), report);
+            JSON.writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), report.toJson());
             List<DistillMetrics> seen =
                     io.flinkdistill.pipeline.monitor.MetricsRecords.onePerStep(
                             List.copyOf(recorded));
@@ -446,78 +191,9 @@ public final class DemoCommand implements Callable<Integer> {
                             .toList(),
                     java.nio.charset.StandardCharsets.UTF_8);
             Path html = out.resolve("report.html");
-            ReportCommand.write(html, "flink-distill demo: " + job.student, seen);
-            System.out.printf(
-                    "%nOn %s (%d sentences): teacher %s accuracy %.1f %% (%,d params); student accuracy %.1f %% (%,d params, %.1fx smaller); agreement %.1f %%.%n",
-                    testData.file().getFileName(),
-                    eval.size(),
-                    String.join("+", settings.teacher().names()),
-                    100 * eval.teacherAccuracy(),
-                    eval.teacherParams(),
-                    100 * eval.studentAccuracy(),
-                    eval.studentParams(),
-                    eval.teacherParams() / (double) eval.studentParams(),
-                    100 * eval.agreement());
-            if (specs.size() > 1) {
-                StringBuilder members = new StringBuilder();
-                for (int i = 0; i < specs.size(); i++) {
-                    String name = specs.get(i).name();
-                    members.append(
-                            String.format(
-                                    "%s%s %.1f %% (weight %.2f)",
-                                    i == 0 ? "" : ", ",
-                                    name,
-                                    100 * eval.teacherAccuracies().get(name),
-                                    finalWeights[i]));
-                }
-                System.out.printf(
-                        "Fused teacher %.1f %%; alone: %s.%n",
-                        100 * eval.teacherAccuracy(), members);
-            }
-            System.out.printf(
-                    "Baseline (the same student on all %d gold labels of the run, no teacher%s): %.1f %%.%n",
-                    gold.size(),
-                    baseline == null
-                            ? ", one pass"
-                            : String.format(
-                                    ", %d steps in %d epochs, learning rate %.0e chosen on validation",
-                                    baseline.steps(),
-                                    baseline.bestEpoch(),
-                                    baseline.learningRate()),
-                    100 * eval.baselineAccuracy());
-            if (validation != null) {
-                System.out.printf(
-                        "On the validation split (%d sentences): teacher %.1f %%, student %.1f %%, baseline %.1f %%, agreement %.1f %%.%n",
-                        validation.size(),
-                        100 * validation.teacherAccuracy(),
-                        100 * validation.studentAccuracy(),
-                        100 * validation.baselineAccuracy(),
-                        100 * validation.agreement());
-            }
-            System.out.printf(
-                    "Exported: ONNX fp32 %.1f %%, INT8 %.1f %% (%.1f MB, agrees with fp32 on %.1f %%, on %s); one query %.1fx faster than the teacher; %d versions published to %s.%n",
-                    100 * serving.fp32Accuracy(),
-                    100 * serving.int8Accuracy(),
-                    serving.int8Bytes() / 1e6,
-                    100 * serving.int8Agreement(),
-                    cpu.describe(),
-                    serving.speedupB1(),
-                    serving.versions(),
-                    job.modelStore);
-            System.out.printf(
-                    "Gold labels used: %d head rows + %d stream labels = %.1f %% of the %d rows.%n",
-                    headLabels,
-                    labelled,
-                    100.0 * (headLabels + labelled) / (headLabels + produced),
-                    headLabels + produced);
-            System.out.printf(
-                    "Trained on %d samples in %.0f s (%.0f trained samples/s). Report: %s and %s (metrics: %s)%n",
-                    saved.samplesTrained(),
-                    jobSeconds,
-                    saved.samplesTrained() / jobSeconds,
-                    reportFile,
-                    html,
-                    recording);
+            io.flinkdistill.pipeline.monitor.HtmlReport.write(
+                    html, "flink-distill demo: " + job.student, seen);
+            report.print(reportFile, html, recording);
             return 0;
         } finally {
             if (local != null) {
@@ -526,91 +202,198 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * The final student as it serves: exported, measured on the test file, timed against the
-     * teacher.
-     */
-    private record Serving(
-            String newestPublished,
-            long versions,
-            double fp32Accuracy,
-            double int8Accuracy,
-            long int8Bytes,
-            double int8Agreement,
-            double speedupB1) {}
+    /** The training and test files, shuffled by seed, with the validation split carved out. */
+    private record Data(
+            TsvDataset train,
+            TsvDataset test,
+            List<TsvRow> rows,
+            List<TsvRow> validation,
+            int validationRelated) {}
 
-    private Serving serving(
-            TeacherSpec primary,
-            LinearHead head,
-            io.flinkdistill.training.StudentFile.Loaded saved,
-            List<TsvRow> test,
-            JobSettings settings)
-            throws Exception {
+    private Data loadData() throws IOException {
+        TsvDataset trainData = TsvDataset.read(train != null ? train : bundled("train.tsv"));
+        TsvDataset testData = TsvDataset.read(test != null ? test : bundled("test.tsv"));
+        List<String> classes = trainData.classes();
+        if (classes.size() < 2) {
+            throw new JobOptions.OptionException(
+                    "--train", "needs labels of at least two classes, found " + classes);
+        }
+        List<TsvRow> rows = new ArrayList<>(trainData.rows());
+        Collections.shuffle(rows, new Random(job.seed));
+        // Validation comes out first: no head, stream or baseline row overlaps it.
+        io.flinkdistill.pipeline.replay.ValidationSplit.Split split =
+                io.flinkdistill.pipeline.replay.ValidationSplit.carve(rows, validationSize);
+        if (validationSize > 0) {
+            System.out.printf(
+                    "Validation: %d sentences of %s held out, with the %d training rows that overlap them.%n",
+                    split.validation().size(), trainData.file().getFileName(), split.related());
+        }
+        return new Data(
+                trainData,
+                testData,
+                new ArrayList<>(split.training()),
+                split.validation(),
+                split.related());
+    }
+
+    /**
+     * The teachers and their heads (given, or fitted on the first rows, which then leave the
+     * stream), and the rows to stream.
+     */
+    private record Teachers(
+            List<TeacherSpec> specs, List<LinearHead> heads, List<TsvRow> stream, int headLabels) {}
+
+    private Teachers teachers(Data data) throws IOException {
+        List<TeacherSpec> specs = job.teacherSpecs();
+        List<TsvRow> rows = data.rows();
+        Map<String, LinearHead> given = job.loadHeads();
+        List<TsvRow> stream = rows;
+        List<LinearHead> heads = new ArrayList<>();
+        int n = Math.min(headSamples, rows.size() / 2);
+        boolean fittedHead = false;
+        for (TeacherSpec spec : specs) {
+            LinearHead head = given.get(spec.name());
+            if (head == null && !spec.hasOwnClassifier()) {
+                long t0 = System.nanoTime();
+                try {
+                    head =
+                            HeadTraining.fit(
+                                    spec,
+                                    rows.subList(0, n),
+                                    data.train().classes(),
+                                    job.maxTokens,
+                                    2);
+                } catch (IllegalArgumentException e) {
+                    throw new JobOptions.OptionException("--teacher", e.getMessage());
+                }
+                Path headFile = out.resolve("teacher-head-" + spec.name() + ".json");
+                head.save(headFile);
+                System.out.printf(
+                        "No --teacher-head for %s: fitted a logistic-regression head on %d labelled rows of %s in %.1f s (%s).%n",
+                        spec.name(),
+                        n,
+                        data.train().file().getFileName(),
+                        (System.nanoTime() - t0) / 1e9,
+                        headFile);
+                // Rows a head was fitted on are not streamed: the stream stays unseen data.
+                stream = rows.subList(n, rows.size());
+                fittedHead = true;
+            }
+            heads.add(head);
+        }
+        stream = stream.subList(0, Math.min(maxSamples, stream.size()));
+        // Gold labels the run uses: the rows a head was fitted on, plus the stream's labels.
+        return new Teachers(specs, heads, stream, fittedHead ? n : 0);
+    }
+
+    /** Which streamed rows keep their gold label (by id hash, the same in every pass). */
+    private java.util.function.Predicate<TsvRow> labelKept(TsvDataset data) {
+        EvalSplit keeper = new EvalSplit(Math.max(1e-4, Math.min(labelledFraction, 0.9999)));
+        return r -> labelledFraction > 0 && keeper.isEval("label:" + data.idOf(r));
+    }
+
+    /** Replays the stream onto the samples topic, {@code --passes} times. */
+    private DemoReport.Labels replay(Map<String, Object> client, Data data, Teachers teachers)
+            throws InterruptedException {
+        TsvDataset train = data.train();
+        List<TsvRow> stream = teachers.stream();
+        java.util.function.Predicate<TsvRow> kept = labelKept(train);
+        long labelled = stream.stream().filter(kept).count();
+        long produced = 0;
+        for (int pass = 1; pass <= passes; pass++) {
+            produced +=
+                    SampleProducer.produce(
+                            client, job.samplesTopic, train, stream, pass, kept, rate);
+        }
+        labelled *= passes;
+        System.out.printf(
+                "Replayed %d samples of %s onto %s; %d (%.1f %%) keep their label, the rest are unlabelled.%n",
+                produced,
+                train.file().getFileName(),
+                job.samplesTopic,
+                labelled,
+                100.0 * labelled / Math.max(1, produced));
+        return new DemoReport.Labels(produced, labelled, teachers.headLabels());
+    }
+
+    /**
+     * The fair baseline: the same student on every gold label the run used (head rows and stream
+     * labels, training samples only, in stream order), to convergence on validation, its learning
+     * rate chosen there; one pass when there is no validation split.
+     */
+    private DemoReport.Baseline trainBaseline(
+            Data data, Teachers teachers, JobSettings settings, DemoReport.Run run, Path file)
+            throws IOException {
+        TsvDataset train = data.train();
+        java.util.function.Predicate<TsvRow> kept = labelKept(train);
+        EvalSplit evalSplit = new EvalSplit(job.evalFraction);
+        List<TsvRow> gold = new ArrayList<>(data.rows().subList(0, teachers.headLabels()));
+        for (int pass = 1; pass <= passes; pass++) {
+            for (TsvRow r : teachers.stream()) {
+                String id = pass == 1 ? train.idOf(r) : train.idOf(r) + "/p" + pass;
+                if (kept.test(r) && !evalSplit.isEval(id)) {
+                    gold.add(r);
+                }
+            }
+        }
+        long t0 = System.nanoTime();
+        BaselineTraining.Result result = null;
+        TeacherSpec primary = teachers.specs().get(0);
         List<String> classes = settings.teacher().classes();
-        List<TsvRow> labelled =
-                test.stream()
-                        .filter(r -> r.label() != null && classes.contains(r.label()))
-                        .toList();
-        List<String> texts = labelled.stream().map(TsvRow::text).toList();
-        double[] accuracy = new double[2];
-        List<List<Integer>> predictions = new java.util.ArrayList<>();
-        double studentP50 = 0;
-        long int8Bytes = 0;
-        StudentOnnxExport.Precision[] precisions = StudentOnnxExport.Precision.values();
-        for (int p = 0; p < precisions.length; p++) {
-            byte[] model =
-                    StudentExporter.export(
-                            saved.config(),
-                            saved.weights(),
-                            saved.provenance(),
-                            precisions[p],
-                            job.pruneThreshold);
-            try (OnnxStudent student = OnnxStudent.open(model, 1)) {
-                List<Integer> predicted = ServeBench.argmax(student.predict(texts));
-                predictions.add(predicted);
-                int correct = 0;
-                for (int i = 0; i < texts.size(); i++) {
-                    correct +=
-                            classes.get(predicted.get(i)).equals(labelled.get(i).label()) ? 1 : 0;
-                }
-                accuracy[p] = correct / (double) Math.max(1, texts.size());
-                if (precisions[p] == StudentOnnxExport.Precision.FP32) {
-                    studentP50 = ServeBench.p50Millis(student::predict, texts, 200);
-                } else {
-                    int8Bytes = model.length;
-                }
-            }
+        if (data.validation().isEmpty()) {
+            BaselineTraining.train(settings.trainer(), primary, classes, gold, job.maxTokens, file);
+        } else {
+            result =
+                    BaselineTraining.trainToConvergence(
+                            settings.trainer(),
+                            primary,
+                            classes,
+                            gold,
+                            data.validation(),
+                            run.saved().step(),
+                            baselineRates,
+                            job.seed,
+                            job.maxTokens,
+                            file);
         }
-        double teacherP50;
-        try (OnnxTeacher teacher = OnnxTeacher.open(primary, head, job.maxTokens, 1)) {
-            // The same warm-up as the student had: every test sentence once, in batches of 32.
-            for (int start = 0; start < texts.size(); start += 32) {
-                teacher.infer(texts.subList(start, Math.min(texts.size(), start + 32)));
-            }
-            teacherP50 = ServeBench.p50Millis(teacher::infer, texts, 200);
-        }
-        ModelStore store = new ModelStore(job.modelStore);
-        long versions = store.latestVersion(job.student);
-        String newest =
-                versions == 0
-                        ? null
-                        : new org.apache.flink.core.fs.Path(
-                                        new org.apache.flink.core.fs.Path(job.modelStore),
-                                        "student-" + job.student + "-v" + versions + ".onnx")
-                                .toUri()
-                                .toString();
-        int agree = 0;
-        for (int i = 0; i < texts.size(); i++) {
-            agree += predictions.get(0).get(i).equals(predictions.get(1).get(i)) ? 1 : 0;
-        }
-        return new Serving(
-                newest,
-                versions,
-                accuracy[0],
-                accuracy[1],
-                int8Bytes,
-                agree / (double) Math.max(1, texts.size()),
-                teacherP50 / studentP50);
+        return new DemoReport.Baseline(result, gold.size(), (System.nanoTime() - t0) / 1e9, file);
+    }
+
+    /** Teachers, student and baseline on the test file and on validation; the served student. */
+    private DemoReport.Evaluations evaluate(
+            Data data, Teachers teachers, JobSettings settings, DemoReport.Run run, Path baseline)
+            throws Exception {
+        double[] finalWeights = finalWeights(settings, run.last());
+        java.util.function.Function<List<TsvRow>, TestSetEvaluation> on =
+                rows -> {
+                    try {
+                        return TestSetEvaluation.run(
+                                teachers.specs(),
+                                teachers.heads(),
+                                settings.teacher().classes(),
+                                finalWeights,
+                                run.studentFile(),
+                                baseline,
+                                rows,
+                                job.maxTokens,
+                                2);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                };
+        TestSetEvaluation test = on.apply(data.test().rows());
+        TestSetEvaluation validation =
+                data.validation().isEmpty() ? null : on.apply(data.validation());
+        ServingCheck.Result serving =
+                ServingCheck.measure(
+                        job,
+                        teachers.specs().get(0),
+                        teachers.heads().get(0),
+                        run.saved(),
+                        data.test().rows(),
+                        settings);
+        return new DemoReport.Evaluations(
+                test, validation, data.validationRelated(), finalWeights, serving);
     }
 
     /** The fusion weights at the end of the run (from the last metrics), else the initial ones. */
@@ -636,7 +419,7 @@ public final class DemoCommand implements Callable<Integer> {
             Map<String, Object> client,
             long jobStart)
             throws Exception {
-        deleteRecursively(out.resolve("checkpoints"));
+        Directories.deleteRecursively(out.resolve("checkpoints"));
         Configuration conf = new Configuration();
         conf.set(
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY,
@@ -768,20 +551,5 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return target;
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10000) / 10000.0;
     }
 }

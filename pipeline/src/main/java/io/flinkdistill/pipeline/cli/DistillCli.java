@@ -29,6 +29,7 @@ public final class DistillCli {
 
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new DistillCli());
+        Choices.register(cli);
         cli.setExecutionExceptionHandler(
                 (e, cmd, parsed) -> {
                     if (e instanceof IllegalArgumentException

@@ -3,16 +3,14 @@ package io.flinkdistill.pipeline.cli;
 import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
-import io.flinkdistill.serving.PublishSettings;
+import io.flinkdistill.publish.PublishSettings;
 import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.TeacherSettings;
 import io.flinkdistill.teacher.TeacherSpec;
-import io.flinkdistill.training.StudentTrainerOperator;
 import io.flinkdistill.training.TrainerSettings;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -22,16 +20,7 @@ import picocli.CommandLine.Option;
  * value is checked in {@link #validate()} before anything starts, and an error names the option.
  */
 public class JobOptions {
-    @Option(
-            names = "--bootstrap-servers",
-            description = "Kafka bootstrap servers (demo: a local broker when absent).")
-    String bootstrapServers;
-
-    @Option(
-            names = "--kafka-property",
-            description =
-                    "Extra Kafka client property KEY=VALUE (e.g. security settings); repeatable.")
-    Map<String, String> kafkaProperties = new HashMap<>();
+    @picocli.CommandLine.Mixin KafkaConnection kafka = new KafkaConnection();
 
     @Option(
             names = "--samples-topic",
@@ -93,7 +82,7 @@ public class JobOptions {
             defaultValue = "learned",
             description =
                     "Fusion weights of several teachers: 'learned' online from gold labels (log-odds of each teacher's accuracy) or 'fixed' (default: ${DEFAULT-VALUE}).")
-    String fusion;
+    Choices.Fusion fusion;
 
     @Option(
             names = "--fusion-half-life",
@@ -284,7 +273,7 @@ public class JobOptions {
             description =
                     "How the evaluator re-weights the soft/feature/attention losses: fixed, dwa"
                             + " (Dynamic Weight Average) or eval-guided (default: ${DEFAULT-VALUE}).")
-    String lossPolicy;
+    Choices.LossPolicy lossPolicy;
 
     @Option(
             names = "--drift-margin",
@@ -344,15 +333,39 @@ public class JobOptions {
             names = "--student-embedding-init",
             defaultValue = "teacher",
             description =
-                    "How the student's token embeddings start: 'teacher' (the teacher's, projected on their principal components) or 'random' (default: ${DEFAULT-VALUE}).")
-    String studentEmbeddingInit;
+                    "How the student's token embeddings start: 'teacher' (the teacher's input embeddings, projected on their principal components), 'teacher-output' (each vocabulary token run through a shipped teacher alone, its pooled output projected the same way, as model2vec does) or 'random' (default: ${DEFAULT-VALUE}).")
+    Choices.EmbeddingInit studentEmbeddingInit;
+
+    /** The trainer's embedding-init setting for the primary teacher. */
+    private String embeddingInit(TeacherSpec primary) {
+        return switch (studentEmbeddingInit) {
+            case TEACHER -> TrainerSettings.TEACHER_EMBEDDINGS + primary.model();
+            case TEACHER_OUTPUT -> {
+                boolean shipped =
+                        java.util.Arrays.stream(io.flinkdistill.teacher.ShippedEncoder.values())
+                                .map(TeacherSpec::shipped)
+                                .anyMatch(
+                                        s ->
+                                                s.name().equals(primary.name())
+                                                        && s.model().equals(primary.model()));
+                if (!shipped) {
+                    throw new OptionException(
+                            "--student-embedding-init",
+                            "teacher-output needs a shipped teacher as the first --teacher, got "
+                                    + primary.model());
+                }
+                yield TrainerSettings.TEACHER_OUTPUT_EMBEDDINGS + primary.name();
+            }
+            case RANDOM -> TrainerSettings.RANDOM_EMBEDDINGS;
+        };
+    }
 
     @Option(
             names = "--schedule",
             defaultValue = "cosine",
             description =
                     "'progressive': warm-up (heads only), alignment (layers released top-down), refinement (temperature to 1), then continuous with warm restarts; 'cosine': everything trains from the start (default: ${DEFAULT-VALUE}).")
-    String schedule;
+    Choices.Schedule schedule;
 
     @Option(
             names = "--long-text",
@@ -405,18 +418,11 @@ public class JobOptions {
     /** Checks every option; the message of the exception names the option and what is allowed. */
     public void validate() {
         teacherSpecs();
-        try {
-            new io.flinkdistill.pipeline.job.Steering(
-                    lossPolicy, driftMargin, null, metricsEverySeconds);
-        } catch (IllegalArgumentException e) {
+        if (!(driftMargin >= 0) || driftMargin >= 1) {
             throw new OptionException(
-                    e.getMessage().contains("--drift-margin")
-                            ? "--drift-margin"
-                            : e.getMessage().contains("--metrics-every-seconds")
-                                    ? "--metrics-every-seconds"
-                                    : "--loss-policy",
-                    e.getMessage().replaceFirst("^Invalid option --[a-z-]+: ", ""));
+                    "--drift-margin", "must be in [0, 1) (0 turns drift off), got " + driftMargin);
         }
+        atLeast("--metrics-every-seconds", metricsEverySeconds, 0);
         atLeast("--attention-length-scale", attentionLengthScale, 0);
         if (benchmark != null
                 && !java.nio.file.Files.isReadable(java.nio.file.Path.of(benchmark))) {
@@ -424,10 +430,6 @@ public class JobOptions {
                     "--benchmark", "file " + benchmark + " does not exist or is not readable");
         }
         fusionWeights();
-        if (!fusion.equals("learned") && !fusion.equals("fixed")) {
-            throw new OptionException(
-                    "--fusion", "must be 'learned' or 'fixed', got '" + fusion + "'");
-        }
         positive("--fusion-half-life", fusionHalfLife);
         try {
             TeacherSettings.HeadMode.parse(attentionHeads);
@@ -514,15 +516,6 @@ public class JobOptions {
             throw new OptionException(
                     "--long-text", "must be 'truncate' or 'dead-letter', got '" + longText + "'");
         }
-        if (!schedule.equals("progressive") && !schedule.equals("cosine")) {
-            throw new OptionException(
-                    "--schedule", "must be 'progressive' or 'cosine', got '" + schedule + "'");
-        }
-        if (!studentEmbeddingInit.equals("teacher") && !studentEmbeddingInit.equals("random")) {
-            throw new OptionException(
-                    "--student-embedding-init",
-                    "must be 'teacher' or 'random', got '" + studentEmbeddingInit + "'");
-        }
         atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 100);
         if (student == null || !student.matches("[A-Za-z0-9._-]+")) {
             throw new OptionException(
@@ -531,9 +524,7 @@ public class JobOptions {
     }
 
     public Map<String, Object> kafkaClientConfig(String bootstrap) {
-        Map<String, Object> config = new HashMap<>(kafkaProperties);
-        config.put("bootstrap.servers", bootstrap);
-        return config;
+        return kafka.clientConfig(bootstrap);
     }
 
     public KafkaWiring.KafkaSettings kafkaSettings(String bootstrap, boolean bounded) {
@@ -722,7 +713,7 @@ public class JobOptions {
                         specs,
                         heads,
                         new TeacherSettings.Fusion(
-                                fusionWeights(), fusion.equals("learned"), fusionHalfLife),
+                                fusionWeights(), fusion == Choices.Fusion.LEARNED, fusionHalfLife),
                         new TeacherSettings.Batching(
                                 teacherBatch, teacherLatencyMs, teacherBucketing),
                         teacherThreads,
@@ -735,7 +726,6 @@ public class JobOptions {
                                 attentionRankAfter));
         Map<String, String> provenance = new java.util.LinkedHashMap<>();
         provenance.put("teacher.model", primary.name());
-        provenance.put(StudentTrainerOperator.TEACHER_NAMES, String.join(",", t.names()));
         provenance.put("teacher.sha256", primary.sha256());
         provenance.put(TOKENIZER_KEY, specs.get(0).tokenizer());
         provenance.put(PREFIX_KEY, specs.get(0).prefix());
@@ -747,17 +737,16 @@ public class JobOptions {
             for (OnnxTeacher p : probes.subList(1, probes.size())) {
                 provenance.put("teacher.fused." + p.name() + ".sha256", p.sha256());
             }
-            provenance.put("options.fusion", fusion);
+            provenance.put("options.fusion", fusion.label());
         }
         if (attentionLayers() > 0) {
             provenance.put("options.attention_heads", attentionHeads);
         }
-        provenance.put(StudentTrainerOperator.LOSS_POLICY, lossPolicy);
         provenance.put("options.drift_margin", Double.toString(driftMargin));
         provenance.put("options.attention_length_scale", Integer.toString(attentionLengthScale));
         provenance.put("options.learning_rate", Double.toString(learningRate));
         provenance.put("options.batch_size", Integer.toString(batchSize));
-        provenance.put("options.schedule", schedule);
+        provenance.put("options.schedule", schedule.label());
         provenance.put("options.seed", Long.toString(seed));
         provenance.put("options.samples_topic", samplesTopic);
         String version = JobOptions.class.getPackage().getImplementationVersion();
@@ -776,23 +765,24 @@ public class JobOptions {
                         0.1f,
                         seed);
         TrainerSettings tr =
-                new TrainerSettings(
-                        sc,
-                        new LossWeights(alpha, beta, gamma, hardWeight, temperature),
-                        batchSize,
-                        learningRate,
-                        weightDecay,
-                        warmupSteps,
-                        cycleSamples > 0 ? cycleSamples : autoCycleSamples,
-                        metricsEvery,
-                        evalWindow,
-                        maxBadSteps,
-                        studentEmbeddingInit.equals("teacher")
-                                ? TrainerSettings.TEACHER_EMBEDDINGS + specs.get(0).model()
-                                : TrainerSettings.RANDOM_EMBEDDINGS,
-                        schedule.equals("progressive"),
-                        provenance,
-                        attentionLengthScale);
+                TrainerSettings.builder(sc)
+                        .optLossWeights(
+                                new LossWeights(alpha, beta, gamma, hardWeight, temperature))
+                        .optBatchSize(batchSize)
+                        .optLearningRate(learningRate)
+                        .optWeightDecay(weightDecay)
+                        .optWarmupSteps(warmupSteps)
+                        .optCycleSamples(cycleSamples > 0 ? cycleSamples : autoCycleSamples)
+                        .optMetricsEverySteps(metricsEvery)
+                        .optEvalWindow(evalWindow)
+                        .optMaxConsecutiveSkips(maxBadSteps)
+                        .optEmbeddingInit(embeddingInit(specs.get(0)))
+                        .optProgressive(schedule == Choices.Schedule.PROGRESSIVE)
+                        .optProvenance(provenance)
+                        .optAttentionLengthScale(attentionLengthScale)
+                        .optTeacherNames(t.names())
+                        .optLossPolicy(lossPolicy.label())
+                        .build();
         return new JobSettings(
                 t,
                 tr,
@@ -804,7 +794,7 @@ public class JobOptions {
                 exportDir,
                 new PublishSettings(modelStore, publishMargin, publishMinEval, pruneThreshold),
                 new io.flinkdistill.pipeline.job.Steering(
-                        lossPolicy,
+                        lossPolicy.label(),
                         driftMargin,
                         benchmarkSet(primary, t.classes()),
                         metricsEverySeconds));

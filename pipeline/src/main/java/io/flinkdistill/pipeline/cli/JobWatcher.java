@@ -171,6 +171,10 @@ final class JobWatcher {
                     err.println("distill: stopped: " + stop);
                     try {
                         job.cancel().get(60, TimeUnit.SECONDS);
+                        // Wait until every task has ended: a process that exits while a task
+                        // still runs ONNX Runtime can crash in its native teardown (seen once as
+                        // a SIGSEGV in libonnxruntime.so and exit code 134 instead of 1).
+                        result.handle((r, e) -> null).get(60, TimeUnit.SECONDS);
                     } catch (ExecutionException | TimeoutException e) {
                         err.println("distill: cancelling the job failed: " + e);
                     }

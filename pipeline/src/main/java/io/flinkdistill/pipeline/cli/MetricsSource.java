@@ -5,20 +5,13 @@ import io.flinkdistill.schemas.DistillMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Where {@code monitor} and {@code report} read metrics: a job's Kafka topic, or a recording. */
 final class MetricsSource {
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers.")
-    String bootstrapServers;
-
-    @Option(
-            names = "--kafka-property",
-            description = "Extra Kafka client property KEY=VALUE; repeatable.")
-    Map<String, String> kafkaProperties = new HashMap<>();
+    @picocli.CommandLine.Mixin KafkaConnection kafka = new KafkaConnection();
 
     @Option(
             names = "--metrics-topic",
@@ -32,7 +25,7 @@ final class MetricsSource {
     Path input;
 
     void validate() {
-        if ((input == null) == (bootstrapServers == null)) {
+        if ((input == null) == !kafka.given()) {
             throw new JobOptions.OptionException(
                     "--bootstrap-servers/--input",
                     "give exactly one: the Kafka cluster of a job, or a recording");
@@ -48,9 +41,7 @@ final class MetricsSource {
     }
 
     Map<String, Object> clientConfig() {
-        Map<String, Object> client = new HashMap<>(kafkaProperties);
-        client.put("bootstrap.servers", bootstrapServers);
-        return client;
+        return kafka.clientConfig();
     }
 
     /** Every record of the recording, or on the topic now. */

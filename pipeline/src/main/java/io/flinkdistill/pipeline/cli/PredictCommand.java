@@ -1,6 +1,6 @@
 package io.flinkdistill.pipeline.cli;
 
-import io.flinkdistill.serving.ModelStore;
+import io.flinkdistill.publish.ModelStore;
 import io.flinkdistill.serving.OnnxStudent;
 import io.flinkdistill.teacher.ModelSource;
 import java.io.BufferedReader;

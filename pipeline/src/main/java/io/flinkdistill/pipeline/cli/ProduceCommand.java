@@ -6,7 +6,6 @@ import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,16 +30,7 @@ public final class ProduceCommand implements Callable<Integer> {
             description = "Target topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(
-            names = "--bootstrap-servers",
-            required = true,
-            description = "Kafka bootstrap servers.")
-    String bootstrapServers;
-
-    @Option(
-            names = "--kafka-property",
-            description = "Extra Kafka client property KEY=VALUE; repeatable.")
-    Map<String, String> kafkaProperties = new HashMap<>();
+    @picocli.CommandLine.Mixin KafkaConnection kafka = new KafkaConnection();
 
     @Option(
             names = "--rate",
@@ -74,9 +64,8 @@ public final class ProduceCommand implements Callable<Integer> {
         if (partitions < 1) {
             throw new JobOptions.OptionException("--partitions", "must be >= 1, got " + partitions);
         }
+        Map<String, Object> client = kafka.clientConfig();
         TsvDataset dataset = TsvDataset.read(data);
-        Map<String, Object> client = new HashMap<>(kafkaProperties);
-        client.put("bootstrap.servers", bootstrapServers);
         Topics.ensure(client, Map.of(topic, partitions), Duration.ofSeconds(30));
         EvalSplit keep =
                 labelledFraction >= 1 || labelledFraction <= 0

@@ -2,8 +2,6 @@ package io.flinkdistill.pipeline.cli;
 
 import io.flinkdistill.pipeline.monitor.HtmlReport;
 import io.flinkdistill.schemas.DistillMetrics;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -44,18 +42,8 @@ public final class ReportCommand implements Callable<Integer> {
         List<DistillMetrics> records =
                 io.flinkdistill.pipeline.monitor.MetricsRecords.onePerStep(
                         source.readAll(Duration.ofSeconds(timeoutSeconds)));
-        write(out, title, records);
+        HtmlReport.write(out, title, records);
         System.out.printf("Wrote %s (%d metrics records).%n", out, records.size());
         return 0;
-    }
-
-    static void write(Path file, String title, List<DistillMetrics> records) throws Exception {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, HtmlReport.render(title, records), StandardCharsets.UTF_8);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 }

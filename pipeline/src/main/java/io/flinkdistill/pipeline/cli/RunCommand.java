@@ -65,7 +65,7 @@ public final class RunCommand implements Callable<Integer> {
         try {
             missing =
                     io.flinkdistill.pipeline.kafka.Topics.missing(
-                            job.kafkaSettings(job.bootstrapServers, bounded).clientConfig(),
+                            job.kafkaSettings(job.kafka.bootstrapServers, bounded).clientConfig(),
                             List.of(job.samplesTopic),
                             java.time.Duration.ofSeconds(kafkaTimeoutSeconds));
         } catch (IllegalStateException e) {
@@ -74,7 +74,10 @@ public final class RunCommand implements Callable<Integer> {
         if (!missing.isEmpty()) {
             throw new JobOptions.OptionException(
                     "--samples-topic",
-                    "topic " + job.samplesTopic + " does not exist on " + job.bootstrapServers);
+                    "topic "
+                            + job.samplesTopic
+                            + " does not exist on "
+                            + job.kafka.bootstrapServers);
         }
     }
 
@@ -82,11 +85,7 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long start = System.nanoTime();
         job.validate();
-        if (job.bootstrapServers == null) {
-            throw new JobOptions.OptionException(
-                    "--bootstrap-servers",
-                    "is required for 'run' (the demo starts its own broker)");
-        }
+        job.kafka.require("for 'run' (the demo starts its own broker)");
         // Without a context (flink run, REST submission) the job runs on a MiniCluster here.
         StreamExecutionEnvironment context = StreamExecutionEnvironment.getExecutionEnvironment();
         boolean local = context instanceof LocalStreamEnvironment;
@@ -119,7 +118,7 @@ public final class RunCommand implements Callable<Integer> {
                                     + "/");
         }
         job.enableCheckpointing(env);
-        KafkaWiring.KafkaSettings kafka = job.kafkaSettings(job.bootstrapServers, bounded);
+        KafkaWiring.KafkaSettings kafka = job.kafkaSettings(job.kafka.bootstrapServers, bounded);
         KafkaWiring.sinks(
                 DistillationJob.build(
                         KafkaWiring.source(env, kafka),
@@ -132,7 +131,7 @@ public final class RunCommand implements Callable<Integer> {
                 job.student,
                 String.join(" + ", specs.stream().map(TeacherSpec::name).toList()),
                 job.samplesTopic,
-                job.bootstrapServers,
+                job.kafka.bootstrapServers,
                 job.groupId,
                 bounded ? ", up to the offsets of now" : ", unbounded");
         out.printf(
@@ -152,7 +151,7 @@ public final class RunCommand implements Callable<Integer> {
         out.println((local ? "Local MiniCluster, web UI and REST at " : "Cluster REST at ") + rest);
         try (TopicFollower<io.flinkdistill.schemas.DistillMetrics> progress =
                 TopicFollower.metricsFromNow(
-                        job.kafkaClientConfig(job.bootstrapServers),
+                        job.kafkaClientConfig(job.kafka.bootstrapServers),
                         job.metricsTopic,
                         m -> ProgressLine.print(m, start))) {
             JobClient client = env.executeAsync("flink-distill " + job.student);

@@ -136,14 +136,17 @@ public final class ServeBench implements Callable<Integer> {
         Figures s;
         int[] fp32Pred;
         try (OnnxStudent st = OnnxStudent.open(fp32, threads)) {
-            s = measure(batch -> argmax(st.predict(batch)), texts, gold);
-            fp32Pred = argmax(st.predict(texts)).stream().mapToInt(Integer::intValue).toArray();
+            s = measure(batch -> Measure.argmax(st.predict(batch)), texts, gold);
+            fp32Pred =
+                    Measure.argmax(st.predict(texts)).stream()
+                            .mapToInt(Integer::intValue)
+                            .toArray();
         }
         Figures q;
         int agree = 0;
         try (OnnxStudent st = OnnxStudent.open(int8, threads)) {
-            q = measure(batch -> argmax(st.predict(batch)), texts, gold);
-            List<Integer> p = argmax(st.predict(texts));
+            q = measure(batch -> Measure.argmax(st.predict(batch)), texts, gold);
+            List<Integer> p = Measure.argmax(st.predict(texts));
             for (int i = 0; i < p.size(); i++) {
                 agree += p.get(i) == fp32Pred[i] ? 1 : 0;
             }
@@ -159,7 +162,7 @@ public final class ServeBench implements Callable<Integer> {
                         StudentOnnxExport.Precision.INT8);
         Figures pq;
         try (OnnxStudent st = OnnxStudent.open(pruned, threads)) {
-            pq = measure(batch -> argmax(st.predict(batch)), texts, gold);
+            pq = measure(batch -> Measure.argmax(st.predict(batch)), texts, gold);
         }
         put(report, "student_int8_pruned", pq);
         report.put("prune_threshold", pruneThreshold);
@@ -242,28 +245,6 @@ public final class ServeBench implements Callable<Integer> {
     }
 
     /** Median latency of single-sentence queries after a short warm-up, in milliseconds. */
-    static double p50Millis(Function<List<String>, ?> model, List<String> texts, int queries) {
-        for (int i = 0; i < 20; i++) {
-            model.apply(List.of(texts.get(i % texts.size())));
-        }
-        double[] ms = new double[queries];
-        for (int i = 0; i < queries; i++) {
-            long t0 = System.nanoTime();
-            model.apply(List.of(texts.get(i % texts.size())));
-            ms[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        Arrays.sort(ms);
-        return ms[queries / 2];
-    }
-
-    static List<Integer> argmax(float[][] probs) {
-        List<Integer> out = new ArrayList<>(probs.length);
-        for (float[] p : probs) {
-            out.add(Logits.argmax(p));
-        }
-        return out;
-    }
-
     private static void put(ObjectNode report, String prefix, Figures f) {
         report.put(prefix + "_p50_ms", round(f.p50));
         report.put(prefix + "_p99_ms", round(f.p99));

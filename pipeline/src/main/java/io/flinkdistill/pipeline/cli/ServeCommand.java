@@ -7,7 +7,6 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -25,16 +24,7 @@ import picocli.CommandLine.Option;
         description =
                 "Serve the newest published student: follow the models topic, verify, hot-swap; label stdin lines.")
 public final class ServeCommand implements Callable<Integer> {
-    @Option(
-            names = "--bootstrap-servers",
-            required = true,
-            description = "Kafka bootstrap servers.")
-    String bootstrapServers;
-
-    @Option(
-            names = "--kafka-property",
-            description = "Extra Kafka client property KEY=VALUE; repeatable.")
-    Map<String, String> kafkaProperties = new HashMap<>();
+    @picocli.CommandLine.Mixin KafkaConnection kafka = new KafkaConnection();
 
     @Option(
             names = "--models-topic",
@@ -52,7 +42,7 @@ public final class ServeCommand implements Callable<Integer> {
             names = "--format",
             defaultValue = "onnx-int8",
             description = "onnx-int8 or onnx-fp32 (default: ${DEFAULT-VALUE}).")
-    String format;
+    Choices.ServeFormat format;
 
     @Option(
             names = "--threads",
@@ -69,16 +59,11 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!format.equals("onnx-int8") && !format.equals("onnx-fp32")) {
-            throw new JobOptions.OptionException(
-                    "--format", "must be 'onnx-int8' or 'onnx-fp32', got '" + format + "'");
-        }
         JobOptions.atLeastOption("--threads", threads, 1);
         JobOptions.atLeastOption("--wait-seconds", waitSeconds, 0);
-        Map<String, Object> client = new HashMap<>(kafkaProperties);
-        client.put("bootstrap.servers", bootstrapServers);
+        Map<String, Object> client = kafka.clientConfig();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (HotSwapModel served = new HotSwapModel(student, format, threads);
+        try (HotSwapModel served = new HotSwapModel(student, format.label(), threads);
                 TopicFollower<StudentModelPublished> follower =
                         new TopicFollower<>(
                                 client,
@@ -102,7 +87,7 @@ public final class ServeCommand implements Callable<Integer> {
                 if (p == null) {
                     System.err.printf(
                             "No version of %s (%s) on %s within %d s.%n",
-                            student, format, modelsTopic, waitSeconds);
+                            student, format.label(), modelsTopic, waitSeconds);
                     return 1;
                 }
                 out.println(

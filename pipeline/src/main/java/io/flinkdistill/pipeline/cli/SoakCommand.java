@@ -96,7 +96,7 @@ public final class SoakCommand implements Callable<Integer> {
         if (!(rate > 0)) {
             throw new JobOptions.OptionException("--rate", "must be > 0, got " + rate);
         }
-        DemoCommand.deleteRecursively(out);
+        Directories.deleteRecursively(out);
         Files.createDirectories(out);
         Path trainFile = out.resolve("sst2-train.tsv");
         try (InputStream in = SoakCommand.class.getResourceAsStream("/data/sst2/train.tsv")) {

@@ -3,13 +3,12 @@ package io.flinkdistill.pipeline.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
+import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.ShippedEncoder;
-import io.flinkdistill.training.ScoredSample;
 import io.flinkdistill.training.StepTimings;
 import io.flinkdistill.training.StudentTrainer;
 import io.flinkdistill.training.TrainerSettings;
@@ -93,19 +92,15 @@ public final class TrainerBench implements Callable<Integer> {
 
     private ObjectNode run(String label, StudentConfig config, List<int[]> tokens) {
         TrainerSettings settings =
-                new TrainerSettings(
-                        config,
-                        LossWeights.defaults(),
-                        batchSize,
-                        1e-3,
-                        0.01,
-                        10,
-                        1_000_000,
-                        1_000_000,
-                        500,
-                        5,
-                        TrainerSettings.RANDOM_EMBEDDINGS,
-                        false);
+                TrainerSettings.builder(config)
+                        .optBatchSize(batchSize)
+                        .optLearningRate(1e-3)
+                        .optWarmupSteps(10)
+                        .optCycleSamples(1_000_000)
+                        .optMetricsEverySteps(1_000_000)
+                        .optEvalWindow(500)
+                        .optMaxConsecutiveSkips(5)
+                        .build();
         SplittableRandom rng = new SplittableRandom(1);
         ObjectNode row = JSON.createObjectNode();
         row.put("student", label);

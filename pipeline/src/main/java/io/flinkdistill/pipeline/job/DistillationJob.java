@@ -2,12 +2,12 @@ package io.flinkdistill.pipeline.job;
 
 import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.reweight.LossReweighter;
+import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.teacher.TeacherInput;
 import io.flinkdistill.teacher.TeacherOperator;
-import io.flinkdistill.training.ScoredSample;
 import io.flinkdistill.training.StudentTrainerOperator;
 import io.flinkdistill.training.StudentVersion;
 import java.time.Duration;

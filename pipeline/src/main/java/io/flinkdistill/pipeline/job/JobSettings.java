@@ -1,6 +1,6 @@
 package io.flinkdistill.pipeline.job;
 
-import io.flinkdistill.serving.PublishSettings;
+import io.flinkdistill.publish.PublishSettings;
 import io.flinkdistill.teacher.TeacherSettings;
 import io.flinkdistill.training.TrainerSettings;
 import java.io.Serializable;

@@ -1,8 +1,10 @@
 package io.flinkdistill.pipeline.job;
 
+import io.flinkdistill.loss.LossComponent;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.ControlCommands;
 import io.flinkdistill.schemas.ControlType;
+import io.flinkdistill.schemas.ControlValues;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -61,7 +63,7 @@ public final class ValidateControl extends ProcessFunction<RawRecord, ControlCom
             case SET_LOSS_WEIGHTS:
                 return lossWeightsProblem(c.getValues());
             case SET_TEMPERATURE:
-                Double t = c.getValues().get("temperature");
+                Double t = c.getValues().get(ControlValues.TEMPERATURE);
                 if (t == null || c.getValues().size() != 1) {
                     return "SET_TEMPERATURE takes exactly one value, temperature (> 0; 0 gives the"
                             + " temperature back to the schedule), got "
@@ -76,7 +78,7 @@ public final class ValidateControl extends ProcessFunction<RawRecord, ControlCom
         }
         if (c.getType() == ControlType.SET_TEACHER_WEIGHTS) {
             Map<String, Double> v = c.getValues();
-            if (v.size() == 1 && v.getOrDefault("learn", 0.0) == 1.0) {
+            if (ControlValues.releasesTeacherWeights(v)) {
                 return null;
             }
             for (String key : v.keySet()) {
@@ -95,23 +97,24 @@ public final class ValidateControl extends ProcessFunction<RawRecord, ControlCom
         return null;
     }
 
-    private static final List<String> LOSS_COMPONENTS =
-            List.of("soft", "feature", "attention", "hard");
-
     private static String lossWeightsProblem(Map<String, Double> v) {
         for (String key : v.keySet()) {
-            if (!LOSS_COMPONENTS.contains(key)) {
+            if (LossComponent.byKey(key) == null) {
                 return "SET_LOSS_WEIGHTS names '"
                         + key
                         + "'; allowed: "
-                        + String.join(", ", LOSS_COMPONENTS);
+                        + java.util.Arrays.stream(LossComponent.values())
+                                .map(LossComponent::key)
+                                .collect(java.util.stream.Collectors.joining(", "));
             }
         }
-        double distill =
-                v.getOrDefault("soft", 0.0)
-                        + v.getOrDefault("feature", 0.0)
-                        + v.getOrDefault("attention", 0.0);
-        if (!(v.containsKey("soft") || v.containsKey("feature") || v.containsKey("attention"))) {
+        double distill = 0;
+        boolean any = false;
+        for (LossComponent c : LossComponent.DISTILLATION) {
+            distill += v.getOrDefault(c.key(), 0.0);
+            any |= v.containsKey(c.key());
+        }
+        if (!any) {
             return "SET_LOSS_WEIGHTS needs at least one of soft, feature, attention";
         }
         if (distill > 10) {

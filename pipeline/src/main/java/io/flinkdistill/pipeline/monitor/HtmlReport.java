@@ -30,6 +30,19 @@ public final class HtmlReport {
     /** One plotted line: a name and a value per record (null: no point). */
     record Series(String name, Function<DistillMetrics, Double> value) {}
 
+    /** Renders the report into {@code file} (written beside it first, then moved into place). */
+    public static void write(java.nio.file.Path file, String title, List<DistillMetrics> records)
+            throws java.io.IOException {
+        java.nio.file.Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
+        }
+        java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        java.nio.file.Files.writeString(
+                tmp, render(title, records), java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
     public static String render(String title, List<DistillMetrics> records) {
         Map<String, List<DistillMetrics>> byStudent = new LinkedHashMap<>();
         for (DistillMetrics m : records) {

@@ -1,4 +1,4 @@
-package io.flinkdistill.serving;
+package io.flinkdistill.publish;
 
 /**
  * Decides whether a student version is published: its eval agreement must beat the last published

@@ -1,4 +1,4 @@
-package io.flinkdistill.serving;
+package io.flinkdistill.publish;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

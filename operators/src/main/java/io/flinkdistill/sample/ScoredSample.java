@@ -1,4 +1,4 @@
-package io.flinkdistill.training;
+package io.flinkdistill.sample;
 
 import io.flinkdistill.loss.Logits;
 import java.io.Serializable;
@@ -37,8 +37,8 @@ public class ScoredSample implements Serializable {
     public float[] teacherWeights = new float[0];
 
     /**
-     * The attention heads the maps above average, as {@link
-     * io.flinkdistill.teacher.HeadSelection#describe} writes them (not stored in trainer state).
+     * The attention heads the maps above average, as the teacher's head selection describes them
+     * (e.g. {@code v2 L5[0,3]}; not stored in trainer state).
      */
     public String attentionHeads = "";
 

@@ -1,4 +1,4 @@
-package io.flinkdistill.serving;
+package io.flinkdistill.publish;
 
 import java.io.Serializable;
 

@@ -1,4 +1,4 @@
-package io.flinkdistill.training;
+package io.flinkdistill.evaluation;
 
 import java.util.ArrayDeque;
 
@@ -6,16 +6,16 @@ import java.util.ArrayDeque;
  * The accuracy-decay rate: minus the least-squares slope of a quality figure over the last few
  * evaluations, per 10,000 samples trained. Positive means the student is getting worse.
  */
-final class QualityTrend {
+public final class QualityTrend {
     private final int size;
     private final ArrayDeque<double[]> points = new ArrayDeque<>();
 
-    QualityTrend(int size) {
+    public QualityTrend(int size) {
         this.size = size;
     }
 
     /** Adds a point and returns the decay over the points kept (0 with fewer than 3). */
-    double add(long samplesTrained, double quality) {
+    public double add(long samplesTrained, double quality) {
         points.addLast(new double[] {samplesTrained, quality});
         while (points.size() > size) {
             points.removeFirst();

@@ -1,4 +1,4 @@
-package io.flinkdistill.serving;
+package io.flinkdistill.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,0 +1,104 @@
+package io.flinkdistill.publish;
+
+import io.flinkdistill.evaluation.EvalResult;
+import io.flinkdistill.export.StudentExporter;
+import io.flinkdistill.export.StudentOnnxExport;
+import io.flinkdistill.schemas.StudentModelPublished;
+import io.flinkdistill.student.StudentConfig;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The publish stage: decides by the {@link PromotionGate} whether a student version goes out,
+ * exports it in both precisions (fp32 and INT8), writes both to the {@link ModelStore} under the
+ * next free version number, and describes each file as a {@link StudentModelPublished} event. No
+ * Flink here: the trainer operator keeps the state and emits the events.
+ */
+public final class StudentPublisher {
+    private final PublishSettings settings;
+    private final ModelStore store;
+
+    public StudentPublisher(PublishSettings settings) {
+        this.settings = settings;
+        this.store = settings.enabled() ? new ModelStore(settings.storeUri()) : null;
+    }
+
+    /** A student as it is now, what it was measured at, and what produced it. */
+    public record Candidate(
+            String student,
+            StudentConfig config,
+            Map<String, float[]> weights,
+            Map<String, String> provenance,
+            EvalResult eval,
+            long steps,
+            long samplesTrained) {}
+
+    /** A published version: what to remember, and one event per stored file (fp32, INT8). */
+    public record Publication(PublishedVersion version, List<StudentModelPublished> events) {}
+
+    public boolean enabled() {
+        return store != null;
+    }
+
+    /** Whether a version measured at this agreement on this many eval samples goes out. */
+    public boolean passes(double agreement, int evalWindow, PublishedVersion last, boolean force) {
+        return PromotionGate.shouldPublish(
+                settings, agreement, evalWindow, last.agreement(), force);
+    }
+
+    /**
+     * Exports and stores the candidate as the version after {@code last} and after every version
+     * number the store has used (so neither a restart that replays steps after a publication nor a
+     * writer killed between a version's files makes a number repeat).
+     */
+    public Publication publish(Candidate c, PublishedVersion last) throws IOException {
+        if (store == null) {
+            throw new IllegalStateException("publishing is off (no model store)");
+        }
+        double agreement = agreementOf(c.eval());
+        long version = store.nextVersion(c.student(), last.version());
+        byte[] fp32 = export(c, StudentOnnxExport.Precision.FP32);
+        byte[] int8 = export(c, StudentOnnxExport.Precision.INT8);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("eval_agreement", agreement);
+        if (!Double.isNaN(c.eval().accuracy())) {
+            metrics.put("eval_accuracy", c.eval().accuracy());
+        }
+        metrics.put("eval_kl", Double.isNaN(c.eval().meanKl()) ? 0 : c.eval().meanKl());
+        metrics.put("step", (double) c.steps());
+        metrics.put("samples_trained", (double) c.samplesTrained());
+        ModelStore.Published p =
+                store.publish(c.student(), version, fp32, int8, metrics, c.provenance());
+        Instant now = Instant.now();
+        List<StudentModelPublished> events =
+                List.of(p.fp32(), p.int8()).stream()
+                        .map(
+                                f ->
+                                        StudentModelPublished.newBuilder()
+                                                .setStudent(c.student())
+                                                .setVersion(version)
+                                                .setUri(f.uri())
+                                                .setFormat(f.format())
+                                                .setSha256(f.sha256())
+                                                .setSizeBytes(f.sizeBytes())
+                                                .setMetrics(metrics)
+                                                .setProvenance(c.provenance())
+                                                .setTimestamp(now)
+                                                .build())
+                        .toList();
+        return new Publication(new PublishedVersion(version, agreement), events);
+    }
+
+    /** The agreement a version is gated and published with (0 when nothing was evaluated). */
+    public static double agreementOf(EvalResult eval) {
+        return Double.isNaN(eval.agreement()) ? 0 : eval.agreement();
+    }
+
+    private byte[] export(Candidate c, StudentOnnxExport.Precision precision) throws IOException {
+        return StudentExporter.export(
+                c.config(), c.weights(), c.provenance(), precision, settings.pruneThreshold());
+    }
+}

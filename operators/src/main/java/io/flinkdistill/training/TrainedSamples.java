@@ -1,0 +1,73 @@
+package io.flinkdistill.training;
+
+import io.flinkdistill.sample.ScoredSample;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * What a trainer has trained, sample by sample, across restarts: the count and the highest offset
+ * per Kafka partition of its input, and the digest of the trained ids. Checkpointed with the
+ * trainer (counts and offsets in {@link TrainerState}, the digest in its provenance), so that
+ * exactly-once can be checked from outside: a duplicate and a loss leave the counts equal but
+ * change the digest.
+ */
+public final class TrainedSamples {
+    /** Provenance key of the trained-id digest. */
+    public static final String ID_DIGEST = "training.id_digest";
+
+    private final TreeMap<Integer, Long> perPartition = new TreeMap<>();
+    private final TreeMap<Integer, Long> highestOffsets = new TreeMap<>();
+
+    /**
+     * Sum (mod 2^64) of {@link #idHash} over every trained sample: order-free, so any replay that
+     * trains each id exactly once gives the same digest.
+     */
+    private long idDigest;
+
+    void add(ScoredSample s) {
+        perPartition.merge(s.partition, 1L, Long::sum);
+        highestOffsets.merge(s.partition, s.offset, Math::max);
+        idDigest += idHash(s.id);
+    }
+
+    /** Takes over what a snapshot recorded. */
+    void restore(TrainerState state) {
+        perPartition.putAll(state.samplesPerPartition());
+        highestOffsets.putAll(state.offsetsSeen());
+        idDigest = Long.parseUnsignedLong(state.provenance().getOrDefault(ID_DIGEST, "0"), 16);
+    }
+
+    SortedMap<Integer, Long> perPartition() {
+        return Collections.unmodifiableSortedMap(perPartition);
+    }
+
+    SortedMap<Integer, Long> highestOffsets() {
+        return Collections.unmodifiableSortedMap(highestOffsets);
+    }
+
+    /** {@code kafka.offset.pN}, {@code kafka.samples.pN} and the id digest. */
+    void writeProvenance(Map<String, String> p) {
+        highestOffsets.forEach(
+                (partition, offset) -> p.put("kafka.offset.p" + partition, Long.toString(offset)));
+        perPartition.forEach(
+                (partition, n) -> p.put("kafka.samples.p" + partition, Long.toString(n)));
+        p.put(ID_DIGEST, Long.toHexString(idDigest));
+    }
+
+    /** A 64-bit hash of a sample id (FNV-1a over UTF-8, then a splitmix64 finalizer). */
+    public static long idHash(String id) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : id.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 30;
+        h *= 0xbf58476d1ce4e5b9L;
+        h ^= h >>> 27;
+        h *= 0x94d049bb133111ebL;
+        return h ^ (h >>> 31);
+    }
+}

@@ -1,0 +1,83 @@
+package io.flinkdistill.pipeline.cli;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+
+/**
+ * The enum-valued options. On the command line each value is its constant's name in lower case with
+ * hyphens ({@code EVAL_GUIDED} is {@code eval-guided}); {@link #register} makes picocli convert
+ * them at parse time and reject a wrong one, naming the option and the allowed values.
+ */
+final class Choices {
+    private Choices() {}
+
+    /** An option value spelled as its constant's name in lower case with hyphens. */
+    interface Labelled {
+        default String label() {
+            return ((Enum<?>) this).name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    /** How several teachers' outputs are weighted ({@code --fusion}). */
+    enum Fusion implements Labelled {
+        LEARNED,
+        FIXED
+    }
+
+    /** How the evaluator re-weights the losses ({@code --loss-policy}). */
+    enum LossPolicy implements Labelled {
+        FIXED,
+        DWA,
+        EVAL_GUIDED
+    }
+
+    /** How the student's token embeddings start ({@code --student-embedding-init}). */
+    enum EmbeddingInit implements Labelled {
+        TEACHER,
+        TEACHER_OUTPUT,
+        RANDOM
+    }
+
+    /** The training schedule ({@code --schedule}). */
+    enum Schedule implements Labelled {
+        COSINE,
+        PROGRESSIVE
+    }
+
+    /** Which published file {@code distill serve} loads ({@code --format}). */
+    enum ServeFormat implements Labelled {
+        ONNX_INT8,
+        ONNX_FP32
+    }
+
+    /** Registers the converter of every choice above on a command line (and its subcommands). */
+    static void register(CommandLine cli) {
+        add(cli, Fusion.class);
+        add(cli, LossPolicy.class);
+        add(cli, EmbeddingInit.class);
+        add(cli, Schedule.class);
+        add(cli, ServeFormat.class);
+    }
+
+    private static <E extends Enum<E> & Labelled> void add(CommandLine cli, Class<E> type) {
+        cli.registerConverter(type, value -> of(type, value));
+    }
+
+    /** The constant of {@code type} spelled {@code value}, or a conversion error listing all. */
+    static <E extends Enum<E> & Labelled> E of(Class<E> type, String value) {
+        for (E e : type.getEnumConstants()) {
+            if (e.label().equals(value)) {
+                return e;
+            }
+        }
+        throw new CommandLine.TypeConversionException(
+                "'"
+                        + value
+                        + "'; allowed: "
+                        + Arrays.stream(type.getEnumConstants())
+                                .map(Labelled::label)
+                                .collect(Collectors.joining(", ")));
+    }
+}

@@ -1,0 +1,281 @@
+package io.flinkdistill.pipeline.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flinkdistill.pipeline.job.JobSettings;
+import io.flinkdistill.schemas.DistillMetrics;
+import io.flinkdistill.serving.CpuFeatures;
+import io.flinkdistill.training.StudentFile;
+import java.nio.file.Path;
+
+/**
+ * What a demo run found, as {@code report.json} and as the summary it prints: the label budget, the
+ * job, the fair baseline, teacher, student and baseline on the test file and on validation, and the
+ * student as served.
+ */
+final class DemoReport {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Samples streamed, how many kept their gold label, and the head rows' labels. */
+    record Labels(long produced, long labelled, int headLabels) {
+        long total() {
+            return headLabels + labelled;
+        }
+
+        long rows() {
+            return headLabels + produced;
+        }
+    }
+
+    /** The distillation job: its last metrics record, its duration and the student it wrote. */
+    record Run(DistillMetrics last, double seconds, StudentFile.Loaded saved, Path studentFile) {}
+
+    /** The fair baseline: its training (null for the one-pass form), gold rows, time, file. */
+    record Baseline(BaselineTraining.Result result, int samples, double seconds, Path file) {}
+
+    /** The measurements after the run. */
+    record Evaluations(
+            TestSetEvaluation test,
+            TestSetEvaluation validation,
+            int validationRelated,
+            double[] finalWeights,
+            ServingCheck.Result serving) {}
+
+    private final JobOptions job;
+    private final double labelledFraction;
+    private final JobSettings settings;
+    private final Path testFile;
+    private final double wallSeconds;
+    private final Labels labels;
+    private final Run run;
+    private final Baseline baseline;
+    private final Evaluations ev;
+    private final CpuFeatures cpu;
+
+    DemoReport(
+            JobOptions job,
+            double labelledFraction,
+            JobSettings settings,
+            Path testFile,
+            double wallSeconds,
+            Labels labels,
+            Run run,
+            Baseline baseline,
+            Evaluations ev,
+            CpuFeatures cpu) {
+        this.job = job;
+        this.labelledFraction = labelledFraction;
+        this.settings = settings;
+        this.testFile = testFile;
+        this.wallSeconds = wallSeconds;
+        this.labels = labels;
+        this.run = run;
+        this.baseline = baseline;
+        this.ev = ev;
+        this.cpu = cpu;
+    }
+
+    private String teacherNames() {
+        return String.join("+", settings.teacher().names());
+    }
+
+    ObjectNode toJson() {
+        StudentFile.Loaded saved = run.saved();
+        TestSetEvaluation eval = ev.test();
+        TestSetEvaluation validation = ev.validation();
+        ServingCheck.Result serving = ev.serving();
+        DistillMetrics last = run.last();
+        ObjectNode report = JSON.createObjectNode();
+        report.put("samples_trained", saved.samplesTrained());
+        report.put("samples_streamed", labels.produced());
+        report.put("samples_labelled", labels.labelled());
+        report.put("labelled_fraction", labelledFraction);
+        report.put("training_steps", saved.step());
+        report.put("wall_seconds", round(wallSeconds));
+        report.put("job_seconds", round(run.seconds()));
+        // Trained samples per second of job time (the eval slice is evaluated, not trained).
+        report.put("samples_per_second", round(saved.samplesTrained() / run.seconds()));
+        report.put("samples_streamed_per_second", round(labels.produced() / run.seconds()));
+        ObjectNode l = report.putObject("labels");
+        l.put("head", labels.headLabels());
+        l.put("stream", labels.labelled());
+        l.put("total", labels.total());
+        l.put("rows", labels.rows());
+        l.put("fraction_of_rows", round(labels.total() / (double) labels.rows()));
+        report.put("test_file", testFile.toString());
+        report.put("test_size", eval.size());
+        ObjectNode t = report.putObject("teacher");
+        t.put("model", teacherNames());
+        t.put("accuracy", round(eval.teacherAccuracy()));
+        t.put("params", eval.teacherParams());
+        java.util.List<String> names = settings.teacher().names();
+        if (names.size() > 1) {
+            t.put("fusion", job.fusion.label());
+            t.put("params_all_teachers", eval.allTeacherParams());
+            ObjectNode members = t.putObject("members");
+            for (int i = 0; i < names.size(); i++) {
+                ObjectNode m = members.putObject(names.get(i));
+                m.put("accuracy", round(eval.teacherAccuracies().get(names.get(i))));
+                m.put("final_weight", round(ev.finalWeights()[i]));
+            }
+        }
+        ObjectNode s = report.putObject("student");
+        s.put("name", job.student);
+        s.put("accuracy", round(eval.studentAccuracy()));
+        s.put("params", eval.studentParams());
+        s.put("path", run.studentFile().toAbsolutePath().toString());
+        s.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));
+        s.put("phase", last == null ? "none" : last.getPhase());
+        s.put("loss_policy", job.lossPolicy.label());
+        if (last != null) {
+            ObjectNode lw = s.putObject("loss_weights");
+            lw.put("soft", round(last.getWeightSoft()));
+            lw.put("feature", round(last.getWeightFeature()));
+            lw.put("attention", round(last.getWeightAttention()));
+            s.put("eval_agreement", round(last.getEvalAgreement()));
+            s.put("eval_ece", round(last.getEvalEce()));
+            s.put("drift_events", last.getDriftEvents());
+        }
+        s.put("onnx_path", serving.newestPublished());
+        s.put("versions_published", serving.versions());
+        s.put("onnx_accuracy", round(serving.fp32Accuracy()));
+        s.put("int8_accuracy", round(serving.int8Accuracy()));
+        s.put("int8_bytes", serving.int8Bytes());
+        s.put("int8_agreement_with_fp32", round(serving.int8Agreement()));
+        s.put("int8_cpu", cpu.describe());
+        ObjectNode provenance = s.putObject("provenance");
+        saved.provenance().forEach(provenance::put);
+        ObjectNode b = report.putObject("baseline");
+        BaselineTraining.Result fit = baseline.result();
+        b.put(
+                "description",
+                fit == null
+                        ? "same student, every gold label of the run (head rows + stream labels), one pass, cross-entropy, no teacher"
+                        : "same student, every gold label of the run (head rows + stream labels), cross-entropy, no teacher, epochs until validation accuracy stops improving (at least the distilled student's steps), learning rate chosen on validation");
+        b.put("samples", baseline.samples());
+        b.put("accuracy", round(eval.baselineAccuracy()));
+        b.put("seconds", round(baseline.seconds()));
+        if (fit != null) {
+            b.put("learning_rate", fit.learningRate());
+            b.put("epochs", fit.epochs());
+            b.put("best_epoch", fit.bestEpoch());
+            b.put("steps", fit.steps());
+            b.put("validation_accuracy", round(fit.validationAccuracy()));
+            ObjectNode grid = b.putObject("validation_accuracy_by_learning_rate");
+            fit.validationByRate().forEach((r, a) -> grid.put(Double.toString(r), round(a)));
+        }
+        if (validation != null) {
+            ObjectNode v = report.putObject("validation");
+            v.put(
+                    "description",
+                    "sentences held out of the training file with every overlapping training row; used for tuning");
+            v.put("size", validation.size());
+            v.put("related_rows_removed", ev.validationRelated());
+            v.put("teacher_accuracy", round(validation.teacherAccuracy()));
+            v.put("student_accuracy", round(validation.studentAccuracy()));
+            v.put("baseline_accuracy", round(validation.baselineAccuracy()));
+            v.put("agreement", round(validation.agreement()));
+            v.put(
+                    "accuracy_retained",
+                    round(validation.studentAccuracy() / validation.teacherAccuracy()));
+            v.put(
+                    "distillation_gain",
+                    round(validation.studentAccuracy() - validation.baselineAccuracy()));
+        }
+        report.put("agreement", round(eval.agreement()));
+        report.put("accuracy_retained", round(eval.studentAccuracy() / eval.teacherAccuracy()));
+        report.put("distillation_gain", round(eval.studentAccuracy() - eval.baselineAccuracy()));
+        report.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));
+        report.put("speedup_b1", round(serving.speedupB1()));
+        report.put(
+                "speedup_b1_measures",
+                "median latency of one query (tokenizing included), 1 ONNX Runtime thread, after the"
+                        + " same warm-up (every test sentence once, then 20 queries): teacher "
+                        + teacherNames()
+                        + " over the exported fp32 student as published (FFN pruned at "
+                        + job.pruneThreshold
+                        + "), on "
+                        + cpu.model());
+        return report;
+    }
+
+    /** The summary on the console, naming the files written. */
+    void print(Path reportFile, Path html, Path recording) {
+        TestSetEvaluation eval = ev.test();
+        TestSetEvaluation validation = ev.validation();
+        ServingCheck.Result serving = ev.serving();
+        java.util.List<String> names = settings.teacher().names();
+        System.out.printf(
+                "%nOn %s (%d sentences): teacher %s accuracy %.1f %% (%,d params); student accuracy %.1f %% (%,d params, %.1fx smaller); agreement %.1f %%.%n",
+                testFile.getFileName(),
+                eval.size(),
+                teacherNames(),
+                100 * eval.teacherAccuracy(),
+                eval.teacherParams(),
+                100 * eval.studentAccuracy(),
+                eval.studentParams(),
+                eval.teacherParams() / (double) eval.studentParams(),
+                100 * eval.agreement());
+        if (names.size() > 1) {
+            StringBuilder members = new StringBuilder();
+            for (int i = 0; i < names.size(); i++) {
+                members.append(
+                        String.format(
+                                "%s%s %.1f %% (weight %.2f)",
+                                i == 0 ? "" : ", ",
+                                names.get(i),
+                                100 * eval.teacherAccuracies().get(names.get(i)),
+                                ev.finalWeights()[i]));
+            }
+            System.out.printf(
+                    "Fused teacher %.1f %%; alone: %s.%n", 100 * eval.teacherAccuracy(), members);
+        }
+        BaselineTraining.Result fit = baseline.result();
+        System.out.printf(
+                "Baseline (the same student on all %d gold labels of the run, no teacher%s): %.1f %%.%n",
+                baseline.samples(),
+                fit == null
+                        ? ", one pass"
+                        : String.format(
+                                ", %d steps in %d epochs, learning rate %.0e chosen on validation",
+                                fit.steps(), fit.bestEpoch(), fit.learningRate()),
+                100 * eval.baselineAccuracy());
+        if (validation != null) {
+            System.out.printf(
+                    "On the validation split (%d sentences): teacher %.1f %%, student %.1f %%, baseline %.1f %%, agreement %.1f %%.%n",
+                    validation.size(),
+                    100 * validation.teacherAccuracy(),
+                    100 * validation.studentAccuracy(),
+                    100 * validation.baselineAccuracy(),
+                    100 * validation.agreement());
+        }
+        System.out.printf(
+                "Exported: ONNX fp32 %.1f %%, INT8 %.1f %% (%.1f MB, agrees with fp32 on %.1f %%, on %s); one query %.1fx faster than the teacher; %d versions published to %s.%n",
+                100 * serving.fp32Accuracy(),
+                100 * serving.int8Accuracy(),
+                serving.int8Bytes() / 1e6,
+                100 * serving.int8Agreement(),
+                cpu.describe(),
+                serving.speedupB1(),
+                serving.versions(),
+                job.modelStore);
+        System.out.printf(
+                "Gold labels used: %d head rows + %d stream labels = %.1f %% of the %d rows.%n",
+                labels.headLabels(),
+                labels.labelled(),
+                100.0 * labels.total() / labels.rows(),
+                labels.rows());
+        System.out.printf(
+                "Trained on %d samples in %.0f s (%.0f trained samples/s). Report: %s and %s (metrics: %s)%n",
+                run.saved().samplesTrained(),
+                run.seconds(),
+                run.saved().samplesTrained() / run.seconds(),
+                reportFile,
+                html,
+                recording);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10000) / 10000.0;
+    }
+}
