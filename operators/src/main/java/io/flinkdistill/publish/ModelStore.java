@@ -42,22 +42,7 @@ public final class ModelStore {
 
     /** The highest complete version of a student in the store, 0 when there is none. */
     public long latestVersion(String student) throws IOException {
-        FileSystem fs = base.getFileSystem();
-        if (!fs.exists(base)) {
-            return 0;
-        }
-        long latest = 0;
-        FileStatus[] files = fs.listStatus(base);
-        if (files == null) {
-            return 0;
-        }
-        for (FileStatus f : files) {
-            Matcher m = VERSIONED.matcher(f.getPath().getName());
-            if (m.matches() && m.group(1).equals(student)) {
-                latest = Math.max(latest, Long.parseLong(m.group(2)));
-            }
-        }
-        return latest;
+        return highest(student, VERSIONED);
     }
 
     /**
@@ -67,11 +52,15 @@ public final class ModelStore {
      * the next version must come after this one.
      */
     public long highestVersionUsed(String student) throws IOException {
+        return highest(student, ANY_FILE);
+    }
+
+    private long highest(String student, Pattern files) throws IOException {
         FileSystem fs = base.getFileSystem();
-        FileStatus[] files = fs.exists(base) ? fs.listStatus(base) : null;
+        FileStatus[] listing = fs.exists(base) ? fs.listStatus(base) : null;
         long highest = 0;
-        for (FileStatus f : files == null ? new FileStatus[0] : files) {
-            Matcher m = ANY_FILE.matcher(f.getPath().getName());
+        for (FileStatus f : listing == null ? new FileStatus[0] : listing) {
+            Matcher m = files.matcher(f.getPath().getName());
             if (m.matches() && m.group(1).equals(student)) {
                 highest = Math.max(highest, Long.parseLong(m.group(2)));
             }
