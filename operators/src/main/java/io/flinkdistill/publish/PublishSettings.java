@@ -10,21 +10,18 @@ import java.io.Serializable;
  * @param margin a version is published only when its eval agreement beats the last published one's
  *     by at least this much
  * @param minEvalWindow and only when it was measured on at least this many eval samples
- * @param pruneThreshold FFN neurons whose mean absolute incoming weight is below this are removed
- *     from the published files (0: none; see {@link io.flinkdistill.export.FfnPruning})
+ * @param pruning how far the published files' FFN is pruned ({@link Pruning})
  */
-public record PublishSettings(
-        String storeUri, double margin, int minEvalWindow, double pruneThreshold)
+public record PublishSettings(String storeUri, double margin, int minEvalWindow, Pruning pruning)
         implements Serializable {
 
     public PublishSettings(String storeUri, double margin, int minEvalWindow) {
-        this(storeUri, margin, minEvalWindow, 0);
+        this(storeUri, margin, minEvalWindow, Pruning.off());
     }
 
     public PublishSettings {
-        if (!(pruneThreshold >= 0) || Double.isInfinite(pruneThreshold)) {
-            throw new IllegalArgumentException(
-                    "prune threshold must be >= 0, got " + pruneThreshold);
+        if (pruning == null) {
+            throw new IllegalArgumentException("pruning is missing");
         }
         if (!(margin >= -1) || margin >= 1 || minEvalWindow < 1) {
             throw new IllegalArgumentException(

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The publish stage: decides by the {@link PromotionGate} whether a student version goes out,
@@ -26,7 +27,11 @@ public final class StudentPublisher {
         this.store = settings.enabled() ? new ModelStore(settings.storeUri()) : null;
     }
 
-    /** A student as it is now, what it was measured at, and what produced it. */
+    /**
+     * A student as it is now, what it was measured at, and what produced it; {@code
+     * agreementOnWindow} measures an exported file on the eval window (null without one), for the
+     * pruning decision ({@link Pruning}).
+     */
     public record Candidate(
             String student,
             StudentConfig config,
@@ -34,7 +39,8 @@ public final class StudentPublisher {
             Map<String, String> provenance,
             EvalResult eval,
             long steps,
-            long samplesTrained) {}
+            long samplesTrained,
+            ToDoubleFunction<byte[]> agreementOnWindow) {}
 
     /** A published version: what to remember, and one event per stored file (fp32, INT8). */
     public record Publication(PublishedVersion version, List<StudentModelPublished> events) {}
@@ -60,10 +66,27 @@ public final class StudentPublisher {
         }
         double agreement = agreementOf(c.eval());
         long version = store.nextVersion(c.student(), last.version());
-        byte[] fp32 = export(c, StudentOnnxExport.Precision.FP32);
-        byte[] int8 = export(c, StudentOnnxExport.Precision.INT8);
+        Pruning.Choice pruned =
+                settings.pruning()
+                        .choose(c.config(), c.weights(), c.provenance(), c.agreementOnWindow());
+        byte[] fp32 = pruned.fp32();
+        byte[] int8 =
+                StudentExporter.export(
+                        c.config(),
+                        c.weights(),
+                        c.provenance(),
+                        StudentOnnxExport.Precision.INT8,
+                        pruned.threshold());
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("eval_agreement", agreement);
+        metrics.put("prune_threshold", pruned.threshold());
+        metrics.put("ffn_neurons_kept", (double) pruned.kept());
+        metrics.put("ffn_neurons", (double) pruned.original());
+        if (!Double.isNaN(pruned.agreement())) {
+            // The files as served, measured on the same window with ONNX Runtime.
+            metrics.put("unpruned_agreement", pruned.unprunedAgreement());
+            metrics.put("published_agreement", pruned.agreement());
+        }
         if (!Double.isNaN(c.eval().accuracy())) {
             metrics.put("eval_accuracy", c.eval().accuracy());
         }
@@ -95,10 +118,5 @@ public final class StudentPublisher {
     /** The agreement a version is gated and published with (0 when nothing was evaluated). */
     public static double agreementOf(EvalResult eval) {
         return Double.isNaN(eval.agreement()) ? 0 : eval.agreement();
-    }
-
-    private byte[] export(Candidate c, StudentOnnxExport.Precision precision) throws IOException {
-        return StudentExporter.export(
-                c.config(), c.weights(), c.provenance(), precision, settings.pruneThreshold());
     }
 }

@@ -438,14 +438,17 @@ public final class StudentTrainer implements AutoCloseable {
 
     /** Writes the student as it is now, with its provenance (see {@link StudentFile}). */
     public void saveStudent(java.nio.file.Path file) throws java.io.IOException {
+        saveStudent(file, java.util.Map.of());
+    }
+
+    /** Writes the student as it is now, with its provenance and these entries added. */
+    public void saveStudent(java.nio.file.Path file, java.util.Map<String, String> extra)
+            throws java.io.IOException {
         noGrad();
+        java.util.Map<String, String> p = new java.util.LinkedHashMap<>(provenance());
+        p.putAll(extra);
         StudentFile.write(
-                file,
-                model.config(),
-                model.exportWeights(),
-                optimizer.steps(),
-                samplesTrained,
-                provenance());
+                file, model.config(), model.exportWeights(), optimizer.steps(), samplesTrained, p);
     }
 
     /** Samples trained per Kafka partition of the input (all restarts included). */

@@ -1,6 +1,7 @@
 package io.flinkdistill.training;
 
 import io.flinkdistill.evaluation.EvalResult;
+import io.flinkdistill.publish.Pruning;
 import io.flinkdistill.publish.PublishSettings;
 import io.flinkdistill.publish.PublishedVersion;
 import io.flinkdistill.publish.StudentPublisher;
@@ -8,6 +9,7 @@ import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.schemas.StudentModelPublished;
+import io.flinkdistill.serving.WindowAgreement;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -345,7 +347,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                                     trainer.provenance(),
                                     eval,
                                     trainer.steps(),
-                                    trainer.samplesTrained()),
+                                    trainer.samplesTrained(),
+                                    WindowAgreement.over(trainer.evalWindow())),
                             last);
             publishedByKey.put(key, p.version());
             p.events().forEach(e -> output.collect(MODELS, new StreamRecord<>(e)));
@@ -410,13 +413,28 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         }
     }
 
+    /**
+     * Writes the final student with the pruning its publication would get, decided on the eval
+     * window as for every published version ({@link Pruning}), in its provenance ({@link
+     * #PRUNE_THRESHOLD}).
+     */
     private Path writeStudent(StudentTrainer trainer) throws IOException {
         Path dir = Path.of(exportDir);
         Files.createDirectories(dir);
         Path file = dir.resolve(trainer.name() + ".student");
-        trainer.saveStudent(file);
+        Pruning.Choice pruned =
+                publish.pruning()
+                        .choose(
+                                trainer.model().config(),
+                                trainer.model().exportWeights(),
+                                trainer.provenance(),
+                                WindowAgreement.over(trainer.evalWindow()));
+        trainer.saveStudent(file, Map.of(PRUNE_THRESHOLD, Double.toString(pruned.threshold())));
         return file;
     }
+
+    /** Provenance key, in the final student file, of the FFN pruning threshold decided for it. */
+    public static final String PRUNE_THRESHOLD = "publish.prune_threshold";
 
     /** The live trainer of a key, or null if that key has not been seen since (re)start. */
     StudentTrainer trainer(String key) {

@@ -88,7 +88,11 @@ class StudentTrainerOperatorTest {
             throws Exception {
         TrainerSettings settings = TrainerFixtures.tinySettings();
         io.flinkdistill.publish.PublishSettings every =
-                new io.flinkdistill.publish.PublishSettings(storeDir.toUri().toString(), -1, 1);
+                new io.flinkdistill.publish.PublishSettings(
+                        storeDir.toUri().toString(),
+                        -1,
+                        1,
+                        io.flinkdistill.publish.Pruning.auto(0.005));
         io.flinkdistill.publish.ModelStore store =
                 new io.flinkdistill.publish.ModelStore(storeDir.toUri().toString());
         OperatorSubtaskState snapshot;
@@ -126,6 +130,16 @@ class StudentTrainerOperatorTest {
             assertThat(io.flinkdistill.publish.ModelStore.sha256(file))
                     .isEqualTo(event.getSha256());
             assertThat(event.getMetrics()).containsKey("eval_agreement");
+            // Pruned as far as the eval window allowed, measured on the files themselves.
+            Map<String, Double> m = event.getMetrics();
+            assertThat(m).containsKeys("prune_threshold", "ffn_neurons_kept", "ffn_neurons");
+            assertThat(m.get("published_agreement"))
+                    .isGreaterThanOrEqualTo(m.get("unpruned_agreement") - 0.005);
+            assertThat(
+                            io.flinkdistill.training.StudentFile.read(
+                                            Path.of(restored.extractOutputValues().get(0).path))
+                                    .provenance())
+                    .containsKey(StudentTrainerOperator.PRUNE_THRESHOLD);
         }
     }
 

@@ -138,7 +138,9 @@ final class DemoReport {
         }
         s.put("onnx_path", serving.newestPublished());
         s.put("versions_published", serving.versions());
+        s.put("unpruned_onnx_accuracy", round(serving.unprunedAccuracy()));
         s.put("onnx_accuracy", round(serving.fp32Accuracy()));
+        s.put("prune_threshold", serving.pruneThreshold());
         s.put("int8_accuracy", round(serving.int8Accuracy()));
         s.put("int8_bytes", serving.int8Bytes());
         s.put("int8_agreement_with_fp32", round(serving.int8Agreement()));
@@ -193,7 +195,7 @@ final class DemoReport {
                         + " same warm-up (every test sentence once, then 20 queries): teacher "
                         + teacherNames()
                         + " over the exported fp32 student as published (FFN pruned at "
-                        + job.pruneThreshold
+                        + serving.pruneThreshold()
                         + "), on "
                         + cpu.model());
         return report;
@@ -250,7 +252,11 @@ final class DemoReport {
                     100 * validation.agreement());
         }
         System.out.printf(
-                "Exported: ONNX fp32 %.1f %%, INT8 %.1f %% (%.1f MB, agrees with fp32 on %.1f %%, on %s); one query %.1fx faster than the teacher; %d versions published to %s.%n",
+                "Exported: unpruned ONNX fp32 %.1f %%; as published (FFN pruned at %s) fp32 %.1f %%, INT8 %.1f %% (%.1f MB, agrees with fp32 on %.1f %%, on %s); one query %.1fx faster than the teacher; %d versions published to %s.%n",
+                100 * serving.unprunedAccuracy(),
+                serving.pruneThreshold() == 0
+                        ? "0: none"
+                        : Double.toString(serving.pruneThreshold()),
                 100 * serving.fp32Accuracy(),
                 100 * serving.int8Accuracy(),
                 serving.int8Bytes() / 1e6,

@@ -403,10 +403,28 @@ public class JobOptions {
 
     @Option(
             names = "--prune-threshold",
-            defaultValue = "0.05",
+            defaultValue = "auto",
             description =
-                    "Published students lose the FFN neurons whose mean absolute incoming weight is below this; 0 keeps all (default: ${DEFAULT-VALUE}).")
-    double pruneThreshold;
+                    "FFN pruning of published students: auto (prune as far as the eval window's agreement stays within --prune-max-agreement-loss of the unpruned file), off, or a fixed threshold on a neuron's mean absolute incoming weight (default: ${DEFAULT-VALUE}).")
+    String pruneThreshold;
+
+    @Option(
+            names = "--prune-max-agreement-loss",
+            defaultValue = "0.5",
+            description =
+                    "With --prune-threshold auto: percentage points of eval-window agreement with the teacher a pruned student may lose against the unpruned one (default: ${DEFAULT-VALUE}).")
+    double pruneMaxAgreementLoss;
+
+    /** The pruning the options ask for (valid after {@link #validate()}). */
+    io.flinkdistill.publish.Pruning pruning() {
+        if (pruneThreshold.equals("auto")) {
+            return io.flinkdistill.publish.Pruning.auto(pruneMaxAgreementLoss / 100);
+        }
+        if (pruneThreshold.equals("off")) {
+            return io.flinkdistill.publish.Pruning.off();
+        }
+        return io.flinkdistill.publish.Pruning.fixed(Double.parseDouble(pruneThreshold));
+    }
 
     @Option(
             names = "--max-bad-steps",
@@ -488,7 +506,24 @@ public class JobOptions {
                     "--publish-margin", "must be in [-1, 1), got " + publishMargin);
         }
         positive("--publish-min-eval", publishMinEval);
-        nonNegative("--prune-threshold", pruneThreshold);
+        if (!pruneThreshold.equals("auto") && !pruneThreshold.equals("off")) {
+            double t;
+            try {
+                t = Double.parseDouble(pruneThreshold);
+            } catch (NumberFormatException e) {
+                t = Double.NaN;
+            }
+            if (!(t >= 0) || Double.isInfinite(t)) {
+                throw new OptionException(
+                        "--prune-threshold",
+                        "must be auto, off or a threshold >= 0, got '" + pruneThreshold + "'");
+            }
+        }
+        if (!(pruneMaxAgreementLoss >= 0 && pruneMaxAgreementLoss < 100)) {
+            throw new OptionException(
+                    "--prune-max-agreement-loss",
+                    "must be in [0, 100) percentage points, got " + pruneMaxAgreementLoss);
+        }
         if (modelStore != null) {
             java.net.URI uri;
             try {
@@ -792,7 +827,7 @@ public class JobOptions {
                 teacherParallelism,
                 dedupWindowMs,
                 exportDir,
-                new PublishSettings(modelStore, publishMargin, publishMinEval, pruneThreshold),
+                new PublishSettings(modelStore, publishMargin, publishMinEval, pruning()),
                 new io.flinkdistill.pipeline.job.Steering(
                         lossPolicy.label(),
                         driftMargin,
