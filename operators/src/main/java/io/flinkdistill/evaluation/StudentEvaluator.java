@@ -55,20 +55,26 @@ public final class StudentEvaluator {
                 calibration.error());
     }
 
-    /** Accuracy on tokenized sentences with gold labels (a fixed benchmark set). */
-    public static double accuracy(
-            StudentModel student, NDManager parent, List<int[]> tokens, int[] labels) {
-        int correct = 0;
+    /** The student's class for each tokenized sentence (a fixed benchmark set). */
+    public static int[] predictions(StudentModel student, NDManager parent, List<int[]> tokens) {
+        int[] out = new int[tokens.size()];
         for (int start = 0; start < tokens.size(); start += CHUNK) {
             List<int[]> chunk = tokens.subList(start, Math.min(tokens.size(), start + CHUNK));
             float[][] probs = student.predictProbabilities(parent, chunk);
             for (int i = 0; i < chunk.size(); i++) {
-                if (Logits.argmax(probs[i]) == labels[start + i]) {
-                    correct++;
-                }
+                out[start + i] = Logits.argmax(probs[i]);
             }
         }
-        return tokens.isEmpty() ? Double.NaN : correct / (double) tokens.size();
+        return out;
+    }
+
+    /** Share of positions where two class arrays are equal (NaN when empty). */
+    public static double matching(int[] a, int[] b) {
+        int same = 0;
+        for (int i = 0; i < a.length; i++) {
+            same += a[i] == b[i] ? 1 : 0;
+        }
+        return a.length == 0 ? Double.NaN : same / (double) a.length;
     }
 
     /**

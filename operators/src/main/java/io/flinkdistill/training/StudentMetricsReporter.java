@@ -3,8 +3,11 @@ package io.flinkdistill.training;
 import io.flinkdistill.evaluation.EvalResult;
 import io.flinkdistill.evaluation.QualityTrend;
 import io.flinkdistill.evaluation.StudentEvaluator;
+import io.flinkdistill.schemas.BenchmarkResult;
 import io.flinkdistill.schemas.DistillMetrics;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,16 +20,17 @@ final class StudentMetricsReporter {
     static final int LATENCY_PROBES = 16;
 
     private final TrainerSettings settings;
-    private final Benchmark benchmark;
+    private final List<Benchmark> benchmarks;
     private final Map<String, QualityTrend> trends = new HashMap<>();
     private final Map<String, DistillMetrics> latest = new HashMap<>();
 
     /**
-     * @param benchmark fixed sentences with gold labels evaluated with every record, or null
+     * @param benchmarks named fixed sets with gold labels evaluated with every record (may be
+     *     empty)
      */
-    StudentMetricsReporter(TrainerSettings settings, Benchmark benchmark) {
+    StudentMetricsReporter(TrainerSettings settings, List<Benchmark> benchmarks) {
         this.settings = settings;
-        this.benchmark = benchmark;
+        this.benchmarks = List.copyOf(benchmarks);
     }
 
     /** What happened to one student since its last metrics record. */
@@ -95,10 +99,7 @@ final class StudentMetricsReporter {
                 trends.computeIfAbsent(key, k -> new QualityTrend(10))
                         .add(trainer.samplesTrained(), accuracy != null ? accuracy : agreement);
         double[] latency = trainer.latencyMillis(LATENCY_PROBES);
-        Double benchmarkAccuracy =
-                benchmark == null
-                        ? null
-                        : trainer.accuracyOn(benchmark.tokens(), benchmark.labels());
+        List<BenchmarkResult> onBenchmarks = benchmarks(trainer);
         TrainerControl.Overrides o = control.overridesFor(key);
         DistillMetrics m =
                 DistillMetrics.newBuilder()
@@ -126,8 +127,11 @@ final class StudentMetricsReporter {
                         .setTeacherAccuracy(teacherAccuracy(trainer))
                         .setAttentionHeads(trainer.attentionHeads())
                         .setEvalEce(Double.isNaN(eval.ece()) ? 0 : eval.ece())
-                        .setBenchmarkAccuracy(benchmarkAccuracy)
-                        .setBenchmarkSize(benchmark == null ? 0 : benchmark.labels().length)
+                        .setBenchmarkAccuracy(
+                                onBenchmarks.isEmpty() ? null : onBenchmarks.get(0).getAccuracy())
+                        .setBenchmarkSize(
+                                onBenchmarks.isEmpty() ? 0 : onBenchmarks.get(0).getSize())
+                        .setBenchmarks(onBenchmarks)
                         .setAccuracyDecayPer10k(decay)
                         .setStudentLatencyP50Ms(latency[0])
                         .setStudentLatencyP99Ms(latency[1])
@@ -141,6 +145,28 @@ final class StudentMetricsReporter {
                         .build();
         latest.put(key, m);
         return m;
+    }
+
+    /** The student (and its frozen copy, if any) on each benchmark set. */
+    private List<BenchmarkResult> benchmarks(StudentTrainer trainer) {
+        List<BenchmarkResult> out = new ArrayList<>(benchmarks.size());
+        for (Benchmark b : benchmarks) {
+            int[] predicted = trainer.predictionsOn(b.tokens());
+            int[] frozen = trainer.frozenPredictionsOn(b.tokens());
+            out.add(
+                    BenchmarkResult.newBuilder()
+                            .setName(b.name())
+                            .setSize(b.labels().length)
+                            .setAccuracy(StudentEvaluator.matching(predicted, b.labels()))
+                            .setAgreement(StudentEvaluator.matching(predicted, b.teacherClasses()))
+                            .setTeacherAccuracy(b.teacherAccuracy())
+                            .setFrozenAccuracy(
+                                    frozen == null
+                                            ? null
+                                            : StudentEvaluator.matching(frozen, b.labels()))
+                            .build());
+        }
+        return out;
     }
 
     private Map<String, Double> teacherWeights(StudentTrainer trainer) {
@@ -192,6 +218,26 @@ final class StudentMetricsReporter {
         gauge(g, key, "accuracyDecayPer10k", m -> m.getAccuracyDecayPer10k());
         gauge(g, key, "paused", m -> m.getPaused() ? 1.0 : 0.0);
         gauge(g, key, "driftEvents", m -> (double) m.getDriftEvents());
+        for (int i = 0; i < benchmarks.size(); i++) {
+            int index = i;
+            org.apache.flink.metrics.MetricGroup b =
+                    g.addGroup("benchmark", benchmarks.get(i).name());
+            gauge(b, key, "accuracy", m -> benchmark(m, index).getAccuracy());
+            gauge(b, key, "agreement", m -> benchmark(m, index).getAgreement());
+            gauge(b, key, "teacherAccuracy", m -> benchmark(m, index).getTeacherAccuracy());
+            gauge(
+                    b,
+                    key,
+                    "frozenAccuracy",
+                    m -> {
+                        Double f = benchmark(m, index).getFrozenAccuracy();
+                        return f == null ? Double.NaN : f;
+                    });
+        }
+    }
+
+    private static BenchmarkResult benchmark(DistillMetrics m, int index) {
+        return m.getBenchmarks().get(index);
     }
 
     private void gauge(

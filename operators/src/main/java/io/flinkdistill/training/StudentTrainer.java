@@ -28,6 +28,8 @@ public final class StudentTrainer implements AutoCloseable {
     private final String name;
     private final TrainerSettings settings;
     private final NDManager manager;
+    private FrozenStudent frozen;
+    private StudentModel frozenModel;
     private final StudentModel model;
     private final CheckpointableAdamW optimizer;
     private final List<ScoredSample> pending = new ArrayList<>();
@@ -241,10 +243,40 @@ public final class StudentTrainer implements AutoCloseable {
         return StudentEvaluator.latencyMillis(model, manager, List.copyOf(evalWindow), probes);
     }
 
-    /** Student accuracy on fixed, already tokenized sentences with gold labels. */
-    public double accuracyOn(List<int[]> tokens, int[] labels) {
+    /** The student's class for each of these already tokenized sentences. */
+    public int[] predictionsOn(List<int[]> tokens) {
         noGrad();
-        return StudentEvaluator.accuracy(model, manager, tokens, labels);
+        return StudentEvaluator.predictions(model, manager, tokens);
+    }
+
+    /** The frozen copy's class for each sentence, or null while there is no frozen copy. */
+    public int[] frozenPredictionsOn(List<int[]> tokens) {
+        if (frozenModel == null) {
+            return null;
+        }
+        noGrad();
+        return StudentEvaluator.predictions(frozenModel, manager, tokens);
+    }
+
+    /** The frozen copy (see {@link #freeze()}), or null. */
+    public FrozenStudent frozen() {
+        return frozen;
+    }
+
+    /** Takes the frozen copy of the student as it is now; it never trains. Once only. */
+    public void freeze() {
+        noGrad();
+        restoreFrozen(new FrozenStudent(samplesTrained, model.exportWeights()));
+    }
+
+    /** Puts back a frozen copy from a checkpoint. */
+    public void restoreFrozen(FrozenStudent copy) {
+        if (frozenModel != null) {
+            frozenModel.close();
+        }
+        noGrad();
+        frozen = copy;
+        frozenModel = StudentModel.fromWeights(model.config(), copy.weights(), manager);
     }
 
     /** Losses accumulated since the last call; resets them. */

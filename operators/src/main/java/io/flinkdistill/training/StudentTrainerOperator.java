@@ -42,7 +42,8 @@ import org.apache.flink.util.OutputTag;
  * <p>Main output: the final student version written at end of input. Side output {@link #METRICS}:
  * a {@link DistillMetrics} record every few steps (or, while paused, every as many samples), from
  * evaluating the current student on the sliding window of eval-slice samples and, when one is
- * configured, on a fixed benchmark set; the same figures are Flink gauges.
+ * configured, on named benchmark sets (with a frozen copy of the student, if asked for); the same
+ * figures are Flink gauges.
  */
 public final class StudentTrainerOperator extends AbstractStreamOperator<StudentVersion>
         implements TwoInputStreamOperator<ScoredSample, ControlCommand, StudentVersion>,
@@ -71,7 +72,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     private final TrainerSettings settings;
     private final String exportDir;
     private final PublishSettings publish;
-    private final Benchmark benchmark;
+    private final Benchmarks benchmarks;
     private final long metricsEveryMillis;
 
     /** Samples taken by this subtask since it (re)started (fault injection in tests). */
@@ -93,6 +94,10 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     private transient Counter publishFailures;
 
     private transient ValueState<byte[]> state;
+
+    /** Per key: the frozen copy of the student ({@link FrozenStudent}), once taken. */
+    private transient ValueState<byte[]> frozenState;
+
     private transient Map<String, StudentTrainer> trainers;
     private transient Counter samplesCounter;
     private transient Counter stepsCounter;
@@ -100,8 +105,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     /**
      * @param exportDir directory where the final student of each key is written at end of input
      * @param publish where and when student versions are published ({@link PublishSettings#off()})
-     * @param benchmark fixed sentences with gold labels evaluated with every metrics record, or
-     *     null
+     * @param benchmarks named sets evaluated with every metrics record, and when to take the frozen
+     *     copy of the student measured on them ({@link Benchmarks#none()}; null: none)
      * @param metricsEveryMillis also evaluate and report a student that has stepped since its last
      *     record once this much processing time has passed (slow streams); 0: by steps only
      */
@@ -109,14 +114,14 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             TrainerSettings settings,
             String exportDir,
             PublishSettings publish,
-            Benchmark benchmark,
+            Benchmarks benchmarks,
             long metricsEveryMillis) {
         if (metricsEveryMillis < 0) {
             throw new IllegalArgumentException(
                     "metrics-every-seconds must be >= 0, got " + metricsEveryMillis / 1000);
         }
         this.metricsEveryMillis = metricsEveryMillis;
-        this.benchmark = benchmark;
+        this.benchmarks = benchmarks == null ? Benchmarks.none() : benchmarks;
         this.publish = publish;
         this.settings = settings;
         this.exportDir = exportDir;
@@ -139,7 +144,13 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                                         PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
         trainers = new HashMap<>();
         publishedByKey = new HashMap<>();
-        reporter = new StudentMetricsReporter(settings, benchmark);
+        frozenState =
+                context.getKeyedStateStore()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "frozen-student",
+                                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        reporter = new StudentMetricsReporter(settings, benchmarks.sets());
         controlState =
                 context.getOperatorStateStore()
                         .getUnionListState(
@@ -292,6 +303,10 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                         trainer.samplesTrained(),
                         restored.weightsFingerprint());
             }
+            byte[] frozen = frozenState.value();
+            if (frozen != null) {
+                trainer.restoreFrozen(FrozenStudent.fromBytes(frozen));
+            }
             trainers.put(key, trainer);
             reporter.start(key);
             control.know(key);
@@ -303,6 +318,17 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
 
     private void afterStep(StudentTrainer trainer) {
         stepsCounter.inc();
+        if (benchmarks.freezeStudentAt() > 0
+                && trainer.frozen() == null
+                && trainer.samplesTrained() >= benchmarks.freezeStudentAt()) {
+            trainer.freeze();
+            LOG.info(
+                    "Froze a copy of student {} after {} samples (step {}); it is measured on the"
+                            + " benchmark sets from now on",
+                    trainer.name(),
+                    trainer.samplesTrained(),
+                    trainer.steps());
+        }
         if (trainer.steps() % settings.metricsEverySteps() == 0) {
             emitMetrics(trainer);
         }
@@ -372,6 +398,10 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             setCurrentKey(e.getKey());
             TrainerState snapshot = e.getValue().snapshot();
             state.update(snapshot.toBytes());
+            FrozenStudent frozen = e.getValue().frozen();
+            if (frozen != null && frozenState.value() == null) {
+                frozenState.update(frozen.toBytes()); // never changes once taken
+            }
             LOG.info(
                     "Checkpoint {}: student {} at step {} after {} samples, weights fingerprint {};"
                             + " samples per partition {}, highest offsets {}, trained-id digest {}",

@@ -225,35 +225,91 @@ class StudentTrainerOperatorTest {
     }
 
     @Test
-    void shouldEvaluateTheFixedBenchmarkWithEveryRecord() throws Exception {
-        List<ScoredSample> bench = SyntheticSamples.generate(30, 77, true);
-        Benchmark benchmark =
-                new Benchmark(
-                        bench.stream().map(s -> s.tokens).toList(),
-                        bench.stream().mapToInt(ScoredSample::teacherClass).toArray());
-        try (var h =
-                new KeyedTwoInputStreamOperatorTestHarness<>(
-                        new StudentTrainerOperator(
-                                TrainerFixtures.tinySettings(),
-                                exportDir.toString(),
-                                io.flinkdistill.publish.PublishSettings.off(),
-                                benchmark,
-                                0),
-                        s -> s.student,
-                        NO_KEY,
-                        Types.STRING)) {
+    void shouldEvaluateNamedBenchmarksAndAFrozenCopyThatSurvivesARestart() throws Exception {
+        List<ScoredSample> a = SyntheticSamples.generate(30, 77, true);
+        List<ScoredSample> b = SyntheticSamples.generate(20, 78, true);
+        int[] teacherA = a.stream().mapToInt(ScoredSample::teacherClass).toArray();
+        int[] teacherB = b.stream().mapToInt(ScoredSample::teacherClass).toArray();
+        int[] wrongB = java.util.Arrays.stream(teacherB).map(c -> (c + 1) % 3).toArray();
+        // Set b's gold labels disagree with its teacher everywhere: teacher accuracy 0.
+        Benchmarks benchmarks =
+                new Benchmarks(
+                        List.of(
+                                new Benchmark(
+                                        "a",
+                                        a.stream().map(s -> s.tokens).toList(),
+                                        teacherA,
+                                        teacherA),
+                                new Benchmark(
+                                        "b",
+                                        b.stream().map(s -> s.tokens).toList(),
+                                        wrongB,
+                                        teacherB)),
+                        40);
+        OperatorSubtaskState snapshot;
+        DistillMetrics first;
+        try (var h = benchmarkHarness(benchmarks)) {
             h.open();
             for (ScoredSample s : SyntheticSamples.generate(80, 1, false)) {
                 h.processElement1(new StreamRecord<>(s));
             }
-            assertThat(metrics(h)).hasSize(2);
-            assertThat(metrics(h))
-                    .allSatisfy(
-                            m -> {
-                                assertThat(m.getBenchmarkSize()).isEqualTo(30);
-                                assertThat(m.getBenchmarkAccuracy()).isBetween(0.0, 1.0);
-                            });
+            List<DistillMetrics> records = metrics(h);
+            assertThat(records).hasSize(2);
+            for (DistillMetrics m : records) {
+                assertThat(m.getBenchmarks())
+                        .extracting(r -> r.getName())
+                        .containsExactly("a", "b");
+                assertThat(m.getBenchmarks()).extracting(r -> r.getSize()).containsExactly(30, 20);
+                assertThat(m.getBenchmarks().get(0).getTeacherAccuracy()).isEqualTo(1.0);
+                assertThat(m.getBenchmarks().get(1).getTeacherAccuracy()).isEqualTo(0.0);
+                // Against labels equal to the teacher's classes, accuracy is agreement.
+                assertThat(m.getBenchmarks().get(0).getAccuracy())
+                        .isEqualTo(m.getBenchmarks().get(0).getAgreement());
+                assertThat(m.getBenchmarkAccuracy())
+                        .isEqualTo(m.getBenchmarks().get(0).getAccuracy());
+                assertThat(m.getBenchmarkSize()).isEqualTo(30);
+            }
+            // Frozen at 40 samples (step 5, the first record): the same weights then, and
+            // unchanged after, while the continuous student moves on.
+            first = records.get(0);
+            assertThat(first.getBenchmarks().get(0).getFrozenAccuracy())
+                    .isEqualTo(first.getBenchmarks().get(0).getAccuracy());
+            assertThat(records.get(1).getBenchmarks().get(0).getFrozenAccuracy())
+                    .isEqualTo(first.getBenchmarks().get(0).getAccuracy());
+            assertThat(records.get(1).getBenchmarks().get(1).getFrozenAccuracy())
+                    .isEqualTo(first.getBenchmarks().get(1).getAccuracy());
+            snapshot = h.snapshot(1L, 1L);
         }
+        try (var restored = benchmarkHarness(benchmarks)) {
+            restored.initializeState(snapshot);
+            restored.open();
+            for (ScoredSample s : SyntheticSamples.generate(200, 3, false)) {
+                restored.processElement1(new StreamRecord<>(s));
+            }
+            List<DistillMetrics> after = metrics(restored);
+            assertThat(after).isNotEmpty();
+            for (DistillMetrics m : after) {
+                assertThat(m.getBenchmarks().get(0).getFrozenAccuracy())
+                        .isEqualTo(first.getBenchmarks().get(0).getAccuracy());
+                assertThat(m.getBenchmarks().get(1).getFrozenAccuracy())
+                        .isEqualTo(first.getBenchmarks().get(1).getAccuracy());
+            }
+        }
+    }
+
+    private KeyedTwoInputStreamOperatorTestHarness<
+                    String, ScoredSample, ControlCommand, StudentVersion>
+            benchmarkHarness(Benchmarks benchmarks) throws Exception {
+        return new KeyedTwoInputStreamOperatorTestHarness<>(
+                new StudentTrainerOperator(
+                        TrainerFixtures.tinySettings(),
+                        exportDir.toString(),
+                        io.flinkdistill.publish.PublishSettings.off(),
+                        benchmarks,
+                        0),
+                s -> s.student,
+                NO_KEY,
+                Types.STRING);
     }
 
     @Test

@@ -293,10 +293,22 @@ public class JobOptions {
 
     @Option(
             names = "--benchmark",
+            paramLabel = "[NAME=]FILE",
             description =
                     "A fixed benchmark set (TSV: text, tab, label) the student is evaluated on with"
-                            + " every metrics record (benchmark_accuracy).")
-    String benchmark;
+                            + " every metrics record (accuracy, agreement with the primary teacher,"
+                            + " the teacher's own accuracy); repeat for several, each with a name"
+                            + " (default: the file name without extension).")
+    List<String> benchmarks = new ArrayList<>();
+
+    @Option(
+            names = "--freeze-student-at",
+            defaultValue = "0",
+            description =
+                    "After this many samples trained, keep a frozen copy of the student and measure"
+                            + " it on the --benchmark sets next to the continuous one (0: none;"
+                            + " default: ${DEFAULT-VALUE}).")
+    long freezeStudentAt;
 
     @Option(
             names = "--eval-fraction",
@@ -442,10 +454,31 @@ public class JobOptions {
         }
         atLeast("--metrics-every-seconds", metricsEverySeconds, 0);
         atLeast("--attention-length-scale", attentionLengthScale, 0);
-        if (benchmark != null
-                && !java.nio.file.Files.isReadable(java.nio.file.Path.of(benchmark))) {
+        java.util.Set<String> benchmarkNames = new java.util.HashSet<>();
+        for (String b : benchmarks) {
+            String[] nameFile = benchmarkNameAndFile(b);
+            if (!nameFile[0].matches("[A-Za-z0-9_-]+")) {
+                throw new OptionException(
+                        "--benchmark",
+                        "name '"
+                                + nameFile[0]
+                                + "' must be letters, digits, '_' or '-' (NAME=FILE)");
+            }
+            if (!benchmarkNames.add(nameFile[0])) {
+                throw new OptionException(
+                        "--benchmark", "the name " + nameFile[0] + " is used twice");
+            }
+            if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(nameFile[1]))) {
+                throw new OptionException(
+                        "--benchmark",
+                        "file " + nameFile[1] + " does not exist or is not readable");
+            }
+        }
+        atLeast("--freeze-student-at", freezeStudentAt, 0);
+        if (freezeStudentAt > 0 && benchmarks.isEmpty()) {
             throw new OptionException(
-                    "--benchmark", "file " + benchmark + " does not exist or is not readable");
+                    "--freeze-student-at",
+                    "the frozen student is measured on the --benchmark sets; give at least one");
         }
         fusionWeights();
         positive("--fusion-half-life", fusionHalfLife);
@@ -831,28 +864,50 @@ public class JobOptions {
                 new io.flinkdistill.pipeline.job.Steering(
                         lossPolicy.label(),
                         driftMargin,
-                        benchmarkSet(primary, t.classes()),
+                        new io.flinkdistill.training.Benchmarks(
+                                benchmarkSets(primary, t.classes()), freezeStudentAt),
                         metricsEverySeconds));
     }
 
-    /** The --benchmark file tokenized by the primary teacher, or null without one. */
-    private io.flinkdistill.training.Benchmark benchmarkSet(
-            OnnxTeacher primary, List<String> classes) {
-        if (benchmark == null) {
-            return null;
+    /** {name, file} of a --benchmark value: NAME=FILE, or FILE named after its stem. */
+    static String[] benchmarkNameAndFile(String value) {
+        int eq = value.indexOf('=');
+        if (eq > 0) {
+            return new String[] {value.substring(0, eq), value.substring(eq + 1)};
         }
+        String stem = java.nio.file.Path.of(value).getFileName().toString();
+        int dot = stem.lastIndexOf('.');
+        return new String[] {dot > 0 ? stem.substring(0, dot) : stem, value};
+    }
+
+    /**
+     * The --benchmark sets, tokenized by the primary teacher and labelled by it (once, here), in
+     * the order given.
+     */
+    private List<io.flinkdistill.training.Benchmark> benchmarkSets(
+            OnnxTeacher primary, List<String> classes) {
+        List<io.flinkdistill.training.Benchmark> sets = new ArrayList<>();
+        for (String value : benchmarks) {
+            String[] nameFile = benchmarkNameAndFile(value);
+            sets.add(benchmarkSet(nameFile[0], nameFile[1], primary, classes));
+        }
+        return sets;
+    }
+
+    private static io.flinkdistill.training.Benchmark benchmarkSet(
+            String name, String file, OnnxTeacher primary, List<String> classes) {
         try {
-            var data =
-                    io.flinkdistill.pipeline.replay.TsvDataset.read(
-                            java.nio.file.Path.of(benchmark));
-            List<int[]> tokens = new java.util.ArrayList<>();
-            List<Integer> labels = new java.util.ArrayList<>();
+            var data = io.flinkdistill.pipeline.replay.TsvDataset.read(java.nio.file.Path.of(file));
+            List<int[]> tokens = new ArrayList<>();
+            List<String> texts = new ArrayList<>();
+            int[] labels = new int[data.rows().size()];
+            int i = 0;
             for (var row : data.rows()) {
                 int label = row.label() == null ? -1 : classes.indexOf(row.label());
                 if (label < 0) {
                     throw new OptionException(
                             "--benchmark",
-                            benchmark
+                            file
                                     + " line "
                                     + row.line()
                                     + ": label '"
@@ -860,13 +915,21 @@ public class JobOptions {
                                     + "' is not one of the teacher's classes "
                                     + classes);
                 }
+                texts.add(row.text());
                 tokens.add(primary.tokenize(row.text()));
-                labels.add(label);
+                labels[i++] = label;
             }
-            return new io.flinkdistill.training.Benchmark(
-                    tokens, labels.stream().mapToInt(Integer::intValue).toArray());
+            int[] teacher = new int[texts.size()];
+            for (int start = 0; start < texts.size(); start += 32) {
+                List<io.flinkdistill.teacher.TeacherOutput> out =
+                        primary.infer(texts.subList(start, Math.min(texts.size(), start + 32)));
+                for (int k = 0; k < out.size(); k++) {
+                    teacher[start + k] = out.get(k).predictedClass();
+                }
+            }
+            return new io.flinkdistill.training.Benchmark(name, tokens, labels, teacher);
         } catch (java.io.IOException e) {
-            throw new OptionException("--benchmark", "cannot read " + benchmark + ": " + e);
+            throw new OptionException("--benchmark", "cannot read " + file + ": " + e);
         }
     }
 

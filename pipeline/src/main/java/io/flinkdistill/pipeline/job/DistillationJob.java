@@ -159,7 +159,7 @@ public final class DistillationJob {
                                         settings.trainer(),
                                         settings.exportDir(),
                                         settings.publish(),
-                                        settings.steering().benchmark(),
+                                        settings.steering().benchmarks(),
                                         settings.steering().metricsEverySeconds() * 1000L))
                         .uid("student-trainer")
                         // DJL allows one gradient collection per JVM at a time; one trainer

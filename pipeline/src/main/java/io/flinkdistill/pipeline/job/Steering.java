@@ -2,26 +2,28 @@ package io.flinkdistill.pipeline.job;
 
 import io.flinkdistill.reweight.DriftDetector;
 import io.flinkdistill.reweight.LossPolicy;
-import io.flinkdistill.training.Benchmark;
+import io.flinkdistill.training.Benchmarks;
 import java.io.Serializable;
 
 /**
  * How the job steers and measures its students: the loss reweighting policy, the drift margin, and
- * an optional fixed benchmark set. Validated on construction (option names in the messages).
+ * the named benchmark sets (and frozen student) measured with every record. Validated on
+ * construction (option names in the messages).
  *
  * @param lossPolicy fixed, dwa or eval-guided
  * @param driftMargin drift when windowed agreement falls this far below its best (0: off)
- * @param benchmark fixed sentences with gold labels evaluated with every metrics record, or null
+ * @param benchmarks named sets with gold labels evaluated with every metrics record, and when the
+ *     frozen copy of the student is taken
  * @param metricsEverySeconds a student that stepped since its last record is also evaluated after
  *     this long (slow streams); 0: by steps only
  */
 public record Steering(
-        String lossPolicy, double driftMargin, Benchmark benchmark, int metricsEverySeconds)
+        String lossPolicy, double driftMargin, Benchmarks benchmarks, int metricsEverySeconds)
         implements Serializable {
 
     /** Steering with timed records every 60 s. */
-    public Steering(String lossPolicy, double driftMargin, Benchmark benchmark) {
-        this(lossPolicy, driftMargin, benchmark, 60);
+    public Steering(String lossPolicy, double driftMargin, Benchmarks benchmarks) {
+        this(lossPolicy, driftMargin, benchmarks, 60);
     }
 
     /** Records seen before drift can be declared (and again after each drift). */
@@ -33,13 +35,16 @@ public record Steering(
                     "Invalid option --metrics-every-seconds: must be >= 0 (0: by steps only), got "
                             + metricsEverySeconds);
         }
+        if (benchmarks == null) {
+            benchmarks = Benchmarks.none();
+        }
         LossPolicy.of(lossPolicy);
         new DriftDetector(driftMargin, DRIFT_MIN_RECORDS);
     }
 
     /** Fixed weights, drift at 5 points, no benchmark. */
     public static Steering defaults() {
-        return new Steering("fixed", 0.05, null);
+        return new Steering("fixed", 0.05, Benchmarks.none());
     }
 
     public LossPolicy policy() {
