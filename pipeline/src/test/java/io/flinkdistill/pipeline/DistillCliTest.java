@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkdistill.pipeline.cli.DistillCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -349,7 +350,7 @@ class DistillCliTest {
     }
 
     @Test
-    void steeringOptionsShouldBeCheckedAtStartUp() {
+    void steeringOptionsShouldBeCheckedAtStartUp() throws Exception {
         Result policy = run("run", "--bootstrap-servers", "127.0.0.1:1", "--loss-policy", "adam");
         assertThat(policy.code).isEqualTo(2);
         assertThat(policy.err)
@@ -376,6 +377,32 @@ class DistillCliTest {
                                         "-1")
                                 .err())
                 .contains("Invalid option --attention-length-scale: must be >= 0, got -1");
+        String[] base = {"run", "--bootstrap-servers", "127.0.0.1:1"};
+        assertThat(run(concat(base, "--prune-threshold", "some")).err())
+                .contains(
+                        "Invalid option --prune-threshold: must be auto, off or a threshold >= 0,"
+                                + " got 'some'");
+        assertThat(run(concat(base, "--prune-max-agreement-loss", "-1")).err())
+                .contains("Invalid option --prune-max-agreement-loss: must be in [0, 100)");
+        assertThat(run(concat(base, "--freeze-student-at", "1000")).err())
+                .contains(
+                        "Invalid option --freeze-student-at: the frozen student is measured on the"
+                                + " --benchmark sets; give at least one");
+        Path tsv = Files.createTempFile("bench", ".tsv");
+        Files.writeString(tsv, "a fine film\t1\n");
+        String test = tsv.toString();
+        assertThat(run(concat(base, "--benchmark", "a=" + test, "--benchmark", "a=" + test)).err())
+                .contains("Invalid option --benchmark: the name a is used twice");
+        assertThat(run(concat(base, "--benchmark", "a.b=" + test)).err())
+                .contains("Invalid option --benchmark: name 'a.b' must be letters, digits");
+        assertThat(run(concat(base, "--benchmark", "yelp=missing.tsv")).err())
+                .contains("Invalid option --benchmark: file missing.tsv does not exist");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test

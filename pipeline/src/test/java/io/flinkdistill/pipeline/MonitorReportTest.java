@@ -96,6 +96,54 @@ class MonitorReportTest {
     }
 
     @Test
+    void benchmarkSetsShouldRoundTripAndGetOneChartEachWithTheFreezeMarked() throws Exception {
+        List<DistillMetrics> records = MetricsRecords.readRecording(recording);
+        List<String> lines = new java.util.ArrayList<>();
+        for (int i = 0; i < records.size(); i++) {
+            DistillMetrics m = DistillMetrics.newBuilder(records.get(i)).build();
+            Double frozen = i < 5 ? null : 0.70;
+            m.setBenchmarks(
+                    List.of(
+                            result("sst2", 872, 0.70 + i * 0.005, frozen, 0.877),
+                            result(
+                                    "yelp",
+                                    2000,
+                                    0.60 + i * 0.01,
+                                    frozen == null ? null : 0.6,
+                                    0.917)));
+            assertThat(MetricsJson.fromLine(MetricsJson.toLine(m))).isEqualTo(m);
+            lines.add(MetricsJson.toLine(m));
+        }
+        Path withSets = dir.resolve("benchmarks.jsonl");
+        Files.write(withSets, lines);
+        String table = capture("monitor", "--input", withSets.toString());
+        assertThat(table.split("\n")[15])
+                .contains("sst2 0.770 (frozen 0.700) teacher 0.877")
+                .contains("yelp 0.740 (frozen 0.600) teacher 0.917");
+        Path html = dir.resolve("bench/report.html");
+        capture("report", "--input", withSets.toString(), "--out", html.toString());
+        String page = Files.readString(html);
+        assertThat(page.split("<svg class=\"chart\"", -1)).hasSize(8);
+        assertThat(page)
+                .contains("Benchmark sst2: accuracy")
+                .contains("Benchmark yelp: accuracy")
+                .contains("frozen student");
+        assertThat(page.split("class=\"mark\"", -1)).hasSize(3);
+    }
+
+    private static io.flinkdistill.schemas.BenchmarkResult result(
+            String name, int size, double accuracy, Double frozen, double teacher) {
+        return io.flinkdistill.schemas.BenchmarkResult.newBuilder()
+                .setName(name)
+                .setSize(size)
+                .setAccuracy(accuracy)
+                .setAgreement(accuracy + 0.05)
+                .setTeacherAccuracy(teacher)
+                .setFrozenAccuracy(frozen)
+                .build();
+    }
+
+    @Test
     void replayedStepsShouldShowOnceInMonitorAndReport() throws Exception {
         List<DistillMetrics> records = MetricsRecords.readRecording(recording);
         // A restart after record 10 replays records 8..10 (the same steps, as the trainer redoes

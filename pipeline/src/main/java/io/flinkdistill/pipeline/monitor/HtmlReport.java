@@ -91,8 +91,14 @@ public final class HtmlReport {
                     List.of(
                             new Series("eval agreement", m -> m.getEvalAgreement()),
                             new Series("eval accuracy", m -> m.getEvalAccuracy()),
-                            new Series("benchmark accuracy", m -> m.getBenchmarkAccuracy()),
+                            new Series(
+                                    "benchmark accuracy",
+                                    m ->
+                                            m.getBenchmarks().isEmpty()
+                                                    ? m.getBenchmarkAccuracy()
+                                                    : null),
                             new Series("ECE", m -> m.getEvalEce())));
+            benchmarkCharts(h, rs);
             chart(
                     h,
                     "Loss weights",
@@ -160,8 +166,65 @@ public final class HtmlReport {
                 .append("</td></tr></table>\n");
     }
 
+    /**
+     * One chart per named benchmark set: the continuous student, its frozen copy and the teacher,
+     * with a vertical line where the copy was frozen (the domain shift, in a drift scenario).
+     */
+    private static void benchmarkCharts(StringBuilder h, List<DistillMetrics> rs) {
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        Double frozenAt = null;
+        for (DistillMetrics m : rs) {
+            for (var b : m.getBenchmarks()) {
+                names.add(b.getName());
+                if (frozenAt == null && b.getFrozenAccuracy() != null) {
+                    frozenAt = (double) m.getSamplesTrained();
+                }
+            }
+        }
+        for (String name : names) {
+            chart(
+                    h,
+                    "Benchmark " + name + ": accuracy",
+                    rs,
+                    List.of(
+                            new Series("student", m -> onBenchmark(m, name, "accuracy")),
+                            new Series("frozen student", m -> onBenchmark(m, name, "frozen")),
+                            new Series("teacher", m -> onBenchmark(m, name, "teacher")),
+                            new Series(
+                                    "agreement with the teacher",
+                                    m -> onBenchmark(m, name, "agreement"))),
+                    frozenAt,
+                    "frozen");
+        }
+    }
+
+    private static Double onBenchmark(DistillMetrics m, String name, String what) {
+        for (var b : m.getBenchmarks()) {
+            if (b.getName().equals(name)) {
+                return switch (what) {
+                    case "accuracy" -> b.getAccuracy();
+                    case "frozen" -> b.getFrozenAccuracy();
+                    case "teacher" -> b.getTeacherAccuracy();
+                    default -> b.getAgreement();
+                };
+            }
+        }
+        return null;
+    }
+
     private static void chart(
             StringBuilder h, String title, List<DistillMetrics> rs, List<Series> series) {
+        chart(h, title, rs, series, null, null);
+    }
+
+    /** A line chart over samples trained; {@code markX}, if not null, gets a labelled line. */
+    private static void chart(
+            StringBuilder h,
+            String title,
+            List<DistillMetrics> rs,
+            List<Series> series,
+            Double markX,
+            String markLabel) {
         double xMin = rs.get(0).getSamplesTrained();
         double xMax = rs.get(rs.size() - 1).getSamplesTrained();
         double yMin = Double.POSITIVE_INFINITY;
@@ -240,6 +303,22 @@ public final class HtmlReport {
                         TOP + plotH,
                         LEFT + plotW / 2,
                         HEIGHT - 6));
+        if (markX != null && markX >= xMin && markX <= xMax) {
+            double x = LEFT + plotW * (markX - xMin) / (xMax - xMin);
+            h.append(
+                    String.format(
+                            Locale.ROOT,
+                            "<line class=\"mark\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\""
+                                    + " stroke=\"#888\" stroke-dasharray=\"4 3\"/>"
+                                    + "<text x=\"%.1f\" y=\"%d\">%s</text>",
+                            x,
+                            TOP,
+                            x,
+                            TOP + plotH,
+                            x + 3,
+                            TOP + 10,
+                            escape(markLabel)));
+        }
         int legend = 0;
         for (int s = 0; s < series.size(); s++) {
             Series ser = series.get(s);

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 
@@ -22,8 +23,13 @@ public final class MetricsJson {
     private MetricsJson() {}
 
     public static ObjectNode toJson(DistillMetrics m) {
+        return toJson((org.apache.avro.generic.IndexedRecord) m);
+    }
+
+    /** A record (the metrics, or one nested in them) as a JSON object. */
+    private static ObjectNode toJson(org.apache.avro.generic.IndexedRecord m) {
         ObjectNode o = JSON.createObjectNode();
-        for (Schema.Field f : DistillMetrics.getClassSchema().getFields()) {
+        for (Schema.Field f : m.getSchema().getFields()) {
             Object v = m.get(f.pos());
             if (v == null) {
                 o.putNull(f.name());
@@ -40,6 +46,11 @@ public final class MetricsJson {
                 o.put(f.name(), i);
             } else if (v instanceof Boolean b) {
                 o.put(f.name(), b);
+            } else if (v instanceof List<?> list) {
+                var array = o.putArray(f.name());
+                for (Object item : list) {
+                    array.add(toJson((org.apache.avro.generic.IndexedRecord) item));
+                }
             } else {
                 o.put(f.name(), v.toString());
             }
@@ -98,6 +109,32 @@ public final class MetricsJson {
                     map.put(e.getKey(), e.getValue().asDouble());
                 }
                 yield map;
+            }
+            case ARRAY -> {
+                List<Object> list = new java.util.ArrayList<>();
+                for (JsonNode item : v) {
+                    list.add(value(s.getElementType(), item, name));
+                }
+                yield list;
+            }
+            case RECORD -> {
+                var r =
+                        (org.apache.avro.generic.IndexedRecord)
+                                org.apache.avro.specific.SpecificData.get().newRecord(null, s);
+                for (Schema.Field f : s.getFields()) {
+                    JsonNode x = v.get(f.name());
+                    if (x == null) {
+                        if (!f.hasDefaultValue()) {
+                            throw new IOException("missing field '" + name + "." + f.name() + "'");
+                        }
+                        r.put(
+                                f.pos(),
+                                org.apache.avro.specific.SpecificData.get().getDefaultValue(f));
+                    } else {
+                        r.put(f.pos(), value(f.schema(), x, name + "." + f.name()));
+                    }
+                }
+                yield r;
             }
             default -> throw new IOException("field '" + name + "' has unsupported type " + s);
         };

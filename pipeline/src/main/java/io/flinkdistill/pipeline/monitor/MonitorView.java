@@ -41,7 +41,14 @@ public final class MonitorView {
         if (m.getDeadLetters() > 0) {
             notes.append("dead letters ").append(m.getDeadLetters()).append(' ');
         }
-        if (m.getBenchmarkAccuracy() != null) {
+        for (var b : m.getBenchmarks()) {
+            notes.append(String.format(Locale.ROOT, "%s %.3f", b.getName(), b.getAccuracy()));
+            if (b.getFrozenAccuracy() != null) {
+                notes.append(String.format(Locale.ROOT, " (frozen %.3f)", b.getFrozenAccuracy()));
+            }
+            notes.append(String.format(Locale.ROOT, " teacher %.3f ", b.getTeacherAccuracy()));
+        }
+        if (m.getBenchmarks().isEmpty() && m.getBenchmarkAccuracy() != null) {
             notes.append(String.format(Locale.ROOT, "bench %.3f ", m.getBenchmarkAccuracy()));
         }
         if (!m.getLossPolicy().isEmpty()) {
