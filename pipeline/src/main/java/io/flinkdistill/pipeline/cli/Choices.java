@@ -52,8 +52,15 @@ final class Choices {
         ONNX_FP32
     }
 
+    /** What the demo streams ({@code --scenario}). */
+    enum Scenario implements Labelled {
+        DEFAULT,
+        DRIFT
+    }
+
     /** Registers the converter of every choice above on a command line (and its subcommands). */
     static void register(CommandLine cli) {
+        add(cli, Scenario.class);
         add(cli, Fusion.class);
         add(cli, LossPolicy.class);
         add(cli, EmbeddingInit.class);

@@ -107,6 +107,25 @@ public final class DemoCommand implements Callable<Integer> {
     int validationSize;
 
     @Option(
+            names = "--scenario",
+            defaultValue = "default",
+            description =
+                    "default: stream the training file; drift: stream it, then a second domain (--shift-train, Yelp reviews by default) with no shuffling across the boundary, measure both test files with every metrics record next to a frozen copy of the student taken at the shift, and report detection, recovery and forgetting (default: ${DEFAULT-VALUE}).")
+    Choices.Scenario scenario;
+
+    @Option(
+            names = "--shift-train",
+            description =
+                    "With --scenario drift: the second domain's training file, text<TAB>label with the same labels (default: the bundled Yelp train.tsv, 20,000 sentences).")
+    Path shiftTrain;
+
+    @Option(
+            names = "--shift-test",
+            description =
+                    "With --scenario drift: the second domain's test file (default: the bundled Yelp test.tsv, 2,000 sentences).")
+    Path shiftTest;
+
+    @Option(
             names = "--baseline-learning-rates",
             split = ",",
             defaultValue = "3e-4,1e-3,3e-3",
@@ -121,6 +140,29 @@ public final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Data data = loadData();
         Teachers teachers = teachers(data);
+        DriftScenario drift = scenario == Choices.Scenario.DRIFT ? loadDrift(data) : null;
+        long shiftOffset = (long) teachers.stream().size() * passes;
+        long frozenAt = 0;
+        if (drift != null) {
+            frozenAt = trainingSamples(data.train(), teachers.stream());
+            if (job.benchmarks.isEmpty()) {
+                job.benchmarks.add(firstDomain() + "=" + data.test().file());
+                job.benchmarks.add(drift.name() + "=" + drift.test().file());
+            }
+            if (job.freezeStudentAt == 0) {
+                job.freezeStudentAt = frozenAt;
+            }
+            job.validate();
+            System.out.printf(
+                    "Drift scenario: %d samples of %s, then %d of %s (the shift at offset %d); the"
+                            + " student is frozen for comparison after %d trained samples.%n",
+                    shiftOffset,
+                    data.train().file().getFileName(),
+                    drift.rows().size(),
+                    drift.train().file().getFileName(),
+                    shiftOffset,
+                    job.freezeStudentAt);
+        }
         Path exportDir = out.resolve("student");
         Path modelsDir = out.resolve("models");
         if (job.modelStore == null) {
@@ -130,7 +172,8 @@ public final class DemoCommand implements Callable<Integer> {
         JobSettings settings =
                 job.jobSettings(
                         teachers.heads(),
-                        (long) teachers.stream().size() * passes,
+                        (long) teachers.stream().size() * passes
+                                + (drift == null ? 0 : drift.rows().size()),
                         exportDir.toAbsolutePath().toString());
         LocalKafka local = null;
         try {
@@ -147,7 +190,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             Map<String, Object> client = job.kafkaClientConfig(bootstrap);
             Topics.ensure(client, job.topicPartitions(), Duration.ofSeconds(60));
-            DemoReport.Labels labels = replay(client, data, teachers);
+            DemoReport.Labels labels = replay(client, data, teachers, drift);
 
             long jobStart = System.nanoTime();
             DistillMetrics last =
@@ -163,9 +206,19 @@ public final class DemoCommand implements Callable<Integer> {
 
             DemoReport.Baseline baseline =
                     trainBaseline(
-                            data, teachers, settings, run, exportDir.resolve("baseline.student"));
+                            data,
+                            teachers,
+                            drift,
+                            settings,
+                            run,
+                            exportDir.resolve("baseline.student"));
             DemoReport.Evaluations evaluations =
                     evaluate(data, teachers, settings, run, baseline.file());
+            TestSetEvaluation shiftTest =
+                    drift == null
+                            ? null
+                            : testSet(teachers, settings, run, baseline.file())
+                                    .apply(drift.test().rows());
             DemoReport report =
                     new DemoReport(
                             job,
@@ -179,10 +232,18 @@ public final class DemoCommand implements Callable<Integer> {
                             evaluations,
                             io.flinkdistill.serving.CpuFeatures.detect());
             Path reportFile = out.resolve("report.json");
-            JSON.writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), report.toJson());
             List<DistillMetrics> seen =
                     io.flinkdistill.pipeline.monitor.MetricsRecords.onePerStep(
                             List.copyOf(recorded));
+            com.fasterxml.jackson.databind.node.ObjectNode json = report.toJson();
+            com.fasterxml.jackson.databind.node.ObjectNode driftSummary = null;
+            if (drift != null) {
+                driftSummary =
+                        drift.summary(
+                                seen, shiftOffset, job.freezeStudentAt, firstDomain(), shiftTest);
+                json.set("drift", driftSummary);
+            }
+            JSON.writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), json);
             Path recording = out.resolve("metrics.jsonl");
             Files.write(
                     recording,
@@ -194,6 +255,9 @@ public final class DemoCommand implements Callable<Integer> {
             io.flinkdistill.pipeline.monitor.HtmlReport.write(
                     html, "flink-distill demo: " + job.student, seen);
             report.print(reportFile, html, recording);
+            if (driftSummary != null) {
+                printDrift(driftSummary);
+            }
             return 0;
         } finally {
             if (local != null) {
@@ -293,7 +357,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** Replays the stream onto the samples topic, {@code --passes} times. */
-    private DemoReport.Labels replay(Map<String, Object> client, Data data, Teachers teachers)
+    private DemoReport.Labels replay(
+            Map<String, Object> client, Data data, Teachers teachers, DriftScenario drift)
             throws InterruptedException {
         TsvDataset train = data.train();
         List<TsvRow> stream = teachers.stream();
@@ -306,6 +371,20 @@ public final class DemoCommand implements Callable<Integer> {
                             client, job.samplesTopic, train, stream, pass, kept, rate);
         }
         labelled *= passes;
+        if (drift != null) {
+            // The second domain follows the whole first one: the shift is at a known offset.
+            java.util.function.Predicate<TsvRow> keptAfter = labelKept(drift.train());
+            labelled += drift.rows().stream().filter(keptAfter).count();
+            produced +=
+                    SampleProducer.produce(
+                            client,
+                            job.samplesTopic,
+                            drift.train(),
+                            drift.rows(),
+                            1,
+                            keptAfter,
+                            rate);
+        }
         System.out.printf(
                 "Replayed %d samples of %s onto %s; %d (%.1f %%) keep their label, the rest are unlabelled.%n",
                 produced,
@@ -322,7 +401,12 @@ public final class DemoCommand implements Callable<Integer> {
      * rate chosen there; one pass when there is no validation split.
      */
     private DemoReport.Baseline trainBaseline(
-            Data data, Teachers teachers, JobSettings settings, DemoReport.Run run, Path file)
+            Data data,
+            Teachers teachers,
+            DriftScenario drift,
+            JobSettings settings,
+            DemoReport.Run run,
+            Path file)
             throws IOException {
         TsvDataset train = data.train();
         java.util.function.Predicate<TsvRow> kept = labelKept(train);
@@ -332,6 +416,14 @@ public final class DemoCommand implements Callable<Integer> {
             for (TsvRow r : teachers.stream()) {
                 String id = pass == 1 ? train.idOf(r) : train.idOf(r) + "/p" + pass;
                 if (kept.test(r) && !evalSplit.isEval(id)) {
+                    gold.add(r);
+                }
+            }
+        }
+        if (drift != null) {
+            java.util.function.Predicate<TsvRow> keptAfter = labelKept(drift.train());
+            for (TsvRow r : drift.rows()) {
+                if (keptAfter.test(r) && !evalSplit.isEval(drift.train().idOf(r))) {
                     gold.add(r);
                 }
             }
@@ -365,22 +457,7 @@ public final class DemoCommand implements Callable<Integer> {
             throws Exception {
         double[] finalWeights = finalWeights(settings, run.last());
         java.util.function.Function<List<TsvRow>, TestSetEvaluation> on =
-                rows -> {
-                    try {
-                        return TestSetEvaluation.run(
-                                teachers.specs(),
-                                teachers.heads(),
-                                settings.teacher().classes(),
-                                finalWeights,
-                                run.studentFile(),
-                                baseline,
-                                rows,
-                                job.maxTokens,
-                                2);
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                };
+                testSet(teachers, settings, run, baseline);
         TestSetEvaluation test = on.apply(data.test().rows());
         TestSetEvaluation validation =
                 data.validation().isEmpty() ? null : on.apply(data.validation());
@@ -394,6 +471,107 @@ public final class DemoCommand implements Callable<Integer> {
                         settings);
         return new DemoReport.Evaluations(
                 test, validation, data.validationRelated(), finalWeights, serving);
+    }
+
+    /** Teachers, student and baseline on labelled rows. */
+    private java.util.function.Function<List<TsvRow>, TestSetEvaluation> testSet(
+            Teachers teachers, JobSettings settings, DemoReport.Run run, Path baseline) {
+        double[] finalWeights = finalWeights(settings, run.last());
+        return rows -> {
+            try {
+                return TestSetEvaluation.run(
+                        teachers.specs(),
+                        teachers.heads(),
+                        settings.teacher().classes(),
+                        finalWeights,
+                        run.studentFile(),
+                        baseline,
+                        rows,
+                        job.maxTokens,
+                        2);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+    }
+
+    /** The second domain of the drift scenario: given, or the bundled Yelp files. */
+    private DriftScenario loadDrift(Data data) throws IOException {
+        TsvDataset after =
+                TsvDataset.read(shiftTrain != null ? shiftTrain : bundled("yelp", "train.tsv"));
+        TsvDataset afterTest =
+                TsvDataset.read(shiftTest != null ? shiftTest : bundled("yelp", "test.tsv"));
+        for (TsvDataset d : List.of(after, afterTest)) {
+            if (!data.train().classes().containsAll(d.classes())) {
+                throw new JobOptions.OptionException(
+                        d == after ? "--shift-train" : "--shift-test",
+                        d.file()
+                                + " has labels "
+                                + d.classes()
+                                + ", not all of the training file's "
+                                + data.train().classes());
+            }
+        }
+        String name = shiftTest == null && shiftTrain == null ? "yelp" : "second";
+        return DriftScenario.load(name, after, afterTest, job.seed);
+    }
+
+    /** The first domain's benchmark name. */
+    private String firstDomain() {
+        return train == null ? "sst2" : "first";
+    }
+
+    /** Training (not eval-slice) samples among these streamed rows, over every pass. */
+    private long trainingSamples(TsvDataset data, List<TsvRow> rows) {
+        EvalSplit evalSplit = new EvalSplit(job.evalFraction);
+        long n = 0;
+        for (int pass = 1; pass <= passes; pass++) {
+            for (TsvRow r : rows) {
+                String id = pass == 1 ? data.idOf(r) : data.idOf(r) + "/p" + pass;
+                n += evalSplit.isEval(id) ? 0 : 1;
+            }
+        }
+        return n;
+    }
+
+    private static void printDrift(com.fasterxml.jackson.databind.node.ObjectNode d) {
+        var sets = d.get("benchmarks");
+        String second = d.get("second_domain").asText();
+        var after = sets.get(second);
+        var detector = d.get("agreement_detector");
+        System.out.printf(
+                "Drift: on %s the student went from %s to %s (frozen copy %s, teacher %s); recovered"
+                        + " to within 2 points of the teacher after %s samples; agreement-based"
+                        + " detector: %s (alarms before the shift: %d).%n",
+                second,
+                pct(after.get("student_at_shift")),
+                pct(after.get("student_at_end")),
+                pct(after.get("frozen_at_end")),
+                pct(after.get("teacher")),
+                d.get("samples_to_recover").isNull() ? "never" : d.get("samples_to_recover"),
+                detector.get("delay_samples").isNull()
+                        ? "did not fire"
+                        : "fired " + detector.get("delay_samples") + " samples after the shift",
+                detector.get("alarms_before_shift").asInt());
+        sets.fieldNames()
+                .forEachRemaining(
+                        name -> {
+                            if (!name.equals(second)) {
+                                var first = sets.get(name);
+                                System.out.printf(
+                                        "Forgetting: on %s the student went from %s at the shift to %s at the end (frozen copy %s).%n",
+                                        name,
+                                        pct(first.get("student_at_shift")),
+                                        pct(first.get("student_at_end")),
+                                        pct(first.get("frozen_at_end")));
+                            }
+                        });
+    }
+
+    private static String pct(com.fasterxml.jackson.databind.JsonNode v) {
+        return v == null || v.isNull()
+                ? "n/a"
+                : String.format(java.util.Locale.ROOT, "%.1f %%", 100 * v.asDouble());
     }
 
     /** The fusion weights at the end of the run (from the last metrics), else the initial ones. */
@@ -528,24 +706,38 @@ public final class DemoCommand implements Callable<Integer> {
         if (passes < 1 || passes > 100) {
             throw new JobOptions.OptionException("--passes", "must be in [1, 100], got " + passes);
         }
-        for (Path p : new Path[] {train, test}) {
+        for (Path p : new Path[] {train, test, shiftTrain, shiftTest}) {
             if (p != null && !Files.isReadable(p)) {
                 throw new JobOptions.OptionException(
-                        p == train ? "--train" : "--test",
+                        p == train
+                                ? "--train"
+                                : p == test
+                                        ? "--test"
+                                        : p == shiftTrain ? "--shift-train" : "--shift-test",
                         "file " + p + " does not exist or is not readable");
             }
+        }
+        if (scenario != Choices.Scenario.DRIFT && (shiftTrain != null || shiftTest != null)) {
+            throw new JobOptions.OptionException(
+                    shiftTrain != null ? "--shift-train" : "--shift-test",
+                    "belongs to --scenario drift");
         }
     }
 
     /** Copies a bundled dataset file out of the jar, so that it can be read like any other file. */
     private Path bundled(String name) throws IOException {
-        Path target = out.resolve("data").resolve("sst2-" + name);
+        return bundled("sst2", name);
+    }
+
+    private Path bundled(String dataset, String name) throws IOException {
+        Path target = out.resolve("data").resolve(dataset + "-" + name);
         if (!Files.exists(target)) {
             Files.createDirectories(target.getParent());
-            try (InputStream in = DemoCommand.class.getResourceAsStream("/data/sst2/" + name)) {
+            String resource = "/data/" + dataset + "/" + name;
+            try (InputStream in = DemoCommand.class.getResourceAsStream(resource)) {
                 if (in == null) {
                     throw new IOException(
-                            "Bundled dataset /data/sst2/" + name + " is missing from the jar");
+                            "Bundled dataset " + resource + " is missing from the jar");
                 }
                 Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
             }

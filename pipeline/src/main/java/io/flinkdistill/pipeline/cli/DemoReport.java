@@ -281,7 +281,7 @@ final class DemoReport {
                 recording);
     }
 
-    private static double round(double v) {
+    static double round(double v) {
         return Math.round(v * 10000) / 10000.0;
     }
 }

@@ -9,8 +9,19 @@ final class ProgressLine {
     static void print(DistillMetrics m, long jobStart) {
         String acc =
                 m.getEvalAccuracy() == null ? "  n/a" : String.format("%.3f", m.getEvalAccuracy());
+        StringBuilder sets = new StringBuilder();
+        for (var b : m.getBenchmarks()) {
+            sets.append(
+                    String.format(
+                            java.util.Locale.ROOT, " | %s %.3f", b.getName(), b.getAccuracy()));
+            if (b.getFrozenAccuracy() != null) {
+                sets.append(
+                        String.format(
+                                java.util.Locale.ROOT, " (frozen %.3f)", b.getFrozenAccuracy()));
+            }
+        }
         System.out.printf(
-                "[%5.0fs] step %5d | trained %6d | %5.0f samples/s | loss %.3f (soft %.3f, feature %.3f, attention %.3f, hard %.3f) | weights %.2f/%.2f/%.2f | lr %.2e %s | eval agreement %.3f, accuracy %s (window %d)%n",
+                "[%5.0fs] step %5d | trained %6d | %5.0f samples/s | loss %.3f (soft %.3f, feature %.3f, attention %.3f, hard %.3f) | weights %.2f/%.2f/%.2f | lr %.2e %s | eval agreement %.3f, accuracy %s (window %d)%s%n",
                 (System.nanoTime() - jobStart) / 1e9,
                 m.getStep(),
                 m.getSamplesTrained(),
@@ -27,6 +38,7 @@ final class ProgressLine {
                 m.getPhase(),
                 m.getEvalAgreement(),
                 acc,
-                m.getEvalWindow());
+                m.getEvalWindow(),
+                sets);
     }
 }

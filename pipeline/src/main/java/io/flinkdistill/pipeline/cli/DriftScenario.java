@@ -1,0 +1,148 @@
+package io.flinkdistill.pipeline.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flinkdistill.pipeline.replay.TsvDataset;
+import io.flinkdistill.pipeline.replay.TsvRow;
+import io.flinkdistill.schemas.BenchmarkResult;
+import io.flinkdistill.schemas.DistillMetrics;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The demo's drift scenario ({@code --scenario drift}): the usual stream (SST-2 movie reviews),
+ * then, with no shuffling across the boundary, a second domain (Yelp reviews by default) that the
+ * teacher keeps labelling with its movie-review head. Both test files are benchmark sets measured
+ * with every metrics record, and a frozen copy of the student, taken when it has trained on as many
+ * samples as the first domain gave, is measured next to it. This class holds the second domain and
+ * turns the metrics records into the report's {@code drift} section.
+ *
+ * @param name the second domain's benchmark name (the test file's stem, e.g. {@code yelp})
+ * @param train its training file, streamed after the first domain
+ * @param rows its rows in stream order (shuffled by seed)
+ * @param test its test file (a benchmark set, and evaluated at the end)
+ */
+record DriftScenario(String name, TsvDataset train, List<TsvRow> rows, TsvDataset test) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Points within the teacher's accuracy that count as recovered. */
+    static final double RECOVERED_WITHIN = 0.02;
+
+    static DriftScenario load(String name, TsvDataset train, TsvDataset test, long seed) {
+        List<TsvRow> rows = new ArrayList<>(train.rows());
+        Collections.shuffle(rows, new Random(seed));
+        return new DriftScenario(name, train, rows, test);
+    }
+
+    /**
+     * The report's {@code drift} section from the job's metrics records (one per step, in order).
+     *
+     * @param shiftOffset samples produced before the first one of the second domain
+     * @param frozenAt training samples at which the frozen copy was taken
+     * @param firstName the first domain's benchmark name
+     * @param shiftTest teacher, student and baseline on the second domain's test file at the end
+     */
+    ObjectNode summary(
+            List<DistillMetrics> records,
+            long shiftOffset,
+            long frozenAt,
+            String firstName,
+            TestSetEvaluation shiftTest) {
+        ObjectNode d = JSON.createObjectNode();
+        d.put("second_domain", name);
+        d.put("shift_offset", shiftOffset);
+        d.put("second_domain_samples", rows.size());
+        d.put("frozen_at_samples_trained", frozenAt);
+        DistillMetrics atShift = null;
+        DistillMetrics last = records.isEmpty() ? null : records.get(records.size() - 1);
+        int driftBefore = 0;
+        Long detected = null;
+        Long recovered = null;
+        for (DistillMetrics m : records) {
+            if (m.getSamplesTrained() < frozenAt) {
+                driftBefore = m.getDriftEvents();
+                continue;
+            }
+            if (atShift == null) {
+                atShift = m;
+            }
+            if (detected == null && m.getDriftEvents() > driftBefore) {
+                detected = m.getSamplesTrained() - frozenAt;
+            }
+            BenchmarkResult second = find(m, name);
+            if (recovered == null
+                    && second != null
+                    && second.getAccuracy()
+                            >= second.getTeacherAccuracy() - RECOVERED_WITHIN - 1e-9) {
+                recovered = m.getSamplesTrained() - frozenAt;
+            }
+        }
+        ObjectNode detection = d.putObject("agreement_detector");
+        detection.put("alarms_before_shift", driftBefore);
+        if (detected == null) {
+            detection.putNull("delay_samples");
+        } else {
+            detection.put("delay_samples", detected);
+        }
+        detection.put(
+                "measures",
+                "training samples from the freeze (the shift) to the first metrics record with one"
+                        + " more drift event; records come every --metrics-every steps");
+        if (recovered == null) {
+            d.putNull("samples_to_recover");
+        } else {
+            d.put("samples_to_recover", recovered);
+        }
+        d.put(
+                "samples_to_recover_measures",
+                "training samples after the shift until the student's accuracy on "
+                        + name
+                        + " is within "
+                        + Math.round(RECOVERED_WITHIN * 100)
+                        + " points of the teacher's");
+        ObjectNode sets = d.putObject("benchmarks");
+        for (String set : List.of(firstName, name)) {
+            ObjectNode o = sets.putObject(set);
+            BenchmarkResult before = atShift == null ? null : find(atShift, set);
+            BenchmarkResult end = last == null ? null : find(last, set);
+            if (before != null) {
+                o.put("student_at_shift", DemoReport.round(before.getAccuracy()));
+            }
+            if (end != null) {
+                o.put("student_at_end", DemoReport.round(end.getAccuracy()));
+                if (end.getFrozenAccuracy() != null) {
+                    o.put("frozen_at_end", DemoReport.round(end.getFrozenAccuracy()));
+                    o.put(
+                            "gain_over_frozen",
+                            DemoReport.round(end.getAccuracy() - end.getFrozenAccuracy()));
+                }
+                o.put("teacher", DemoReport.round(end.getTeacherAccuracy()));
+                o.put("agreement_at_end", DemoReport.round(end.getAgreement()));
+            }
+            if (before != null && end != null) {
+                o.put(
+                        "change_since_shift",
+                        DemoReport.round(end.getAccuracy() - before.getAccuracy()));
+            }
+        }
+        ObjectNode t = d.putObject("test");
+        t.put("file", test.file().getFileName().toString());
+        t.put("size", shiftTest.size());
+        t.put("teacher_accuracy", DemoReport.round(shiftTest.teacherAccuracy()));
+        t.put("student_accuracy", DemoReport.round(shiftTest.studentAccuracy()));
+        t.put("baseline_accuracy", DemoReport.round(shiftTest.baselineAccuracy()));
+        t.put("agreement", DemoReport.round(shiftTest.agreement()));
+        return d;
+    }
+
+    private static BenchmarkResult find(DistillMetrics m, String set) {
+        for (BenchmarkResult b : m.getBenchmarks()) {
+            if (b.getName().equals(set)) {
+                return b;
+            }
+        }
+        return null;
+    }
+}
