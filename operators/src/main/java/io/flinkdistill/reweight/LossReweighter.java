@@ -36,17 +36,27 @@ public final class LossReweighter
     private final LossPolicy policy;
     private final double[] base;
     private final DriftDetector drift;
+    private final InputDriftDetector inputDrift;
 
     private transient ValueState<double[]> history;
     private transient ValueState<double[]> driftState;
+
+    /** Whether the input-drift detector is disarmed (it fired and no new reference was seen). */
+    private transient ValueState<Boolean> inputDriftFired;
 
     /**
      * @param base the configured (soft, feature, attention) weights
      */
     public LossReweighter(LossPolicy policy, double[] base, DriftDetector drift) {
+        this(policy, base, drift, new InputDriftDetector(0));
+    }
+
+    public LossReweighter(
+            LossPolicy policy, double[] base, DriftDetector drift, InputDriftDetector inputDrift) {
         this.policy = policy;
         this.base = base.clone();
         this.drift = drift;
+        this.inputDrift = inputDrift;
     }
 
     @Override
@@ -63,6 +73,9 @@ public final class LossReweighter
                                 new ValueStateDescriptor<>(
                                         "drift",
                                         PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
+        inputDriftFired =
+                getRuntimeContext()
+                        .getState(new ValueStateDescriptor<>("input-drift-fired", Boolean.class));
     }
 
     @Override
@@ -87,6 +100,23 @@ public final class LossReweighter
             out.collect(
                     command(
                             "drift-" + student + "-" + m.getStep(),
+                            ControlType.REALIGN,
+                            student,
+                            values));
+        }
+        boolean fired = Boolean.TRUE.equals(inputDriftFired.value());
+        if (InputDriftDetector.rearms(m.getInputShift())) {
+            if (fired) {
+                inputDriftFired.update(false);
+            }
+        } else if (inputDrift.fires(!fired, m.getInputShift())) {
+            inputDriftFired.update(true);
+            Map<String, Double> values = new LinkedHashMap<>();
+            values.put("input_shift", m.getInputShift());
+            values.put("threshold", inputDrift.threshold());
+            out.collect(
+                    command(
+                            "input-drift-" + student + "-" + m.getStep(),
                             ControlType.REALIGN,
                             student,
                             values));

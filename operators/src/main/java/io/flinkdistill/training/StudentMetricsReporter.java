@@ -1,6 +1,7 @@
 package io.flinkdistill.training;
 
 import io.flinkdistill.evaluation.EvalResult;
+import io.flinkdistill.evaluation.InputShift;
 import io.flinkdistill.evaluation.QualityTrend;
 import io.flinkdistill.evaluation.StudentEvaluator;
 import io.flinkdistill.schemas.BenchmarkResult;
@@ -23,6 +24,16 @@ final class StudentMetricsReporter {
     private final List<Benchmark> benchmarks;
     private final Map<String, QualityTrend> trends = new HashMap<>();
     private final Map<String, DistillMetrics> latest = new HashMap<>();
+    private final Map<String, InputShift> shifts = new HashMap<>();
+
+    /** Training samples per block of the input-shift statistic. */
+    static final int INPUT_SHIFT_BLOCK = 500;
+
+    /** A student's label-free input-shift statistic over its training samples. */
+    InputShift inputShift(String key) {
+        return shifts.computeIfAbsent(
+                key, k -> new InputShift(INPUT_SHIFT_BLOCK, settings.student().teacherDim()));
+    }
 
     /**
      * @param benchmarks named fixed sets with gold labels evaluated with every record (may be
@@ -132,6 +143,10 @@ final class StudentMetricsReporter {
                         .setBenchmarkSize(
                                 onBenchmarks.isEmpty() ? 0 : onBenchmarks.get(0).getSize())
                         .setBenchmarks(onBenchmarks)
+                        .setInputShift(
+                                Double.isNaN(inputShift(key).score())
+                                        ? null
+                                        : inputShift(key).score())
                         .setAccuracyDecayPer10k(decay)
                         .setStudentLatencyP50Ms(latency[0])
                         .setStudentLatencyP99Ms(latency[1])
@@ -218,6 +233,11 @@ final class StudentMetricsReporter {
         gauge(g, key, "accuracyDecayPer10k", m -> m.getAccuracyDecayPer10k());
         gauge(g, key, "paused", m -> m.getPaused() ? 1.0 : 0.0);
         gauge(g, key, "driftEvents", m -> (double) m.getDriftEvents());
+        gauge(
+                g,
+                key,
+                "inputShift",
+                m -> m.getInputShift() == null ? Double.NaN : m.getInputShift());
         for (int i = 0; i < benchmarks.size(); i++) {
             int index = i;
             org.apache.flink.metrics.MetricGroup b =

@@ -1,6 +1,7 @@
 package io.flinkdistill.training;
 
 import io.flinkdistill.evaluation.EvalResult;
+import io.flinkdistill.evaluation.InputShift;
 import io.flinkdistill.publish.Pruning;
 import io.flinkdistill.publish.PublishSettings;
 import io.flinkdistill.publish.PublishedVersion;
@@ -98,6 +99,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     /** Per key: the frozen copy of the student ({@link FrozenStudent}), once taken. */
     private transient ValueState<byte[]> frozenState;
 
+    /** Per key: the label-free input-shift statistic ({@link InputShift#toState()}). */
+    private transient ValueState<double[]> shiftState;
+
     private transient Map<String, StudentTrainer> trainers;
     private transient Counter samplesCounter;
     private transient Counter stepsCounter;
@@ -150,6 +154,12 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                                 new ValueStateDescriptor<>(
                                         "frozen-student",
                                         PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        shiftState =
+                context.getKeyedStateStore()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "input-shift",
+                                        PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
         reporter = new StudentMetricsReporter(settings, benchmarks.sets());
         controlState =
                 context.getOperatorStateStore()
@@ -213,6 +223,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             }
             return;
         }
+        if (!sample.eval) {
+            reporter.inputShift(key).add(sample.teacherFeatures);
+        }
         StepLosses losses = trainer.accept(sample);
         if (losses != null) {
             afterStep(trainer);
@@ -256,6 +269,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             applyOverrides(trainer);
             if (effect.action() == TrainerControl.Action.REALIGN) {
                 trainer.reenterAlignment();
+                // The new domain becomes the reference of the input-shift statistic.
+                reporter.inputShift(student).reset();
                 LOG.info(
                         "Student {} re-enters feature alignment (drift: {})",
                         student,
@@ -307,6 +322,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             if (frozen != null) {
                 trainer.restoreFrozen(FrozenStudent.fromBytes(frozen));
             }
+            reporter.inputShift(key).restore(shiftState.value());
             trainers.put(key, trainer);
             reporter.start(key);
             control.know(key);
@@ -398,6 +414,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             setCurrentKey(e.getKey());
             TrainerState snapshot = e.getValue().snapshot();
             state.update(snapshot.toBytes());
+            shiftState.update(reporter.inputShift(e.getKey()).toState());
             FrozenStudent frozen = e.getValue().frozen();
             if (frozen != null && frozenState.value() == null) {
                 frozenState.update(frozen.toBytes()); // never changes once taken

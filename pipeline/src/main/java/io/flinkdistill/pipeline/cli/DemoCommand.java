@@ -240,7 +240,12 @@ public final class DemoCommand implements Callable<Integer> {
             if (drift != null) {
                 driftSummary =
                         drift.summary(
-                                seen, shiftOffset, job.freezeStudentAt, firstDomain(), shiftTest);
+                                seen,
+                                List.copyOf(commandsSeen),
+                                shiftOffset,
+                                job.freezeStudentAt,
+                                firstDomain(),
+                                shiftTest);
                 json.set("drift", driftSummary);
             }
             JSON.writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), json);
@@ -538,21 +543,26 @@ public final class DemoCommand implements Callable<Integer> {
         var sets = d.get("benchmarks");
         String second = d.get("second_domain").asText();
         var after = sets.get(second);
-        var detector = d.get("agreement_detector");
+        var detectors = d.get("detectors");
+        for (String name : List.of("agreement", "input")) {
+            var detector = detectors.get(name);
+            System.out.printf(
+                    "Drift detector %s: %s; false alarms before the shift: %d.%n",
+                    name,
+                    detector.get("delay_samples").isNull()
+                            ? "did not fire after the shift"
+                            : "fired " + detector.get("delay_samples") + " samples after the shift",
+                    detector.get("alarms_before_shift").asInt());
+        }
         System.out.printf(
                 "Drift: on %s the student went from %s to %s (frozen copy %s, teacher %s); recovered"
-                        + " to within 2 points of the teacher after %s samples; agreement-based"
-                        + " detector: %s (alarms before the shift: %d).%n",
+                        + " to within 2 points of the teacher after %s samples.%n",
                 second,
                 pct(after.get("student_at_shift")),
                 pct(after.get("student_at_end")),
                 pct(after.get("frozen_at_end")),
                 pct(after.get("teacher")),
-                d.get("samples_to_recover").isNull() ? "never" : d.get("samples_to_recover"),
-                detector.get("delay_samples").isNull()
-                        ? "did not fire"
-                        : "fired " + detector.get("delay_samples") + " samples after the shift",
-                detector.get("alarms_before_shift").asInt());
+                d.get("samples_to_recover").isNull() ? "never" : d.get("samples_to_recover"));
         sets.fieldNames()
                 .forEachRemaining(
                         name -> {
@@ -585,6 +595,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         return w;
     }
+
+    /** Every control command on the topic during the job, in arrival order. */
+    private final List<io.flinkdistill.schemas.ControlCommand> commandsSeen =
+            java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     /** Every metrics record the job published, in arrival order (report.html, metrics.jsonl). */
     private final List<DistillMetrics> recorded =
@@ -636,7 +650,10 @@ public final class DemoCommand implements Callable<Integer> {
                                 client,
                                 job.controlTopic,
                                 io.flinkdistill.schemas.ControlCommands::decode,
-                                c -> printCommand(c, jobStart))) {
+                                c -> {
+                                    commandsSeen.add(c);
+                                    printCommand(c, jobStart);
+                                })) {
             JobClient jobClient = env.executeAsync("flink-distill demo");
             // Checkpoint failures and restarts on the console; a loop of them ends the demo.
             JobWatcher watcher = JobWatcher.inBackground(rest, jobClient, conf, jobStart);

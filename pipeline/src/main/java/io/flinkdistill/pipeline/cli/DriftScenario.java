@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.schemas.BenchmarkResult;
+import io.flinkdistill.schemas.ControlCommand;
+import io.flinkdistill.schemas.ControlType;
 import io.flinkdistill.schemas.DistillMetrics;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -43,9 +45,11 @@ record DriftScenario(String name, TsvDataset train, List<TsvRow> rows, TsvDatase
      * @param frozenAt training samples at which the frozen copy was taken
      * @param firstName the first domain's benchmark name
      * @param shiftTest teacher, student and baseline on the second domain's test file at the end
+     * @param commands every control command the job's evaluator sent, in order
      */
     ObjectNode summary(
             List<DistillMetrics> records,
+            List<ControlCommand> commands,
             long shiftOffset,
             long frozenAt,
             String firstName,
@@ -57,19 +61,15 @@ record DriftScenario(String name, TsvDataset train, List<TsvRow> rows, TsvDatase
         d.put("frozen_at_samples_trained", frozenAt);
         DistillMetrics atShift = null;
         DistillMetrics last = records.isEmpty() ? null : records.get(records.size() - 1);
-        int driftBefore = 0;
-        Long detected = null;
         Long recovered = null;
+        java.util.Map<Long, Long> samplesAtStep = new java.util.HashMap<>();
         for (DistillMetrics m : records) {
+            samplesAtStep.put(m.getStep(), m.getSamplesTrained());
             if (m.getSamplesTrained() < frozenAt) {
-                driftBefore = m.getDriftEvents();
                 continue;
             }
             if (atShift == null) {
                 atShift = m;
-            }
-            if (detected == null && m.getDriftEvents() > driftBefore) {
-                detected = m.getSamplesTrained() - frozenAt;
             }
             BenchmarkResult second = find(m, name);
             if (recovered == null
@@ -79,17 +79,39 @@ record DriftScenario(String name, TsvDataset train, List<TsvRow> rows, TsvDatase
                 recovered = m.getSamplesTrained() - frozenAt;
             }
         }
-        ObjectNode detection = d.putObject("agreement_detector");
-        detection.put("alarms_before_shift", driftBefore);
-        if (detected == null) {
-            detection.putNull("delay_samples");
-        } else {
-            detection.put("delay_samples", detected);
-        }
-        detection.put(
+        ObjectNode detectors = d.putObject("detectors");
+        detectors.put(
                 "measures",
-                "training samples from the freeze (the shift) to the first metrics record with one"
-                        + " more drift event; records come every --metrics-every steps");
+                "REALIGN commands of each detector, placed at the samples trained of the metrics"
+                        + " record they answered: alarms before the freeze (the shift) are false"
+                        + " alarms, the delay is from the freeze to the first alarm after it");
+        for (String[] detector :
+                new String[][] {{"agreement", "drift-"}, {"input", "input-drift-"}}) {
+            ObjectNode o = detectors.putObject(detector[0]);
+            int before = 0;
+            Long delay = null;
+            for (ControlCommand c : commands) {
+                String id = c.getId();
+                if (c.getType() != ControlType.REALIGN || !id.startsWith(detector[1])) {
+                    continue;
+                }
+                Long at = samplesAtStep.get(Long.parseLong(id.substring(id.lastIndexOf('-') + 1)));
+                if (at == null) {
+                    continue;
+                }
+                if (at < frozenAt) {
+                    before++;
+                } else if (delay == null) {
+                    delay = at - frozenAt;
+                }
+            }
+            o.put("alarms_before_shift", before);
+            if (delay == null) {
+                o.putNull("delay_samples");
+            } else {
+                o.put("delay_samples", delay);
+            }
+        }
         if (recovered == null) {
             d.putNull("samples_to_recover");
         } else {

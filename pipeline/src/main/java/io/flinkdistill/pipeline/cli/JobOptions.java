@@ -302,6 +302,13 @@ public class JobOptions {
     List<String> benchmarks = new ArrayList<>();
 
     @Option(
+            names = "--input-drift-threshold",
+            defaultValue = "0",
+            description =
+                    "Label-free drift: the evaluator sends REALIGN when the trainer's input-shift score (blocks of 500 training samples against a reference block, in the teacher's embedding space; about 1 without drift) reaches this; 0 turns it off (default: ${DEFAULT-VALUE}).")
+    double inputDriftThreshold;
+
+    @Option(
             names = "--freeze-student-at",
             defaultValue = "0",
             description =
@@ -475,6 +482,13 @@ public class JobOptions {
             }
         }
         atLeast("--freeze-student-at", freezeStudentAt, 0);
+        if (!(inputDriftThreshold == 0 || inputDriftThreshold > 1)
+                || Double.isInfinite(inputDriftThreshold)) {
+            throw new OptionException(
+                    "--input-drift-threshold",
+                    "must be 0 (off) or > 1 (the score without drift is about 1), got "
+                            + inputDriftThreshold);
+        }
         if (freezeStudentAt > 0 && benchmarks.isEmpty()) {
             throw new OptionException(
                     "--freeze-student-at",
@@ -866,7 +880,8 @@ public class JobOptions {
                         driftMargin,
                         new io.flinkdistill.training.Benchmarks(
                                 benchmarkSets(primary, t.classes()), freezeStudentAt),
-                        metricsEverySeconds));
+                        metricsEverySeconds,
+                        inputDriftThreshold));
     }
 
     /** {name, file} of a --benchmark value: NAME=FILE, or FILE named after its stem. */

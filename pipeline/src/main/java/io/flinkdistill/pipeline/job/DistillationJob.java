@@ -181,7 +181,8 @@ public final class DistillationJob {
                                 new LossReweighter(
                                         settings.steering().policy(),
                                         new double[] {w.soft(), w.feature(), w.attention()},
-                                        settings.steering().drift()))
+                                        settings.steering().drift(),
+                                        settings.steering().inputDrift()))
                         .name("evaluator-steering")
                         .uid("evaluator-steering")
                         .setParallelism(1);

@@ -1,6 +1,7 @@
 package io.flinkdistill.pipeline.job;
 
 import io.flinkdistill.reweight.DriftDetector;
+import io.flinkdistill.reweight.InputDriftDetector;
 import io.flinkdistill.reweight.LossPolicy;
 import io.flinkdistill.training.Benchmarks;
 import java.io.Serializable;
@@ -16,10 +17,22 @@ import java.io.Serializable;
  *     frozen copy of the student is taken
  * @param metricsEverySeconds a student that stepped since its last record is also evaluated after
  *     this long (slow streams); 0: by steps only
+ * @param inputDriftThreshold the trainer's input-shift score that counts as label-free drift (0:
+ *     off)
  */
 public record Steering(
-        String lossPolicy, double driftMargin, Benchmarks benchmarks, int metricsEverySeconds)
+        String lossPolicy,
+        double driftMargin,
+        Benchmarks benchmarks,
+        int metricsEverySeconds,
+        double inputDriftThreshold)
         implements Serializable {
+
+    /** Steering without label-free drift detection. */
+    public Steering(
+            String lossPolicy, double driftMargin, Benchmarks benchmarks, int metricsEverySeconds) {
+        this(lossPolicy, driftMargin, benchmarks, metricsEverySeconds, 0);
+    }
 
     /** Steering with timed records every 60 s. */
     public Steering(String lossPolicy, double driftMargin, Benchmarks benchmarks) {
@@ -40,6 +53,7 @@ public record Steering(
         }
         LossPolicy.of(lossPolicy);
         new DriftDetector(driftMargin, DRIFT_MIN_RECORDS);
+        new InputDriftDetector(inputDriftThreshold);
     }
 
     /** Fixed weights, drift at 5 points, no benchmark. */
@@ -55,8 +69,12 @@ public record Steering(
         return new DriftDetector(driftMargin, DRIFT_MIN_RECORDS);
     }
 
+    public InputDriftDetector inputDrift() {
+        return new InputDriftDetector(inputDriftThreshold);
+    }
+
     /** Whether the job writes decisions to the control topic at all. */
     public boolean steers() {
-        return !lossPolicy.equals("fixed") || driftMargin > 0;
+        return !lossPolicy.equals("fixed") || driftMargin > 0 || inputDriftThreshold > 0;
     }
 }
