@@ -143,6 +143,7 @@ final class StudentMetricsReporter {
                         .setBenchmarkSize(
                                 onBenchmarks.isEmpty() ? 0 : onBenchmarks.get(0).getSize())
                         .setBenchmarks(onBenchmarks)
+                        .setSamplesReplayed(trainer.samplesReplayed())
                         .setInputShift(
                                 Double.isNaN(inputShift(key).score())
                                         ? null

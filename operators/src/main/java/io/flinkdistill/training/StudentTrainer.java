@@ -29,6 +29,8 @@ public final class StudentTrainer implements AutoCloseable {
     private final TrainerSettings settings;
     private final NDManager manager;
     private FrozenStudent frozen;
+    private ReplayBuffer replay;
+    private long samplesReplayed;
     private StudentModel frozenModel;
     private final StudentModel model;
     private final CheckpointableAdamW optimizer;
@@ -214,16 +216,28 @@ public final class StudentTrainer implements AutoCloseable {
         if (pending.isEmpty()) {
             return null;
         }
-        List<ScoredSample> batch = new ArrayList<>(pending);
+        List<ScoredSample> fresh = new ArrayList<>(pending);
         pending.clear();
+        List<ScoredSample> batch = fresh;
+        if (settings.replayRatio() > 0) {
+            batch = new ArrayList<>(fresh);
+            batch.addAll(
+                    replay().draw(
+                                    (int) Math.round(settings.replayRatio() * fresh.size()),
+                                    optimizer.steps()));
+            samplesReplayed += batch.size() - fresh.size();
+        }
         StepLosses losses = step(batch);
-        samplesTrained += batch.size();
-        schedulePosition += batch.size();
-        for (ScoredSample s : batch) {
+        samplesTrained += fresh.size();
+        schedulePosition += fresh.size();
+        for (ScoredSample s : fresh) {
             trained.add(s);
         }
+        if (settings.replayRatio() > 0) {
+            fresh.forEach(replay::offer);
+        }
         if (Double.isFinite(losses.total())) {
-            totals.add(losses, batch.size());
+            totals.add(losses, fresh.size());
         }
         return losses;
     }
@@ -256,6 +270,24 @@ public final class StudentTrainer implements AutoCloseable {
         }
         noGrad();
         return StudentEvaluator.predictions(frozenModel, manager, tokens);
+    }
+
+    /** The replay buffer (created empty on first use). */
+    public ReplayBuffer replay() {
+        if (replay == null) {
+            replay = new ReplayBuffer(settings.replayCapacity(), settings.student().seed());
+        }
+        return replay;
+    }
+
+    /** Puts back a replay buffer from a checkpoint. */
+    public void restoreReplay(byte[] data) {
+        replay = ReplayBuffer.fromBytes(data, settings.replayCapacity(), settings.student().seed());
+    }
+
+    /** Replayed samples trained on since the start (not restored: a figure of this run). */
+    public long samplesReplayed() {
+        return samplesReplayed;
     }
 
     /** The frozen copy (see {@link #freeze()}), or null. */

@@ -99,6 +99,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     /** Per key: the frozen copy of the student ({@link FrozenStudent}), once taken. */
     private transient ValueState<byte[]> frozenState;
 
+    /** Per key: the replay buffer ({@link ReplayBuffer}), when replay is on. */
+    private transient ValueState<byte[]> replayState;
+
     /** Per key: the label-free input-shift statistic ({@link InputShift#toState()}). */
     private transient ValueState<double[]> shiftState;
 
@@ -153,6 +156,12 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                         .getState(
                                 new ValueStateDescriptor<>(
                                         "frozen-student",
+                                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        replayState =
+                context.getKeyedStateStore()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "replay",
                                         PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         shiftState =
                 context.getKeyedStateStore()
@@ -323,6 +332,10 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                 trainer.restoreFrozen(FrozenStudent.fromBytes(frozen));
             }
             reporter.inputShift(key).restore(shiftState.value());
+            byte[] replayed = replayState.value();
+            if (replayed != null && settings.replayRatio() > 0) {
+                trainer.restoreReplay(replayed);
+            }
             trainers.put(key, trainer);
             reporter.start(key);
             control.know(key);
@@ -415,6 +428,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             TrainerState snapshot = e.getValue().snapshot();
             state.update(snapshot.toBytes());
             shiftState.update(reporter.inputShift(e.getKey()).toState());
+            if (settings.replayRatio() > 0) {
+                replayState.update(e.getValue().replay().toBytes());
+            }
             FrozenStudent frozen = e.getValue().frozen();
             if (frozen != null && frozenState.value() == null) {
                 frozenState.update(frozen.toBytes()); // never changes once taken

@@ -43,7 +43,9 @@ public record TrainerSettings(
         java.util.Map<String, String> provenance,
         int attentionLengthScale,
         java.util.List<String> teacherNames,
-        String lossPolicy)
+        String lossPolicy,
+        double replayRatio,
+        int replayCapacity)
         implements Serializable {
 
     /**
@@ -72,6 +74,8 @@ public record TrainerSettings(
         b.attentionLengthScale = attentionLengthScale;
         b.teacherNames = teacherNames;
         b.lossPolicy = lossPolicy;
+        b.replayRatio = replayRatio;
+        b.replayCapacity = replayCapacity;
         return b;
     }
 
@@ -93,9 +97,21 @@ public record TrainerSettings(
         private int attentionLengthScale;
         private java.util.List<String> teacherNames = java.util.List.of("teacher");
         private String lossPolicy = "fixed";
+        private double replayRatio;
+        private int replayCapacity = 2000;
 
         private Builder(StudentConfig student) {
             this.student = student;
+        }
+
+        /**
+         * Replay: each batch of fresh samples is joined by {@code ratio} times as many samples
+         * drawn from a {@link ReplayBuffer} of {@code capacity} earlier ones (0: off).
+         */
+        public Builder optReplay(double ratio, int capacity) {
+            this.replayRatio = ratio;
+            this.replayCapacity = capacity;
+            return this;
         }
 
         public Builder optLossWeights(LossWeights lossWeights) {
@@ -195,7 +211,9 @@ public record TrainerSettings(
                     provenance,
                     attentionLengthScale,
                     teacherNames,
-                    lossPolicy);
+                    lossPolicy,
+                    replayRatio,
+                    replayCapacity);
         }
     }
 
@@ -228,6 +246,13 @@ public record TrainerSettings(
                             + teacherNames
                             + " and "
                             + lossPolicy);
+        }
+        if (!(replayRatio >= 0 && replayRatio <= 16) || replayCapacity < 1) {
+            throw new IllegalArgumentException(
+                    "replay-ratio must be in [0, 16] and replay-capacity >= 1, got "
+                            + replayRatio
+                            + " and "
+                            + replayCapacity);
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch-size must be >= 1, got " + batchSize);

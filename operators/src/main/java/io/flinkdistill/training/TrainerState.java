@@ -158,8 +158,7 @@ public record TrainerState(
         }
     }
 
-    private static void writeSamples(DataOutputStream out, List<ScoredSample> samples)
-            throws IOException {
+    static void writeSamples(DataOutputStream out, List<ScoredSample> samples) throws IOException {
         out.writeInt(samples.size());
         for (ScoredSample s : samples) {
             out.writeUTF(s.student == null ? "" : s.student);
@@ -182,8 +181,7 @@ public record TrainerState(
         }
     }
 
-    private static List<ScoredSample> readSamples(DataInputStream in, int version)
-            throws IOException {
+    static List<ScoredSample> readSamples(DataInputStream in, int version) throws IOException {
         int n = in.readInt();
         List<ScoredSample> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

@@ -302,6 +302,20 @@ public class JobOptions {
     List<String> benchmarks = new ArrayList<>();
 
     @Option(
+            names = "--replay-ratio",
+            defaultValue = "0",
+            description =
+                    "Replay: each training batch is joined by this many times as many samples drawn from a buffer of earlier ones with their teacher outputs (more steps per teacher call, rehearsal of older data); 0 turns it off (default: ${DEFAULT-VALUE}).")
+    double replayRatio;
+
+    @Option(
+            names = "--replay-capacity",
+            defaultValue = "2000",
+            description =
+                    "Samples the replay buffer keeps: a uniform sample of every training sample seen so far, checkpointed (default: ${DEFAULT-VALUE}).")
+    int replayCapacity;
+
+    @Option(
             names = "--input-drift-threshold",
             defaultValue = "0",
             description =
@@ -482,6 +496,12 @@ public class JobOptions {
             }
         }
         atLeast("--freeze-student-at", freezeStudentAt, 0);
+        if (!(replayRatio >= 0 && replayRatio <= 16)) {
+            throw new OptionException(
+                    "--replay-ratio",
+                    "must be in [0, 16] (0 turns replay off), got " + replayRatio);
+        }
+        positive("--replay-capacity", replayCapacity);
         if (!(inputDriftThreshold == 0 || inputDriftThreshold > 1)
                 || Double.isInfinite(inputDriftThreshold)) {
             throw new OptionException(
@@ -864,6 +884,7 @@ public class JobOptions {
                         .optAttentionLengthScale(attentionLengthScale)
                         .optTeacherNames(t.names())
                         .optLossPolicy(lossPolicy.label())
+                        .optReplay(replayRatio, replayCapacity)
                         .build();
         return new JobSettings(
                 t,
