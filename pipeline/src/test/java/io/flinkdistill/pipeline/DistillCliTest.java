@@ -350,6 +350,30 @@ class DistillCliTest {
     }
 
     @Test
+    void fitHeadShouldNameMalformedLinesAndRefuseAClassWithTooFewRows(@TempDir Path dir)
+            throws Exception {
+        Path messy = dir.resolve("messy.tsv");
+        Files.writeString(messy, "good\t1\nbad\tlabel\textra\n\t1\nno label here\nfine\t0\n");
+        Result r =
+                run(
+                        "fit-head",
+                        "--data",
+                        messy.toString(),
+                        "--out",
+                        dir.resolve("h.json").toString());
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err)
+                .contains("skipped 2 malformed lines of " + messy)
+                .contains("line 2: 3 columns (text<TAB>label expected")
+                .contains("line 3: empty text")
+                .contains("1 row of " + messy + " without a label")
+                .contains(
+                        "Invalid option --data: class '0' has 1 labelled row; a head needs at least 5 per class");
+        assertThat(r.err).doesNotContain("extra");
+        assertThat(Files.exists(dir.resolve("h.json"))).isFalse();
+    }
+
+    @Test
     void steeringOptionsShouldBeCheckedAtStartUp() throws Exception {
         Result policy = run("run", "--bootstrap-servers", "127.0.0.1:1", "--loss-policy", "adam");
         assertThat(policy.code).isEqualTo(2);

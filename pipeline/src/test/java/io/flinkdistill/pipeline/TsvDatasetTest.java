@@ -35,4 +35,20 @@ class TsvDatasetTest {
         assertThat(d.rows()).hasSize(3);
         assertThat(d.classes()).containsExactly("0", "2", "10");
     }
+
+    @Test
+    void shouldSkipAndNameMalformedLinesWithoutInventingAClass() throws Exception {
+        Path f = dir.resolve("messy.tsv");
+        Files.writeString(f, "good\t1\nbad\tlabel\textra\n\t1\nno label here\nfine\t0\n");
+        TsvDataset d = TsvDataset.read(f);
+        assertThat(d.rows())
+                .extracting(TsvRow::text)
+                .containsExactly("good", "no label here", "fine");
+        assertThat(d.classes()).containsExactly("0", "1");
+        assertThat(d.malformed())
+                .containsExactly(
+                        new TsvDataset.Malformed(
+                                2, "3 columns (text<TAB>label expected; a tab inside the text?)"),
+                        new TsvDataset.Malformed(3, "empty text"));
+    }
 }

@@ -282,6 +282,8 @@ public final class DemoCommand implements Callable<Integer> {
     private Data loadData() throws IOException {
         TsvDataset trainData = TsvDataset.read(train != null ? train : bundled("train.tsv"));
         TsvDataset testData = TsvDataset.read(test != null ? test : bundled("test.tsv"));
+        trainData.warnAboutMalformedLines();
+        testData.warnAboutMalformedLines();
         List<String> classes = trainData.classes();
         if (classes.size() < 2) {
             throw new JobOptions.OptionException(
@@ -507,6 +509,7 @@ public final class DemoCommand implements Callable<Integer> {
         TsvDataset afterTest =
                 TsvDataset.read(shiftTest != null ? shiftTest : bundled("yelp", "test.tsv"));
         for (TsvDataset d : List.of(after, afterTest)) {
+            d.warnAboutMalformedLines();
             if (!data.train().classes().containsAll(d.classes())) {
                 throw new JobOptions.OptionException(
                         d == after ? "--shift-train" : "--shift-test",

@@ -52,6 +52,9 @@ public final class FitHeadCommand implements Callable<Integer> {
             description = "ONNX Runtime threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    /** Labelled rows each class needs before a head is fitted. */
+    static final int MIN_ROWS_PER_CLASS = 5;
+
     @Override
     public Integer call() throws Exception {
         TeacherSpec encoder;
@@ -65,6 +68,7 @@ public final class FitHeadCommand implements Callable<Integer> {
                     "--max-samples", "must be >= 10, got " + maxSamples);
         }
         TsvDataset dataset = TsvDataset.read(data);
+        dataset.warnAboutMalformedLines();
         List<String> classes = dataset.classes();
         if (classes.size() < 2) {
             throw new JobOptions.OptionException(
@@ -72,6 +76,28 @@ public final class FitHeadCommand implements Callable<Integer> {
         }
         List<TsvRow> rows =
                 new ArrayList<>(dataset.rows().stream().filter(r -> r.label() != null).toList());
+        long unlabelled = dataset.rows().size() - rows.size();
+        if (unlabelled > 0) {
+            System.err.printf(
+                    "Warning: %d row%s of %s without a label (not used to fit the head).%n",
+                    unlabelled, unlabelled == 1 ? "" : "s", data);
+        }
+        for (String c : classes) {
+            long n = rows.stream().filter(r -> r.label().equals(c)).count();
+            if (n < MIN_ROWS_PER_CLASS) {
+                throw new JobOptions.OptionException(
+                        "--data",
+                        "class '"
+                                + c
+                                + "' has "
+                                + n
+                                + " labelled row"
+                                + (n == 1 ? "" : "s")
+                                + "; a head needs at least "
+                                + MIN_ROWS_PER_CLASS
+                                + " per class");
+            }
+        }
         Collections.shuffle(rows, new Random(42));
         rows = rows.subList(0, Math.min(maxSamples, rows.size()));
         long t0 = System.nanoTime();

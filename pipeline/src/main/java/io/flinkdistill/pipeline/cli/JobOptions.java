@@ -934,6 +934,7 @@ public class JobOptions {
             String name, String file, OnnxTeacher primary, List<String> classes) {
         try {
             var data = io.flinkdistill.pipeline.replay.TsvDataset.read(java.nio.file.Path.of(file));
+            data.warnAboutMalformedLines();
             List<int[]> tokens = new ArrayList<>();
             List<String> texts = new ArrayList<>();
             int[] labels = new int[data.rows().size()];

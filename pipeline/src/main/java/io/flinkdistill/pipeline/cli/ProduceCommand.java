@@ -66,6 +66,7 @@ public final class ProduceCommand implements Callable<Integer> {
         }
         Map<String, Object> client = kafka.clientConfig();
         TsvDataset dataset = TsvDataset.read(data);
+        dataset.warnAboutMalformedLines();
         Topics.ensure(client, Map.of(topic, partitions), Duration.ofSeconds(30));
         EvalSplit keep =
                 labelledFraction >= 1 || labelledFraction <= 0
