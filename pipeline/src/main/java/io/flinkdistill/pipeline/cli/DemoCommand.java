@@ -558,14 +558,17 @@ public final class DemoCommand implements Callable<Integer> {
                     detector.get("alarms_before_shift").asInt());
         }
         System.out.printf(
-                "Drift: on %s the student went from %s to %s (frozen copy %s, teacher %s); recovered"
-                        + " to within 2 points of the teacher after %s samples.%n",
+                "Drift: on %s the student went from %s to %s (frozen copy %s, teacher %s); %s.%n",
                 second,
                 pct(after.get("student_at_shift")),
                 pct(after.get("student_at_end")),
                 pct(after.get("frozen_at_end")),
                 pct(after.get("teacher")),
-                d.get("samples_to_recover").isNull() ? "never" : d.get("samples_to_recover"));
+                d.get("samples_to_recover").isNull()
+                        ? "it did not come within 2 points of the teacher"
+                        : "within 2 points of the teacher after "
+                                + d.get("samples_to_recover")
+                                + " samples");
         sets.fieldNames()
                 .forEachRemaining(
                         name -> {

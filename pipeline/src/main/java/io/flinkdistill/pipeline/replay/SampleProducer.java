@@ -37,6 +37,23 @@ public final class SampleProducer {
             Predicate<TsvRow> keepLabel,
             double ratePerSecond)
             throws InterruptedException {
+        return produce(clientConfig, topic, data, rows, pass, keepLabel, ratePerSecond, null);
+    }
+
+    /**
+     * As above, into one partition when {@code partition} is not null (a stream whose order across
+     * all records matters, such as a domain shift at a known offset), else by the id's hash.
+     */
+    public static long produce(
+            Map<String, Object> clientConfig,
+            String topic,
+            TsvDataset data,
+            List<TsvRow> rows,
+            int pass,
+            Predicate<TsvRow> keepLabel,
+            double ratePerSecond,
+            Integer partition)
+            throws InterruptedException {
         Properties props = new Properties();
         props.putAll(clientConfig);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -62,7 +79,10 @@ public final class SampleProducer {
                                 .build();
                 producer.send(
                         new ProducerRecord<>(
-                                topic, id.getBytes(StandardCharsets.UTF_8), encode(sample)));
+                                topic,
+                                partition,
+                                id.getBytes(StandardCharsets.UTF_8),
+                                encode(sample)));
                 sent++;
                 if (ratePerSecond > 0) {
                     long due = start + (long) (sent * 1e9 / ratePerSecond);
