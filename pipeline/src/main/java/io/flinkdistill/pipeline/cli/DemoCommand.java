@@ -372,10 +372,12 @@ public final class DemoCommand implements Callable<Integer> {
         java.util.function.Predicate<TsvRow> kept = labelKept(train);
         long labelled = stream.stream().filter(kept).count();
         long produced = 0;
+        // A drift scenario keeps its order across the boundary: everything into one partition.
+        Integer partition = drift == null ? null : 0;
         for (int pass = 1; pass <= passes; pass++) {
             produced +=
                     SampleProducer.produce(
-                            client, job.samplesTopic, train, stream, pass, kept, rate);
+                            client, job.samplesTopic, train, stream, pass, kept, rate, partition);
         }
         labelled *= passes;
         if (drift != null) {
@@ -390,7 +392,8 @@ public final class DemoCommand implements Callable<Integer> {
                             drift.rows(),
                             1,
                             keptAfter,
-                            rate);
+                            rate,
+                            partition);
         }
         System.out.printf(
                 "Replayed %d samples of %s onto %s; %d (%.1f %%) keep their label, the rest are unlabelled.%n",
