@@ -547,6 +547,8 @@ public final class StudentTrainer implements AutoCloseable {
     public void reenterAlignment() {
         if (settings.progressive()) {
             schedulePosition = Math.min(schedulePosition, settings.schedule().alignmentStart());
+        } else if (settings.restartOnDrift()) {
+            schedulePosition = 0;
         }
     }
 

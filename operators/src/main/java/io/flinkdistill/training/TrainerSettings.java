@@ -45,7 +45,8 @@ public record TrainerSettings(
         java.util.List<String> teacherNames,
         String lossPolicy,
         double replayRatio,
-        int replayCapacity)
+        int replayCapacity,
+        boolean restartOnDrift)
         implements Serializable {
 
     /**
@@ -76,6 +77,7 @@ public record TrainerSettings(
         b.lossPolicy = lossPolicy;
         b.replayRatio = replayRatio;
         b.replayCapacity = replayCapacity;
+        b.restartOnDrift = restartOnDrift;
         return b;
     }
 
@@ -99,6 +101,7 @@ public record TrainerSettings(
         private String lossPolicy = "fixed";
         private double replayRatio;
         private int replayCapacity = 2000;
+        private boolean restartOnDrift;
 
         private Builder(StudentConfig student) {
             this.student = student;
@@ -111,6 +114,15 @@ public record TrainerSettings(
         public Builder optReplay(double ratio, int capacity) {
             this.replayRatio = ratio;
             this.replayCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * On drift (REALIGN) the cosine schedule starts a new cycle: the learning rate is back at
+         * its peak and decays again over {@code cycleSamples}.
+         */
+        public Builder optRestartOnDrift(boolean restart) {
+            this.restartOnDrift = restart;
             return this;
         }
 
@@ -213,7 +225,8 @@ public record TrainerSettings(
                     teacherNames,
                     lossPolicy,
                     replayRatio,
-                    replayCapacity);
+                    replayCapacity,
+                    restartOnDrift);
         }
     }
 

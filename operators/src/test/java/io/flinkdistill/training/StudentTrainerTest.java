@@ -1,6 +1,7 @@
 package io.flinkdistill.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import io.flinkdistill.evaluation.EvalResult;
@@ -53,6 +54,32 @@ class StudentTrainerTest {
                 assertIdentical(restored.snapshot().weights(), original.snapshot().weights());
                 assertIdentical(
                         restored.snapshot().optimizerState(), original.snapshot().optimizerState());
+            }
+        }
+    }
+
+    @Test
+    void shouldRestartTheCosineCycleOnDriftOnlyWhenAskedTo() {
+        for (boolean restart : new boolean[] {false, true}) {
+            TrainerSettings settings =
+                    TrainerFixtures.tinySettings().toBuilder()
+                            .optCycleSamples(80)
+                            .optRestartOnDrift(restart)
+                            .build();
+            try (StudentTrainer trainer = new StudentTrainer("student", settings)) {
+                SyntheticSamples.generate(80, 1, false).forEach(trainer::accept);
+                double decayed = trainer.lastLearningRate();
+                trainer.reenterAlignment();
+                SyntheticSamples.generate(8, 2, false).forEach(trainer::accept);
+                double peak = settings.learningRate();
+                if (restart) {
+                    assertThat(trainer.schedulePosition()).isEqualTo(8);
+                    assertThat(trainer.lastLearningRate()).isCloseTo(peak, within(1e-9));
+                } else {
+                    assertThat(trainer.schedulePosition()).isEqualTo(88);
+                    assertThat(trainer.lastLearningRate()).isLessThan(0.2 * peak);
+                }
+                assertThat(decayed).isLessThan(0.2 * peak);
             }
         }
     }

@@ -302,6 +302,12 @@ public class JobOptions {
     List<String> benchmarks = new ArrayList<>();
 
     @Option(
+            names = "--restart-on-drift",
+            description =
+                    "On drift (a REALIGN from either detector or an operator) the cosine schedule starts a new cycle: the learning rate goes back to its peak and decays again over the cycle (with --schedule progressive, REALIGN re-enters feature alignment instead).")
+    boolean restartOnDrift;
+
+    @Option(
             names = "--replay-ratio",
             defaultValue = "0",
             description =
@@ -885,6 +891,7 @@ public class JobOptions {
                         .optTeacherNames(t.names())
                         .optLossPolicy(lossPolicy.label())
                         .optReplay(replayRatio, replayCapacity)
+                        .optRestartOnDrift(restartOnDrift)
                         .build();
         return new JobSettings(
                 t,
