@@ -14,6 +14,25 @@ import java.util.TreeMap;
 final class BinaryCodec {
     private BinaryCodec() {}
 
+    /** Reads a magic number and format version, failing unless they are the expected ones. */
+    static void readHeader(DataInputStream in, int magic, int version, String what)
+            throws IOException {
+        int m = in.readInt();
+        int v = in.readInt();
+        if (m != magic || v != version) {
+            throw new IllegalStateException(
+                    "not "
+                            + what
+                            + " of format version "
+                            + version
+                            + " (magic "
+                            + Integer.toHexString(m)
+                            + ", version "
+                            + v
+                            + ")");
+        }
+    }
+
     static void writeFloats(DataOutputStream out, float[] v) throws IOException {
         out.writeInt(v.length);
         for (float f : v) {

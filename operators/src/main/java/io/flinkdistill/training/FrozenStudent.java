@@ -40,18 +40,7 @@ public record FrozenStudent(long samplesTrained, Map<String, float[]> weights) {
 
     public static FrozenStudent fromBytes(byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            int magic = in.readInt();
-            int version = in.readInt();
-            if (magic != MAGIC || version != VERSION) {
-                throw new IllegalStateException(
-                        "not a frozen student of format version "
-                                + VERSION
-                                + " (magic "
-                                + Integer.toHexString(magic)
-                                + ", version "
-                                + version
-                                + ")");
-            }
+            BinaryCodec.readHeader(in, MAGIC, VERSION, "a frozen student");
             return new FrozenStudent(in.readLong(), BinaryCodec.readArrays(in));
         } catch (IOException e) {
             throw new IllegalStateException("cannot decode a frozen student", e);

@@ -108,18 +108,7 @@ public final class ReplayBuffer {
     /** Restores a buffer; with a smaller capacity than it was written with, the first ones stay. */
     public static ReplayBuffer fromBytes(byte[] data, int capacity, long seed) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            int magic = in.readInt();
-            int version = in.readInt();
-            if (magic != MAGIC || version != VERSION) {
-                throw new IllegalStateException(
-                        "not a replay buffer of format version "
-                                + VERSION
-                                + " (magic "
-                                + Integer.toHexString(magic)
-                                + ", version "
-                                + version
-                                + ")");
-            }
+            BinaryCodec.readHeader(in, MAGIC, VERSION, "a replay buffer");
             ReplayBuffer b = new ReplayBuffer(capacity, seed);
             b.offered = in.readLong();
             List<ScoredSample> samples = TrainerState.readSamples(in, 6);

@@ -14,16 +14,15 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** Pruning removes the weak FFN neurons and, for dead ones, changes nothing else. */
-class FfnPruningTest {
+public class FfnPruningTest {
     private static final StudentConfig C =
             new StudentConfig(1000, 16, 32, 2, 4, 64, 24, 3, 48, 0.1f, 5);
 
-    @Test
-    void shouldRemoveNeuronsBelowTheThresholdAndKeepTheOutputsWhenTheyWereDead() throws Exception {
+    /** A freshly initialised student's weights, each moved by uniform noise in [-0.1, 0.1). */
+    public static Map<String, float[]> noisyWeights(StudentConfig c, SplittableRandom rng) {
         Map<String, float[]> w = new LinkedHashMap<>();
-        SplittableRandom rng = new SplittableRandom(1);
         try (NDManager m = NDManager.newBaseManager("PyTorch");
-                StudentModel s = StudentModel.create(C, m)) {
+                StudentModel s = StudentModel.create(c, m)) {
             s.exportWeights()
                     .forEach(
                             (k, v) -> {
@@ -34,6 +33,13 @@ class FfnPruningTest {
                                 w.put(k, x);
                             });
         }
+        return w;
+    }
+
+    @Test
+    void shouldRemoveNeuronsBelowTheThresholdAndKeepTheOutputsWhenTheyWereDead() throws Exception {
+        SplittableRandom rng = new SplittableRandom(1);
+        Map<String, float[]> w = noisyWeights(C, rng);
         // Every third neuron of layer 0 gets no input at all: it only adds gelu(bias) * out-row.
         float[] win = w.get("layer0.ffn.in.w");
         for (int j = 0; j < C.ffn(); j += 3) {

@@ -2,16 +2,13 @@ package io.flinkdistill.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import io.flinkdistill.export.FfnPruning;
 import io.flinkdistill.export.StudentExporter;
 import io.flinkdistill.export.StudentOnnxExport;
 import io.flinkdistill.publish.Pruning;
 import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.student.StudentConfig;
-import io.flinkdistill.student.StudentModel;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -34,20 +31,8 @@ class PruningDecisionTest {
 
     @BeforeAll
     static void studentAndWindow() throws Exception {
-        weights = new LinkedHashMap<>();
         SplittableRandom rng = new SplittableRandom(3);
-        try (NDManager m = NDManager.newBaseManager("PyTorch");
-                StudentModel s = StudentModel.create(C, m)) {
-            s.exportWeights()
-                    .forEach(
-                            (k, v) -> {
-                                float[] x = v.clone();
-                                for (int i = 0; i < x.length; i++) {
-                                    x[i] += (float) (rng.nextDouble() - 0.5) * 0.2f;
-                                }
-                                weights.put(k, x);
-                            });
-        }
+        weights = io.flinkdistill.export.FfnPruningTest.noisyWeights(C, rng);
         // Neuron j's mean |incoming weight| becomes 0.12 (j + 1) / ffn: the grid's thresholds
         // (0.01 to 0.10) each remove a few more.
         for (int l = 0; l < C.layers(); l++) {

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
@@ -165,6 +166,40 @@ class GoldenFilesTest {
         assertThat(k).usingRecursiveComparison().isEqualTo(goldenKnowledge());
     }
 
+    @Test
+    void shouldReadAFrozenStudentOfFormat1() throws Exception {
+        FrozenStudent f = FrozenStudent.fromBytes(golden("frozen-student-v1.bin"));
+        assertThat(f.samplesTrained()).isEqualTo(goldenFrozen().samplesTrained());
+        assertThat(f.weights().keySet()).isEqualTo(goldenFrozen().weights().keySet());
+        goldenFrozen()
+                .weights()
+                .forEach((k, v) -> assertThat(f.weights().get(k)).containsExactly(v));
+    }
+
+    @Test
+    void shouldReadAReplayBufferOfFormat1AndDrawAsItWouldHave() throws Exception {
+        ReplayBuffer b = ReplayBuffer.fromBytes(golden("replay-buffer-v1.bin"), 16, 7);
+        ReplayBuffer expected = goldenReplay();
+        assertThat(b.offered()).isEqualTo(40);
+        assertThat(b.size()).isEqualTo(16);
+        assertThat(b.draw(8, 3))
+                .usingRecursiveFieldByFieldElementComparator()
+                .isEqualTo(expected.draw(8, 3));
+    }
+
+    /** What {@code frozen-student-v1.bin} holds. */
+    private static FrozenStudent goldenFrozen() {
+        return new FrozenStudent(
+                46162, Map.of("a.w", new float[] {0.5f, -1.25f, 3f}, "b", new float[] {7f}));
+    }
+
+    /** What {@code replay-buffer-v1.bin} holds: 40 synthetic samples offered to 16 places. */
+    private static ReplayBuffer goldenReplay() {
+        ReplayBuffer b = new ReplayBuffer(16, 7);
+        SyntheticSamples.generate(40, 5, false).forEach(b::offer);
+        return b;
+    }
+
     /** What {@code teacher-knowledge-v1.bin} holds. */
     private static io.flinkdistill.teacher.TeacherKnowledge goldenKnowledge() {
         return new io.flinkdistill.teacher.TeacherKnowledge(
@@ -212,6 +247,8 @@ class GoldenFilesTest {
             Files.write(out.resolve("trainer-state-v6.bin"), state.toBytes());
             Files.write(out.resolve("trainer-control-v1.bin"), goldenControl().toBytes());
             Files.write(out.resolve("teacher-knowledge-v1.bin"), goldenKnowledge().toBytes());
+            Files.write(out.resolve("frozen-student-v1.bin"), goldenFrozen().toBytes());
+            Files.write(out.resolve("replay-buffer-v1.bin"), goldenReplay().toBytes());
             trainer.saveStudent(out.resolve("student-v3.student"));
             Properties p = new Properties();
             p.setProperty("state.fingerprint", state.weightsFingerprint());
