@@ -145,12 +145,12 @@ public final class DemoCommand implements Callable<Integer> {
         long frozenAt = 0;
         if (drift != null) {
             frozenAt = trainingSamples(data.train(), teachers.stream());
-            if (job.benchmarks.isEmpty()) {
-                job.benchmarks.add(firstDomain() + "=" + data.test().file());
-                job.benchmarks.add(drift.name() + "=" + drift.test().file());
+            if (job.benchmarks.sets.isEmpty()) {
+                job.benchmarks.sets.add(firstDomain() + "=" + data.test().file());
+                job.benchmarks.sets.add(drift.name() + "=" + drift.test().file());
             }
-            if (job.freezeStudentAt == 0) {
-                job.freezeStudentAt = frozenAt;
+            if (job.benchmarks.freezeStudentAt == 0) {
+                job.benchmarks.freezeStudentAt = frozenAt;
             }
             job.validate();
             System.out.printf(
@@ -161,13 +161,13 @@ public final class DemoCommand implements Callable<Integer> {
                     drift.rows().size(),
                     drift.train().file().getFileName(),
                     shiftOffset,
-                    job.freezeStudentAt);
+                    job.benchmarks.freezeStudentAt);
         }
         Path exportDir = out.resolve("student");
         Path modelsDir = out.resolve("models");
-        if (job.modelStore == null) {
+        if (job.publish.modelStore == null) {
             Directories.deleteRecursively(modelsDir);
-            job.modelStore = modelsDir.toAbsolutePath().toUri().toString();
+            job.publish.modelStore = modelsDir.toAbsolutePath().toUri().toString();
         }
         JobSettings settings =
                 job.jobSettings(
@@ -243,7 +243,7 @@ public final class DemoCommand implements Callable<Integer> {
                                 seen,
                                 List.copyOf(commandsSeen),
                                 shiftOffset,
-                                job.freezeStudentAt,
+                                job.benchmarks.freezeStudentAt,
                                 firstDomain(),
                                 shiftTest);
                 json.set("drift", driftSummary);

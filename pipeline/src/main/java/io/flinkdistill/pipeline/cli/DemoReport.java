@@ -264,7 +264,7 @@ final class DemoReport {
                 cpu.describe(),
                 serving.speedupB1(),
                 serving.versions(),
-                job.modelStore);
+                job.publish.modelStore);
         System.out.printf(
                 "Gold labels used: %d head rows + %d stream labels = %.1f %% of the %d rows.%n",
                 labels.headLabels(),

@@ -3,7 +3,6 @@ package io.flinkdistill.pipeline.cli;
 import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
-import io.flinkdistill.publish.PublishSettings;
 import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
@@ -291,15 +290,8 @@ public class JobOptions {
                             + " tokens counts min(1, N/n), so long texts count less; 0 = off (default: ${DEFAULT-VALUE}).")
     int attentionLengthScale;
 
-    @Option(
-            names = "--benchmark",
-            paramLabel = "[NAME=]FILE",
-            description =
-                    "A fixed benchmark set (TSV: text, tab, label) the student is evaluated on with"
-                            + " every metrics record (accuracy, agreement with the primary teacher,"
-                            + " the teacher's own accuracy); repeat for several, each with a name"
-                            + " (default: the file name without extension).")
-    List<String> benchmarks = new ArrayList<>();
+    /** Named benchmark sets and the frozen student measured on them. */
+    @picocli.CommandLine.Mixin BenchmarkOptions benchmarks = new BenchmarkOptions();
 
     @Option(
             names = "--restart-on-drift",
@@ -327,15 +319,6 @@ public class JobOptions {
             description =
                     "Label-free drift: the evaluator sends REALIGN when the trainer's input-shift score (blocks of 500 training samples against a reference block, in the teacher's embedding space; about 1 without drift) reaches this; 0 turns it off (default: ${DEFAULT-VALUE}).")
     double inputDriftThreshold;
-
-    @Option(
-            names = "--freeze-student-at",
-            defaultValue = "0",
-            description =
-                    "After this many samples trained, keep a frozen copy of the student and measure"
-                            + " it on the --benchmark sets next to the continuous one (0: none;"
-                            + " default: ${DEFAULT-VALUE}).")
-    long freezeStudentAt;
 
     @Option(
             names = "--eval-fraction",
@@ -420,50 +403,8 @@ public class JobOptions {
                     "A sample whose id was seen within this many ms goes to the dead-letter topic as a duplicate; 0 turns the check off (default: ${DEFAULT-VALUE}).")
     long dedupWindowMs;
 
-    @Option(
-            names = "--model-store",
-            description =
-                    "Where student versions are published as ONNX (any Flink FileSystem URI); none when absent (demo: DIR/models).")
-    String modelStore;
-
-    @Option(
-            names = "--publish-margin",
-            defaultValue = "0.01",
-            description =
-                    "A version is published when its eval agreement beats the last published one by this much; -1 publishes every evaluation (default: ${DEFAULT-VALUE}).")
-    double publishMargin;
-
-    @Option(
-            names = "--publish-min-eval",
-            defaultValue = "100",
-            description =
-                    "Eval samples a version must be measured on before it can be published (default: ${DEFAULT-VALUE}).")
-    int publishMinEval;
-
-    @Option(
-            names = "--prune-threshold",
-            defaultValue = "auto",
-            description =
-                    "FFN pruning of published students: auto (prune as far as the eval window's agreement stays within --prune-max-agreement-loss of the unpruned file), off, or a fixed threshold on a neuron's mean absolute incoming weight (default: ${DEFAULT-VALUE}).")
-    String pruneThreshold;
-
-    @Option(
-            names = "--prune-max-agreement-loss",
-            defaultValue = "0.5",
-            description =
-                    "With --prune-threshold auto: percentage points of eval-window agreement with the teacher a pruned student may lose against the unpruned one (default: ${DEFAULT-VALUE}).")
-    double pruneMaxAgreementLoss;
-
-    /** The pruning the options ask for (valid after {@link #validate()}). */
-    io.flinkdistill.publish.Pruning pruning() {
-        if (pruneThreshold.equals("auto")) {
-            return io.flinkdistill.publish.Pruning.auto(pruneMaxAgreementLoss / 100);
-        }
-        if (pruneThreshold.equals("off")) {
-            return io.flinkdistill.publish.Pruning.off();
-        }
-        return io.flinkdistill.publish.Pruning.fixed(Double.parseDouble(pruneThreshold));
-    }
+    /** Where and when student versions are published, and how far they are pruned. */
+    @picocli.CommandLine.Mixin PublishOptions publish = new PublishOptions();
 
     @Option(
             names = "--max-bad-steps",
@@ -481,27 +422,7 @@ public class JobOptions {
         }
         atLeast("--metrics-every-seconds", metricsEverySeconds, 0);
         atLeast("--attention-length-scale", attentionLengthScale, 0);
-        java.util.Set<String> benchmarkNames = new java.util.HashSet<>();
-        for (String b : benchmarks) {
-            String[] nameFile = benchmarkNameAndFile(b);
-            if (!nameFile[0].matches("[A-Za-z0-9_-]+")) {
-                throw new OptionException(
-                        "--benchmark",
-                        "name '"
-                                + nameFile[0]
-                                + "' must be letters, digits, '_' or '-' (NAME=FILE)");
-            }
-            if (!benchmarkNames.add(nameFile[0])) {
-                throw new OptionException(
-                        "--benchmark", "the name " + nameFile[0] + " is used twice");
-            }
-            if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(nameFile[1]))) {
-                throw new OptionException(
-                        "--benchmark",
-                        "file " + nameFile[1] + " does not exist or is not readable");
-            }
-        }
-        atLeast("--freeze-student-at", freezeStudentAt, 0);
+        benchmarks.validate();
         if (!(replayRatio >= 0 && replayRatio <= 16)) {
             throw new OptionException(
                     "--replay-ratio",
@@ -514,11 +435,6 @@ public class JobOptions {
                     "--input-drift-threshold",
                     "must be 0 (off) or > 1 (the score without drift is about 1), got "
                             + inputDriftThreshold);
-        }
-        if (freezeStudentAt > 0 && benchmarks.isEmpty()) {
-            throw new OptionException(
-                    "--freeze-student-at",
-                    "the frozen student is measured on the --benchmark sets; give at least one");
         }
         fusionWeights();
         positive("--fusion-half-life", fusionHalfLife);
@@ -574,51 +490,7 @@ public class JobOptions {
         positive("--eval-window", evalWindow);
         positive("--metrics-every", metricsEvery);
         positive("--max-bad-steps", maxBadSteps);
-        if (!(publishMargin >= -1 && publishMargin < 1)) {
-            throw new OptionException(
-                    "--publish-margin", "must be in [-1, 1), got " + publishMargin);
-        }
-        positive("--publish-min-eval", publishMinEval);
-        if (!pruneThreshold.equals("auto") && !pruneThreshold.equals("off")) {
-            double t;
-            try {
-                t = Double.parseDouble(pruneThreshold);
-            } catch (NumberFormatException e) {
-                t = Double.NaN;
-            }
-            if (!(t >= 0) || Double.isInfinite(t)) {
-                throw new OptionException(
-                        "--prune-threshold",
-                        "must be auto, off or a threshold >= 0, got '" + pruneThreshold + "'");
-            }
-        }
-        if (!(pruneMaxAgreementLoss >= 0 && pruneMaxAgreementLoss < 100)) {
-            throw new OptionException(
-                    "--prune-max-agreement-loss",
-                    "must be in [0, 100) percentage points, got " + pruneMaxAgreementLoss);
-        }
-        if (modelStore != null) {
-            java.net.URI uri;
-            try {
-                uri = new org.apache.flink.core.fs.Path(modelStore).toUri();
-            } catch (IllegalArgumentException e) {
-                throw new OptionException(
-                        "--model-store", "is not a valid URI: '" + modelStore + "'");
-            }
-            try {
-                org.apache.flink.core.fs.FileSystem.get(uri);
-            } catch (org.apache.flink.core.fs.UnsupportedFileSystemSchemeException e) {
-                // Otherwise every publication would fail in the running job (counted, logged).
-                throw new OptionException(
-                        "--model-store",
-                        "no Flink file system for scheme '"
-                                + uri.getScheme()
-                                + "' (is its plugin installed?): "
-                                + modelStore);
-            } catch (java.io.IOException e) {
-                // Reachability is the job's business: publish failures are counted, not fatal.
-            }
-        }
+        publish.validate();
         atLeast("--dedup-window-ms", dedupWindowMs, 0);
         if (!longText.equals("truncate") && !longText.equals("dead-letter")) {
             throw new OptionException(
@@ -902,79 +774,13 @@ public class JobOptions {
                 teacherParallelism,
                 dedupWindowMs,
                 exportDir,
-                new PublishSettings(modelStore, publishMargin, publishMinEval, pruning()),
+                publish.settings(),
                 new io.flinkdistill.pipeline.job.Steering(
                         lossPolicy.label(),
                         driftMargin,
-                        new io.flinkdistill.training.Benchmarks(
-                                benchmarkSets(primary, t.classes()), freezeStudentAt),
+                        benchmarks.settings(primary, t.classes()),
                         metricsEverySeconds,
                         inputDriftThreshold));
-    }
-
-    /** {name, file} of a --benchmark value: NAME=FILE, or FILE named after its stem. */
-    static String[] benchmarkNameAndFile(String value) {
-        int eq = value.indexOf('=');
-        if (eq > 0) {
-            return new String[] {value.substring(0, eq), value.substring(eq + 1)};
-        }
-        String stem = java.nio.file.Path.of(value).getFileName().toString();
-        int dot = stem.lastIndexOf('.');
-        return new String[] {dot > 0 ? stem.substring(0, dot) : stem, value};
-    }
-
-    /**
-     * The --benchmark sets, tokenized by the primary teacher and labelled by it (once, here), in
-     * the order given.
-     */
-    private List<io.flinkdistill.training.Benchmark> benchmarkSets(
-            OnnxTeacher primary, List<String> classes) {
-        List<io.flinkdistill.training.Benchmark> sets = new ArrayList<>();
-        for (String value : benchmarks) {
-            String[] nameFile = benchmarkNameAndFile(value);
-            sets.add(benchmarkSet(nameFile[0], nameFile[1], primary, classes));
-        }
-        return sets;
-    }
-
-    private static io.flinkdistill.training.Benchmark benchmarkSet(
-            String name, String file, OnnxTeacher primary, List<String> classes) {
-        try {
-            var data = io.flinkdistill.pipeline.replay.TsvDataset.read(java.nio.file.Path.of(file));
-            data.warnAboutMalformedLines();
-            List<int[]> tokens = new ArrayList<>();
-            List<String> texts = new ArrayList<>();
-            int[] labels = new int[data.rows().size()];
-            int i = 0;
-            for (var row : data.rows()) {
-                int label = row.label() == null ? -1 : classes.indexOf(row.label());
-                if (label < 0) {
-                    throw new OptionException(
-                            "--benchmark",
-                            file
-                                    + " line "
-                                    + row.line()
-                                    + ": label '"
-                                    + row.label()
-                                    + "' is not one of the teacher's classes "
-                                    + classes);
-                }
-                texts.add(row.text());
-                tokens.add(primary.tokenize(row.text()));
-                labels[i++] = label;
-            }
-            int[] teacher = new int[texts.size()];
-            for (int start = 0; start < texts.size(); start += 32) {
-                List<io.flinkdistill.teacher.TeacherOutput> out =
-                        primary.infer(texts.subList(start, Math.min(texts.size(), start + 32)));
-                for (int k = 0; k < out.size(); k++) {
-                    teacher[start + k] = out.get(k).predictedClass();
-                }
-            }
-            return new io.flinkdistill.training.Benchmark(name, tokens, labels, teacher);
-        } catch (java.io.IOException e) {
-            throw new OptionException("--benchmark", "cannot read " + file + ": " + e);
-        }
     }
 
     /**

@@ -139,7 +139,9 @@ public final class RunCommand implements Callable<Integer> {
                 job.metricsTopic,
                 job.modelsTopic,
                 job.deadLetterTopic,
-                job.modelStore == null ? "(no --model-store: nothing published)" : job.modelStore,
+                job.publish.modelStore == null
+                        ? "(no --model-store: nothing published)"
+                        : job.publish.modelStore,
                 bounded ? " and " + exportDir.toAbsolutePath() : "");
         checkpoints.describe(cp, job.checkpointIntervalMs).forEach(out::println);
         if (!local && !context.getConfiguration().get(DeploymentOptions.ATTACHED)) {

@@ -96,13 +96,13 @@ final class ServingCheck {
             }
             teacherP50 = Measure.p50Millis(teacher::infer, texts, 200);
         }
-        ModelStore store = new ModelStore(job.modelStore);
+        ModelStore store = new ModelStore(job.publish.modelStore);
         long versions = store.latestVersion(job.student);
         String newest =
                 versions == 0
                         ? null
                         : new org.apache.flink.core.fs.Path(
-                                        new org.apache.flink.core.fs.Path(job.modelStore),
+                                        new org.apache.flink.core.fs.Path(job.publish.modelStore),
                                         "student-" + job.student + "-v" + versions + ".onnx")
                                 .toUri()
                                 .toString();

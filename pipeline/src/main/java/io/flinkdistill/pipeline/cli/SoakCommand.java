@@ -113,8 +113,8 @@ public final class SoakCommand implements Callable<Integer> {
                             spec, rows.subList(0, 2000), data.classes(), job.maxTokens, 2));
         }
         List<TsvRow> stream = rows.subList(2000, rows.size());
-        if (job.modelStore == null) {
-            job.modelStore = out.resolve("models").toAbsolutePath().toUri().toString();
+        if (job.publish.modelStore == null) {
+            job.publish.modelStore = out.resolve("models").toAbsolutePath().toUri().toString();
         }
         JobSettings settings;
         settings =
