@@ -50,8 +50,7 @@ public final class QualityBench implements Callable<Integer> {
             description = "One demo output folder per seed under here (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--json", description = "Also write the runs and the summary to this file.")
-    Path json;
+    @picocli.CommandLine.Mixin JsonOutput json = new JsonOutput();
 
     @Unmatched List<String> demoOptions = new ArrayList<>();
 
@@ -126,9 +125,7 @@ public final class QualityBench implements Callable<Integer> {
                     max);
         }
         result.set("runs", runs);
-        if (json != null) {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), result);
-        }
+        json.write(result);
         return 0;
     }
 

@@ -70,8 +70,7 @@ public final class ServeBench implements Callable<Integer> {
                     "Also measure the INT8 student with FFN neurons of mean |incoming weight| below this removed (default: ${DEFAULT-VALUE}).")
     double pruneThreshold;
 
-    @Option(names = "--json", description = "Also write the figures to this JSON file.")
-    Path json;
+    @picocli.CommandLine.Mixin JsonOutput json = new JsonOutput();
 
     @Override
     public Integer call() throws Exception {
@@ -205,9 +204,7 @@ public final class ServeBench implements Callable<Integer> {
                 int8.length / (double) teacherBytes,
                 fp32.length / (double) teacherBytes,
                 100.0 * agree / texts.size());
-        if (json != null) {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report);
-        }
+        json.write(report);
         return 0;
     }
 

@@ -82,8 +82,7 @@ public final class SoakCommand implements Callable<Integer> {
                     "Directory for the broker, checkpoints and models (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--json", description = "Also write the series and figures to this JSON file.")
-    Path json;
+    @picocli.CommandLine.Mixin JsonOutput json = new JsonOutput();
 
     @Override
     public Integer call() throws Exception {
@@ -259,7 +258,7 @@ public final class SoakCommand implements Callable<Integer> {
                 100 * arraysDrift,
                 last[4],
                 last[0] / 60);
-        if (json != null) {
+        if (json.wanted()) {
             ObjectNode r = JSON.createObjectNode();
             r.put("minutes", minutes);
             r.put("warmup_minutes", warmupMinutes);
@@ -285,7 +284,7 @@ public final class SoakCommand implements Callable<Integer> {
                 o.put("heap_committed_mb", p[5]);
                 o.put("outside_heap_mb", p[6]);
             }
-            JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), r);
+            json.write(r);
         }
     }
 

@@ -92,8 +92,7 @@ public final class TeacherBench implements Callable<Integer> {
                     "'all' (averaged by the operator) or 'graph' (averaged inside the ONNX graph) (default: ${DEFAULT-VALUE}).")
     String attentionHeads;
 
-    @Option(names = "--json", description = "Also write the figures to this JSON file.")
-    Path json;
+    @picocli.CommandLine.Mixin JsonOutput json = new JsonOutput();
 
     @Override
     public Integer call() throws Exception {
@@ -152,9 +151,7 @@ public final class TeacherBench implements Callable<Integer> {
         report.put("bare_no_bucketing_samples_per_s", round(bareFlat));
         report.put("bucketing_speedup", round(operator / operatorFlat));
         report.put("bare_bucketing_speedup", round(bare / bareFlat));
-        if (json != null) {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report);
-        }
+        json.write(report);
         return 0;
     }
 

@@ -49,8 +49,7 @@ public final class TrainerBench implements Callable<Integer> {
             description = "Samples per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--json", description = "Also write the figures to this JSON file.")
-    Path json;
+    @picocli.CommandLine.Mixin JsonOutput json = new JsonOutput();
 
     @Override
     public Integer call() throws Exception {
@@ -84,9 +83,7 @@ public final class TrainerBench implements Callable<Integer> {
                         main.get("checkpoint_bytes").asDouble()
                                 / base.get("checkpoint_bytes").asDouble()));
         System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
-        if (json != null) {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report);
-        }
+        json.write(report);
         return 0;
     }
 
