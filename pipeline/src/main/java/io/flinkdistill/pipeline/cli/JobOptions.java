@@ -315,7 +315,7 @@ public class JobOptions {
 
     @Option(
             names = "--input-drift-threshold",
-            defaultValue = "0",
+            defaultValue = "5",
             description =
                     "Label-free drift: the evaluator sends REALIGN when the trainer's input-shift score (blocks of 500 training samples against a reference block, in the teacher's embedding space; about 1 without drift) reaches this; 0 turns it off (default: ${DEFAULT-VALUE}).")
     double inputDriftThreshold;
