@@ -102,6 +102,7 @@ class MonitorReportTest {
         for (int i = 0; i < records.size(); i++) {
             DistillMetrics m = DistillMetrics.newBuilder(records.get(i)).build();
             Double frozen = i < 5 ? null : 0.70;
+            m.setInputShift(i == 5 ? 40.0 : i < 2 ? null : 1.0);
             m.setBenchmarks(
                     List.of(
                             result("sst2", 872, 0.70 + i * 0.005, frozen, 0.877),
@@ -123,7 +124,8 @@ class MonitorReportTest {
         Path html = dir.resolve("bench/report.html");
         capture("report", "--input", withSets.toString(), "--out", html.toString());
         String page = Files.readString(html);
-        assertThat(page.split("<svg class=\"chart\"", -1)).hasSize(8);
+        assertThat(page.split("<svg class=\"chart\"", -1)).hasSize(9);
+        assertThat(page).contains("Input shift (label-free drift score");
         assertThat(page)
                 .contains("Benchmark sst2: accuracy")
                 .contains("Benchmark yelp: accuracy")

@@ -99,6 +99,13 @@ public final class HtmlReport {
                                                     : null),
                             new Series("ECE", m -> m.getEvalEce())));
             benchmarkCharts(h, rs);
+            if (rs.stream().anyMatch(m -> m.getInputShift() != null)) {
+                chart(
+                        h,
+                        "Input shift (label-free drift score; about 1 without drift)",
+                        rs,
+                        List.of(new Series("input shift", m -> m.getInputShift())));
+            }
             chart(
                     h,
                     "Loss weights",
@@ -190,9 +197,7 @@ public final class HtmlReport {
                             new Series("student", m -> onBenchmark(m, name, "accuracy")),
                             new Series("frozen student", m -> onBenchmark(m, name, "frozen")),
                             new Series("teacher", m -> onBenchmark(m, name, "teacher")),
-                            new Series(
-                                    "agreement with the teacher",
-                                    m -> onBenchmark(m, name, "agreement"))),
+                            new Series("agreement", m -> onBenchmark(m, name, "agreement"))),
                     frozenAt,
                     "frozen");
         }
@@ -216,6 +221,9 @@ public final class HtmlReport {
             StringBuilder h, String title, List<DistillMetrics> rs, List<Series> series) {
         chart(h, title, rs, series, null, null);
     }
+
+    /** Values that differ by a few points read better on an axis that does not start at 0. */
+    private static final double ZOOM_BELOW = 0.5;
 
     /** A line chart over samples trained; {@code markX}, if not null, gets a labelled line. */
     private static void chart(
@@ -242,7 +250,11 @@ public final class HtmlReport {
             yMin = 0;
             yMax = 1;
         }
-        yMin = Math.min(0, yMin);
+        // Accuracy-like curves (a mark is drawn) zoom in on their range; the others start at 0.
+        yMin =
+                markLabel != null && yMin > ZOOM_BELOW
+                        ? Math.floor(yMin * 20 - 1) / 20
+                        : Math.min(0, yMin);
         if (yMax - yMin < 1e-9) {
             yMax = yMin + 1;
         }
