@@ -102,7 +102,7 @@ class MonitorReportTest {
         for (int i = 0; i < records.size(); i++) {
             DistillMetrics m = DistillMetrics.newBuilder(records.get(i)).build();
             Double frozen = i < 5 ? null : 0.70;
-            m.setInputShift(i == 5 ? 40.0 : i < 2 ? null : 1.0);
+            m.setInputShift(i < 2 ? null : Double.valueOf(i == 5 ? 40.0 : 1.0));
             m.setBenchmarks(
                     List.of(
                             result("sst2", 872, 0.70 + i * 0.005, frozen, 0.877),
