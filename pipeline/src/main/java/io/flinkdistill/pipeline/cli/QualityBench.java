@@ -150,6 +150,27 @@ public final class QualityBench implements Callable<Integer> {
         f.put("student.steps", "/training_steps");
         f.put("labels.fraction_of_rows", "/labels/fraction_of_rows");
         f.put("samples_trained", "/samples_trained");
+        f.put("test.student_unpruned_onnx_accuracy", "/student/unpruned_onnx_accuracy");
+        f.put("test.student_published_onnx_accuracy", "/student/onnx_accuracy");
+        f.put("student.prune_threshold", "/student/prune_threshold");
+        // Drift events on a stationary run are false alarms.
+        f.put("student.drift_events", "/student/drift_events");
+        // The drift scenario (--scenario drift, bundled domains).
+        f.put("drift.input.alarms_before_shift", "/drift/detectors/input/alarms_before_shift");
+        f.put("drift.input.delay_samples", "/drift/detectors/input/delay_samples");
+        f.put(
+                "drift.agreement.alarms_before_shift",
+                "/drift/detectors/agreement/alarms_before_shift");
+        f.put("drift.agreement.delay_samples", "/drift/detectors/agreement/delay_samples");
+        f.put("drift.samples_to_recover", "/drift/samples_to_recover");
+        for (String set : List.of("yelp", "sst2")) {
+            for (String k :
+                    List.of("student_at_shift", "student_at_end", "frozen_at_end", "teacher")) {
+                f.put("drift." + set + "." + k, "/drift/benchmarks/" + set + "/" + k);
+            }
+        }
+        f.put("drift.sst2.change_since_shift", "/drift/benchmarks/sst2/change_since_shift");
+        f.put("drift.yelp.gain_over_frozen", "/drift/benchmarks/yelp/gain_over_frozen");
         return f;
     }
 
