@@ -97,12 +97,7 @@ public final class LossReweighter
             values.put("agreement", m.getEvalAgreement());
             values.put("best", lost);
             values.put("margin", drift.margin());
-            out.collect(
-                    command(
-                            "drift-" + student + "-" + m.getStep(),
-                            ControlType.REALIGN,
-                            student,
-                            values));
+            out.collect(realign("drift-", student, m, values));
         }
         boolean fired = Boolean.TRUE.equals(inputDriftFired.value());
         if (InputDriftDetector.rearms(m.getInputShift())) {
@@ -114,12 +109,7 @@ public final class LossReweighter
             Map<String, Double> values = new LinkedHashMap<>();
             values.put("input_shift", m.getInputShift());
             values.put("threshold", inputDrift.threshold());
-            out.collect(
-                    command(
-                            "input-drift-" + student + "-" + m.getStep(),
-                            ControlType.REALIGN,
-                            student,
-                            values));
+            out.collect(realign("input-drift-", student, m, values));
         }
         if (m.getLossTotal() <= 0) {
             return;
@@ -141,6 +131,16 @@ public final class LossReweighter
                             student,
                             values));
         }
+    }
+
+    /**
+     * A drift decision: REALIGN with its evidence, id {@code <detector prefix><student>-<step>} (so
+     * a replayed record carries the id already applied).
+     */
+    private static ControlCommand realign(
+            String detector, String student, DistillMetrics m, Map<String, Double> evidence) {
+        return command(
+                detector + student + "-" + m.getStep(), ControlType.REALIGN, student, evidence);
     }
 
     /** The history with the new point, or null when the point is a replay. */

@@ -28,6 +28,11 @@ public final class OnnxStudent implements AutoCloseable {
     private final Map<String, String> metadata;
 
     private OnnxStudent(byte[] model, int threads) throws IOException {
+        this(model, threads, true);
+    }
+
+    /** With {@code withTokenizer} false only {@link #predictTokens} works (no tokenizer read). */
+    private OnnxStudent(byte[] model, int threads, boolean withTokenizer) throws IOException {
         try {
             env = OrtEnvironment.getEnvironment();
             try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
@@ -52,6 +57,10 @@ public final class OnnxStudent implements AutoCloseable {
         prefix = metadata.getOrDefault(StudentExporter.PREFIX, "");
         classes = List.of(metadata.getOrDefault(StudentExporter.CLASSES, "0,1").split(","));
         String maxTokens = metadata.getOrDefault(StudentExporter.MAX_TOKENS, "64");
+        if (!withTokenizer) {
+            tokenizer = null;
+            return;
+        }
         try (InputStream in = ModelSource.open(tok)) {
             tokenizer =
                     HuggingFaceTokenizer.newInstance(
@@ -64,6 +73,15 @@ public final class OnnxStudent implements AutoCloseable {
             closeSession();
             throw e;
         }
+    }
+
+    /**
+     * Opens a student from its ONNX bytes for already tokenized input only ({@link
+     * #predictTokens}): the tokenizer is not read, which saves reading and parsing it when many
+     * candidate files are measured on the same samples.
+     */
+    static OnnxStudent forTokens(byte[] model, int threads) throws IOException {
+        return new OnnxStudent(model, threads, false);
     }
 
     /** Opens a student from its ONNX bytes. */
@@ -85,6 +103,9 @@ public final class OnnxStudent implements AutoCloseable {
     }
 
     public int[] tokenize(String text) {
+        if (tokenizer == null) {
+            throw new IllegalStateException("opened for token ids only (forTokens)");
+        }
         long[] ids = tokenizer.encode(prefix + text).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {

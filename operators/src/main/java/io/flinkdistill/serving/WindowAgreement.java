@@ -29,7 +29,7 @@ public final class WindowAgreement implements ToDoubleFunction<byte[]> {
     @Override
     public double applyAsDouble(byte[] onnx) {
         int agree = 0;
-        try (OnnxStudent student = OnnxStudent.open(onnx, 1)) {
+        try (OnnxStudent student = OnnxStudent.forTokens(onnx, 1)) {
             for (int start = 0; start < samples.size(); start += CHUNK) {
                 List<ScoredSample> chunk =
                         samples.subList(start, Math.min(samples.size(), start + CHUNK));

@@ -485,14 +485,18 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         Path dir = Path.of(exportDir);
         Files.createDirectories(dir);
         Path file = dir.resolve(trainer.name() + ".student");
-        Pruning.Choice pruned =
-                publish.pruning()
-                        .choose(
-                                trainer.model().config(),
-                                trainer.model().exportWeights(),
-                                trainer.provenance(),
-                                WindowAgreement.over(trainer.evalWindow()));
-        trainer.saveStudent(file, Map.of(PRUNE_THRESHOLD, Double.toString(pruned.threshold())));
+        double threshold = 0;
+        if (publish.pruning().mode() != Pruning.Mode.OFF) {
+            threshold =
+                    publish.pruning()
+                            .choose(
+                                    trainer.model().config(),
+                                    trainer.model().exportWeights(),
+                                    trainer.provenance(),
+                                    WindowAgreement.over(trainer.evalWindow()))
+                            .threshold();
+        }
+        trainer.saveStudent(file, Map.of(PRUNE_THRESHOLD, Double.toString(threshold)));
         return file;
     }
 
