@@ -49,6 +49,32 @@ class DistillCliTest {
     }
 
     @Test
+    void shouldNameTheInputOptionThatIsWrong() {
+        Result format = run("demo", "--input-format", "xml");
+        assertThat(format.code).isEqualTo(2);
+        assertThat(format.err)
+                .contains("--input-format")
+                .contains("allowed: avro-training-sample, json, text, avro-registry");
+        Result path = run("demo", "--input-format", "json", "--text-field", "review..body");
+        assertThat(path.code).isEqualTo(2);
+        assertThat(path.err).contains("--text-field").contains("empty part");
+        Result registry = run("demo", "--input-format", "avro-registry");
+        assertThat(registry.code).isEqualTo(2);
+        assertThat(registry.err)
+                .contains("--schema-registry-url")
+                .contains("required by the avro-registry input format");
+        Result unknownTopic =
+                run("demo", "--samples-topic", "a,b", "--topic-input", "c:format=text");
+        assertThat(unknownTopic.code).isEqualTo(2);
+        assertThat(unknownTopic.err)
+                .contains("--topic-input")
+                .contains("topic 'c' is not one of --samples-topic [a, b]");
+        Result key = run("demo", "--samples-topic", "a", "--topic-input", "a:colour=red");
+        assertThat(key.code).isEqualTo(2);
+        assertThat(key.err).contains("--topic-input").contains("unknown key 'colour'");
+    }
+
+    @Test
     void shouldNameAnUnknownKeyOfATeacherSpec() {
         Result r = run("demo", "--teacher", "model=m.onnx,tokenizer=t.json,colour=red");
         assertThat(r.code).isEqualTo(2);

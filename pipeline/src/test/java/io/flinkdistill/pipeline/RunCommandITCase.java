@@ -233,7 +233,7 @@ class RunCommandITCase {
     }
 
     /** The {@code distill} command line in a JVM of its own, its output collected line by line. */
-    private static final class Command implements AutoCloseable {
+    static final class Command implements AutoCloseable {
         private final Process process;
         private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
         private final Thread reader;

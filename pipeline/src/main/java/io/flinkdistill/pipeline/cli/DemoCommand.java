@@ -372,12 +372,23 @@ public final class DemoCommand implements Callable<Integer> {
         java.util.function.Predicate<TsvRow> kept = labelKept(train);
         long labelled = stream.stream().filter(kept).count();
         long produced = 0;
+        io.flinkdistill.pipeline.replay.SampleEncoding encoding =
+                io.flinkdistill.pipeline.replay.SampleEncoding.forInput(
+                        job.input.inputs().forTopic(job.input.firstTopic()));
         // A drift scenario keeps its order across the boundary: everything into one partition.
         Integer partition = drift == null ? null : 0;
         for (int pass = 1; pass <= passes; pass++) {
             produced +=
                     SampleProducer.produce(
-                            client, job.samplesTopic, train, stream, pass, kept, rate, partition);
+                            client,
+                            job.input.firstTopic(),
+                            train,
+                            stream,
+                            pass,
+                            kept,
+                            rate,
+                            partition,
+                            encoding);
         }
         labelled *= passes;
         if (drift != null) {
@@ -387,19 +398,21 @@ public final class DemoCommand implements Callable<Integer> {
             produced +=
                     SampleProducer.produce(
                             client,
-                            job.samplesTopic,
+                            job.input.firstTopic(),
                             drift.train(),
                             drift.rows(),
                             1,
                             keptAfter,
                             rate,
-                            partition);
+                            partition,
+                            encoding);
         }
         System.out.printf(
-                "Replayed %d samples of %s onto %s; %d (%.1f %%) keep their label, the rest are unlabelled.%n",
+                "Replayed %d samples of %s onto %s as %s; %d (%.1f %%) keep their label, the rest are unlabelled.%n",
                 produced,
                 train.file().getFileName(),
-                job.samplesTopic,
+                job.input.firstTopic(),
+                job.input.inputs().forTopic(job.input.firstTopic()).describe(),
                 labelled,
                 100.0 * labelled / Math.max(1, produced));
         return new DemoReport.Labels(produced, labelled, teachers.headLabels());
@@ -706,6 +719,18 @@ public final class DemoCommand implements Callable<Integer> {
 
     private void validate() {
         job.validate();
+        io.flinkdistill.pipeline.input.SampleInputs inputs = job.input.inputs();
+        io.flinkdistill.pipeline.input.InputFormat format =
+                inputs.forTopic(job.input.firstTopic()).format();
+        if (inputs.pattern() != null
+                || format == io.flinkdistill.pipeline.input.InputFormat.TEXT
+                || format == io.flinkdistill.pipeline.input.InputFormat.AVRO_REGISTRY) {
+            throw new JobOptions.OptionException(
+                    inputs.pattern() != null ? "--samples-topic-pattern" : "--input-format",
+                    "the demo writes its stream to --samples-topic as avro-training-sample or"
+                            + " json (text would drop the labels the report needs); use 'run'"
+                            + " for other inputs");
+        }
         if (maxSamples < 1) {
             throw new JobOptions.OptionException(
                     "--max-samples", "must be >= 1, got " + maxSamples);

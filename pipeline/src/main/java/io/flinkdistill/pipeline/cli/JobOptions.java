@@ -1,6 +1,7 @@
 package io.flinkdistill.pipeline.cli;
 
 import io.flinkdistill.loss.LossWeights;
+import io.flinkdistill.pipeline.input.SampleInputs;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
 import io.flinkdistill.student.StudentConfig;
@@ -21,11 +22,8 @@ import picocli.CommandLine.Option;
 public class JobOptions {
     @picocli.CommandLine.Mixin KafkaConnection kafka = new KafkaConnection();
 
-    @Option(
-            names = "--samples-topic",
-            defaultValue = "distill.samples",
-            description = "Input topic of Avro TrainingSamples (default: ${DEFAULT-VALUE}).")
-    String samplesTopic;
+    /** The samples topics and how their records are read. */
+    @picocli.CommandLine.Mixin InputOptions input = new InputOptions();
 
     @Option(
             names = "--metrics-topic",
@@ -415,6 +413,7 @@ public class JobOptions {
 
     /** Checks every option; the message of the exception names the option and what is allowed. */
     public void validate() {
+        input.inputs();
         teacherSpecs();
         if (!(driftMargin >= 0) || driftMargin >= 1) {
             throw new OptionException(
@@ -510,7 +509,7 @@ public class JobOptions {
     public KafkaWiring.KafkaSettings kafkaSettings(String bootstrap, boolean bounded) {
         return new KafkaWiring.KafkaSettings(
                 kafkaClientConfig(bootstrap),
-                samplesTopic,
+                input.inputs(),
                 metricsTopic,
                 deadLetterTopic,
                 controlTopic,
@@ -672,7 +671,7 @@ public class JobOptions {
     /** The topics of the job and their partition counts ({@code distill.samples} gets two). */
     public Map<String, Integer> topicPartitions() {
         Map<String, Integer> topics = new java.util.LinkedHashMap<>();
-        topics.put(samplesTopic, 2);
+        topics.put(input.firstTopic(), 2);
         for (String t : List.of(metricsTopic, deadLetterTopic, controlTopic, modelsTopic)) {
             topics.put(t, 1);
         }
@@ -728,7 +727,13 @@ public class JobOptions {
         provenance.put("options.batch_size", Integer.toString(batchSize));
         provenance.put("options.schedule", schedule.label());
         provenance.put("options.seed", Long.toString(seed));
-        provenance.put("options.samples_topic", samplesTopic);
+        SampleInputs inputs = input.inputs();
+        provenance.put(
+                "options.samples_topic",
+                inputs.pattern() != null
+                        ? "/" + inputs.pattern() + "/"
+                        : String.join(",", inputs.topics()));
+        provenance.put("options.input", inputs.describe());
         String version = JobOptions.class.getPackage().getImplementationVersion();
         provenance.put("code.version", version == null ? "dev" : version);
         StudentConfig sc =

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
         name = "produce",
         mixinStandardHelpOptions = true,
         description =
-                "Replay a text<TAB>label file onto a Kafka topic as Avro TrainingSamples with stable ids.")
+                "Replay a text<TAB>label file onto a Kafka topic with stable ids: as Avro TrainingSamples, JSON objects or bare text (--format).")
 public final class ProduceCommand implements Callable<Integer> {
     @Option(
             names = "--data",
@@ -31,6 +31,9 @@ public final class ProduceCommand implements Callable<Integer> {
     String topic;
 
     @picocli.CommandLine.Mixin KafkaConnection kafka = new KafkaConnection();
+
+    /** --format json|text (and the field paths) to write a topic the way a user's stream looks. */
+    @picocli.CommandLine.Mixin FieldOptions fields = new FieldOptions();
 
     @Option(
             names = "--rate",
@@ -64,6 +67,13 @@ public final class ProduceCommand implements Callable<Integer> {
         if (partitions < 1) {
             throw new JobOptions.OptionException("--partitions", "must be >= 1, got " + partitions);
         }
+        io.flinkdistill.pipeline.replay.SampleEncoding encoding;
+        io.flinkdistill.pipeline.input.TopicInput mapping = fields.mapping();
+        try {
+            encoding = io.flinkdistill.pipeline.replay.SampleEncoding.forInput(mapping);
+        } catch (IllegalArgumentException e) {
+            throw new JobOptions.OptionException("--format", e.getMessage());
+        }
         Map<String, Object> client = kafka.clientConfig();
         TsvDataset dataset = TsvDataset.read(data);
         dataset.warnAboutMalformedLines();
@@ -83,8 +93,11 @@ public final class ProduceCommand implements Callable<Integer> {
                                 labelledFraction >= 1
                                         || (keep != null
                                                 && keep.isEval("label:" + dataset.idOf(r))),
-                        rate);
-        System.out.printf("Wrote %d samples from %s to %s%n", n, data, topic);
+                        rate,
+                        null,
+                        encoding);
+        System.out.printf(
+                "Wrote %d samples from %s to %s as %s%n", n, data, topic, mapping.describe());
         return 0;
     }
 }

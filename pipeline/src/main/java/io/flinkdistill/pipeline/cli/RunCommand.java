@@ -61,12 +61,15 @@ public final class RunCommand implements Callable<Integer> {
             throw new JobOptions.OptionException(
                     "--kafka-timeout-seconds", "must be >= 1, got " + kafkaTimeoutSeconds);
         }
+        io.flinkdistill.pipeline.input.SampleInputs inputs = job.input.inputs();
         List<String> missing;
         try {
             missing =
                     io.flinkdistill.pipeline.kafka.Topics.missing(
                             job.kafkaSettings(job.kafka.bootstrapServers, bounded).clientConfig(),
-                            List.of(job.samplesTopic),
+                            // With a pattern, topics may appear later: only the brokers are
+                            // checked.
+                            inputs.topics(),
                             java.time.Duration.ofSeconds(kafkaTimeoutSeconds));
         } catch (IllegalStateException e) {
             throw new JobOptions.OptionException("--bootstrap-servers", e.getMessage());
@@ -74,10 +77,20 @@ public final class RunCommand implements Callable<Integer> {
         if (!missing.isEmpty()) {
             throw new JobOptions.OptionException(
                     "--samples-topic",
-                    "topic "
-                            + job.samplesTopic
-                            + " does not exist on "
+                    (missing.size() == 1 ? "topic " : "topics ")
+                            + String.join(", ", missing)
+                            + (missing.size() == 1 ? " does" : " do")
+                            + " not exist on "
                             + job.kafka.bootstrapServers);
+        }
+        if (inputs.needsRegistry()) {
+            try {
+                io.flinkdistill.pipeline.input.SchemaRegistryClient.withDefaults(
+                                inputs.registryUrl())
+                        .check();
+            } catch (IllegalStateException e) {
+                throw new JobOptions.OptionException("--schema-registry-url", e.getMessage());
+            }
         }
     }
 
@@ -130,7 +143,7 @@ public final class RunCommand implements Callable<Integer> {
                 "distill run: student %s, teacher %s; reading %s from %s (group %s)%s%n",
                 job.student,
                 String.join(" + ", specs.stream().map(TeacherSpec::name).toList()),
-                job.samplesTopic,
+                job.input.inputs().describe(),
                 job.kafka.bootstrapServers,
                 job.groupId,
                 bounded ? ", up to the offsets of now" : ", unbounded");

@@ -149,7 +149,7 @@ public final class SoakCommand implements Callable<Integer> {
                                     while (running.get()) {
                                         SampleProducer.produce(
                                                 client,
-                                                job.samplesTopic,
+                                                job.input.firstTopic(),
                                                 data,
                                                 stream,
                                                 pass++,

@@ -1,5 +1,6 @@
 package io.flinkdistill.pipeline.job;
 
+import io.flinkdistill.pipeline.input.SampleInputs;
 import io.flinkdistill.schemas.AvroBytes;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.DistillMetrics;
@@ -24,7 +25,7 @@ public final class KafkaWiring {
     /** Topic names and client settings of one job. */
     public record KafkaSettings(
             Map<String, Object> clientConfig,
-            String samplesTopic,
+            SampleInputs samples,
             String metricsTopic,
             String deadLetterTopic,
             String controlTopic,
@@ -32,6 +33,27 @@ public final class KafkaWiring {
             String groupId,
             boolean bounded)
             implements java.io.Serializable {
+
+        /** One samples topic of Avro TrainingSamples. */
+        public KafkaSettings(
+                Map<String, Object> clientConfig,
+                String samplesTopic,
+                String metricsTopic,
+                String deadLetterTopic,
+                String controlTopic,
+                String modelsTopic,
+                String groupId,
+                boolean bounded) {
+            this(
+                    clientConfig,
+                    SampleInputs.avro(samplesTopic),
+                    metricsTopic,
+                    deadLetterTopic,
+                    controlTopic,
+                    modelsTopic,
+                    groupId,
+                    bounded);
+        }
 
         /** Client settings with secrets (passwords, JAAS configs, keys, tokens) masked. */
         public Map<String, Object> redactedClientConfig() {
@@ -46,7 +68,7 @@ public final class KafkaWiring {
             return "KafkaSettings[clientConfig="
                     + redactedClientConfig()
                     + ", samples="
-                    + samplesTopic
+                    + samples.describe()
                     + ", metrics="
                     + metricsTopic
                     + ", dlq="
@@ -80,13 +102,17 @@ public final class KafkaWiring {
         KafkaSourceBuilder<DecodedSample> builder =
                 KafkaSource.<DecodedSample>builder()
                         .setProperties(props)
-                        .setTopics(k.samplesTopic())
                         .setGroupId(k.groupId())
                         .setStartingOffsets(
                                 OffsetsInitializer.committedOffsets(
                                         org.apache.kafka.clients.consumer.OffsetResetStrategy
                                                 .EARLIEST))
-                        .setDeserializer(new SampleDeserializer());
+                        .setDeserializer(new SampleDeserializer(k.samples()));
+        if (k.samples().pattern() != null) {
+            builder.setTopicPattern(k.samples().compiledPattern());
+        } else {
+            builder.setTopics(k.samples().topics());
+        }
         if (k.bounded()) {
             // Stop at the offsets that exist when the job starts: a replay of a fixed dataset.
             builder.setBounded(OffsetsInitializer.latest());

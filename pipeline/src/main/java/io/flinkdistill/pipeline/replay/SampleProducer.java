@@ -54,6 +54,30 @@ public final class SampleProducer {
             double ratePerSecond,
             Integer partition)
             throws InterruptedException {
+        return produce(
+                clientConfig,
+                topic,
+                data,
+                rows,
+                pass,
+                keepLabel,
+                ratePerSecond,
+                partition,
+                SampleEncoding.AVRO);
+    }
+
+    /** As above, each sample written in {@code encoding}. */
+    public static long produce(
+            Map<String, Object> clientConfig,
+            String topic,
+            TsvDataset data,
+            List<TsvRow> rows,
+            int pass,
+            Predicate<TsvRow> keepLabel,
+            double ratePerSecond,
+            Integer partition,
+            SampleEncoding encoding)
+            throws InterruptedException {
         Properties props = new Properties();
         props.putAll(clientConfig);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -82,7 +106,7 @@ public final class SampleProducer {
                                 topic,
                                 partition,
                                 id.getBytes(StandardCharsets.UTF_8),
-                                encode(sample)));
+                                encoding.encode(sample)));
                 sent++;
                 if (ratePerSecond > 0) {
                     long due = start + (long) (sent * 1e9 / ratePerSecond);
