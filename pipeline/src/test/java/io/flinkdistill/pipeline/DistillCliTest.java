@@ -75,6 +75,25 @@ class DistillCliTest {
     }
 
     @Test
+    void shouldNameTheRegistryOptionWhenNoRegistryAnswersAtStartUp(@TempDir Path dir) {
+        Result r =
+                run(
+                        "run",
+                        "--bootstrap-servers",
+                        "127.0.0.1:9",
+                        "--checkpoint-dir",
+                        dir.toUri().toString(),
+                        "--input-format",
+                        "avro-registry",
+                        "--schema-registry-url",
+                        "http://127.0.0.1:9");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err)
+                .contains("Invalid option --schema-registry-url")
+                .contains("no schema registry answers at http://127.0.0.1:9");
+    }
+
+    @Test
     void shouldNameAnUnknownKeyOfATeacherSpec() {
         Result r = run("demo", "--teacher", "model=m.onnx,tokenizer=t.json,colour=red");
         assertThat(r.code).isEqualTo(2);

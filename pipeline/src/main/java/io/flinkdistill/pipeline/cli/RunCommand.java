@@ -55,13 +55,25 @@ public final class RunCommand implements Callable<Integer> {
                     "How long start-up waits for the brokers to answer (default: ${DEFAULT-VALUE}).")
     int kafkaTimeoutSeconds;
 
-    /** Unreachable brokers or a missing samples topic fail at start-up, not in a running job. */
+    /**
+     * An unreachable registry or brokers, or a missing samples topic, fail at start-up, not in a
+     * running job.
+     */
     private void checkKafka() throws InterruptedException {
         if (kafkaTimeoutSeconds < 1) {
             throw new JobOptions.OptionException(
                     "--kafka-timeout-seconds", "must be >= 1, got " + kafkaTimeoutSeconds);
         }
         io.flinkdistill.pipeline.input.SampleInputs inputs = job.input.inputs();
+        if (inputs.needsRegistry()) {
+            try {
+                io.flinkdistill.pipeline.input.SchemaRegistryClient.withDefaults(
+                                inputs.registryUrl())
+                        .check();
+            } catch (IllegalStateException e) {
+                throw new JobOptions.OptionException("--schema-registry-url", e.getMessage());
+            }
+        }
         List<String> missing;
         try {
             missing =
@@ -82,15 +94,6 @@ public final class RunCommand implements Callable<Integer> {
                             + (missing.size() == 1 ? " does" : " do")
                             + " not exist on "
                             + job.kafka.bootstrapServers);
-        }
-        if (inputs.needsRegistry()) {
-            try {
-                io.flinkdistill.pipeline.input.SchemaRegistryClient.withDefaults(
-                                inputs.registryUrl())
-                        .check();
-            } catch (IllegalStateException e) {
-                throw new JobOptions.OptionException("--schema-registry-url", e.getMessage());
-            }
         }
     }
 
