@@ -3,6 +3,7 @@ package io.flinkdistill.publish;
 import io.flinkdistill.evaluation.EvalResult;
 import io.flinkdistill.export.StudentExporter;
 import io.flinkdistill.export.StudentOnnxExport;
+import io.flinkdistill.schemas.DeferralPoint;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.student.StudentConfig;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.ToDoubleFunction;
 
 /**
  * The publish stage: decides by the {@link PromotionGate} whether a student version goes out,
@@ -28,9 +28,9 @@ public final class StudentPublisher {
     }
 
     /**
-     * A student as it is now, what it was measured at, and what produced it; {@code
-     * agreementOnWindow} measures an exported file on the eval window (null without one), for the
-     * pruning decision ({@link Pruning}).
+     * A student as it is now, what it was measured at, and what produced it; {@code window}
+     * measures an exported file on the eval window (null without one): its agreement for the
+     * pruning decision ({@link Pruning}) and each published file's deferral curve.
      */
     public record Candidate(
             String student,
@@ -40,7 +40,7 @@ public final class StudentPublisher {
             EvalResult eval,
             long steps,
             long samplesTrained,
-            ToDoubleFunction<byte[]> agreementOnWindow) {}
+            WindowMeasure window) {}
 
     /** A published version: what to remember, and one event per stored file (fp32, INT8). */
     public record Publication(PublishedVersion version, List<StudentModelPublished> events) {}
@@ -67,8 +67,7 @@ public final class StudentPublisher {
         double agreement = agreementOf(c.eval());
         long version = store.nextVersion(c.student(), last.version());
         Pruning.Choice pruned =
-                settings.pruning()
-                        .choose(c.config(), c.weights(), c.provenance(), c.agreementOnWindow());
+                settings.pruning().choose(c.config(), c.weights(), c.provenance(), c.window());
         byte[] fp32 = pruned.fp32();
         byte[] int8 =
                 StudentExporter.export(
@@ -96,6 +95,10 @@ public final class StudentPublisher {
         ModelStore.Published p =
                 store.publish(c.student(), version, fp32, int8, metrics, c.provenance());
         Instant now = Instant.now();
+        Map<String, List<DeferralPoint>> curves =
+                Map.of(
+                        p.fp32().format(), curve(c.window(), fp32),
+                        p.int8().format(), curve(c.window(), int8));
         List<StudentModelPublished> events =
                 List.of(p.fp32(), p.int8()).stream()
                         .map(
@@ -109,10 +112,28 @@ public final class StudentPublisher {
                                                 .setSizeBytes(f.sizeBytes())
                                                 .setMetrics(metrics)
                                                 .setProvenance(c.provenance())
+                                                .setDeferralCurve(curves.get(f.format()))
                                                 .setTimestamp(now)
                                                 .build())
                         .toList();
         return new Publication(new PublishedVersion(version, agreement), events);
+    }
+
+    private static List<DeferralPoint> curve(WindowMeasure window, byte[] onnx) {
+        if (window == null) {
+            return List.of();
+        }
+        return window.curve(onnx).stream()
+                .map(
+                        p ->
+                                DeferralPoint.newBuilder()
+                                        .setThreshold(p.threshold())
+                                        .setDeferred(p.deferred())
+                                        .setAgreement(p.agreement())
+                                        .setAccuracy(
+                                                Double.isNaN(p.accuracy()) ? null : p.accuracy())
+                                        .build())
+                .toList();
     }
 
     /** The agreement a version is gated and published with (0 when nothing was evaluated). */

@@ -1,6 +1,7 @@
 package io.flinkdistill.serving;
 
 import io.flinkdistill.publish.ModelStore;
+import io.flinkdistill.schemas.DeferralPoint;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.teacher.ModelSource;
 import java.io.IOException;
@@ -24,9 +25,17 @@ public final class HotSwapModel implements AutoCloseable {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private OnnxStudent current;
     private long version;
+    private List<DeferralPoint> curve = List.of();
 
-    /** A prediction and the version that made it. */
-    public record Prediction(long version, List<String> classes, float[][] probabilities) {}
+    /**
+     * A prediction, the version that made it, and that version's deferral curve (empty when its
+     * event carried none).
+     */
+    public record Prediction(
+            long version,
+            List<String> classes,
+            float[][] probabilities,
+            List<DeferralPoint> curve) {}
 
     public HotSwapModel(String student, String format, int threads) {
         this.student = student;
@@ -65,6 +74,7 @@ public final class HotSwapModel implements AutoCloseable {
                 old = current;
                 current = next;
                 version = e.getVersion();
+                curve = List.copyOf(e.getDeferralCurve());
             }
         } finally {
             lock.writeLock().unlock();
@@ -95,7 +105,7 @@ public final class HotSwapModel implements AutoCloseable {
             if (current == null) {
                 return null;
             }
-            return new Prediction(version, current.classes(), current.predict(texts));
+            return new Prediction(version, current.classes(), current.predict(texts), curve);
         } finally {
             lock.readLock().unlock();
         }

@@ -1,18 +1,20 @@
 package io.flinkdistill.serving;
 
+import io.flinkdistill.evaluation.DeferralCurve;
 import io.flinkdistill.loss.Logits;
+import io.flinkdistill.publish.WindowMeasure;
 import io.flinkdistill.sample.ScoredSample;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.ToDoubleFunction;
 
 /**
- * Agreement of an exported student file with the teacher on scored samples, measured with ONNX
- * Runtime on the file itself: what a server would answer, not what the trainer holds.
+ * Agreement of an exported student file with the teacher on scored samples, and its cascade
+ * deferral curve, measured with ONNX Runtime on the file itself: what a server would answer, not
+ * what the trainer holds.
  */
-public final class WindowAgreement implements ToDoubleFunction<byte[]> {
+public final class WindowAgreement implements WindowMeasure {
     private static final int CHUNK = 64;
     private final List<ScoredSample> samples;
 
@@ -28,21 +30,40 @@ public final class WindowAgreement implements ToDoubleFunction<byte[]> {
 
     @Override
     public double applyAsDouble(byte[] onnx) {
+        float[][] probs = predict(onnx);
         int agree = 0;
+        for (int i = 0; i < probs.length; i++) {
+            agree += Logits.argmax(probs[i]) == samples.get(i).teacherClass() ? 1 : 0;
+        }
+        return agree / (double) samples.size();
+    }
+
+    /** The cascade's deferral curve of this file on the window ({@link DeferralCurve}). */
+    @Override
+    public List<DeferralCurve.Point> curve(byte[] onnx) {
+        float[][] probs = predict(onnx);
+        int[] teacher = new int[samples.size()];
+        int[] labels = new int[samples.size()];
+        for (int i = 0; i < teacher.length; i++) {
+            teacher[i] = samples.get(i).teacherClass();
+            labels[i] = samples.get(i).label;
+        }
+        return DeferralCurve.measure(probs, teacher, labels);
+    }
+
+    private float[][] predict(byte[] onnx) {
+        float[][] out = new float[samples.size()][];
         try (OnnxStudent student = OnnxStudent.forTokens(onnx, 1)) {
             for (int start = 0; start < samples.size(); start += CHUNK) {
-                List<ScoredSample> chunk =
-                        samples.subList(start, Math.min(samples.size(), start + CHUNK));
-                List<int[]> tokens = new ArrayList<>(chunk.size());
-                chunk.forEach(s -> tokens.add(s.tokens));
+                int end = Math.min(samples.size(), start + CHUNK);
+                List<int[]> tokens = new ArrayList<>(end - start);
+                samples.subList(start, end).forEach(s -> tokens.add(s.tokens));
                 float[][] probs = student.predictTokens(tokens);
-                for (int i = 0; i < chunk.size(); i++) {
-                    agree += Logits.argmax(probs[i]) == chunk.get(i).teacherClass() ? 1 : 0;
-                }
+                System.arraycopy(probs, 0, out, start, probs.length);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not open the exported student", e);
         }
-        return agree / (double) samples.size();
+        return out;
     }
 }

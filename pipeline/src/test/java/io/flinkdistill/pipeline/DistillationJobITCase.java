@@ -174,6 +174,16 @@ class DistillationJobITCase {
                 .isSortedAccordingTo(Long::compare)
                 .doesNotHaveDuplicates();
         for (StudentModelPublished m : models) {
+            // Each file comes with its cascade curve, measured on the eval window: from the
+            // student alone to the teacher answering every query.
+            assertThat(m.getDeferralCurve())
+                    .hasSize(io.flinkdistill.evaluation.DeferralCurve.THRESHOLDS.length);
+            assertThat(m.getDeferralCurve().get(0).getDeferred()).isZero();
+            assertThat(m.getDeferralCurve().get(m.getDeferralCurve().size() - 1).getAgreement())
+                    .isEqualTo(1.0);
+            assertThat(m.getDeferralCurve())
+                    .extracting(io.flinkdistill.schemas.DeferralPoint::getDeferred)
+                    .isSorted();
             byte[] file = Files.readAllBytes(Path.of(java.net.URI.create(m.getUri())));
             assertThat(file).hasSize((int) m.getSizeBytes());
             assertThat(io.flinkdistill.publish.ModelStore.sha256(file)).isEqualTo(m.getSha256());

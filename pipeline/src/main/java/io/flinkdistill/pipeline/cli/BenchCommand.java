@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
             TrainerBench.class,
             TeacherBench.class,
             ServeBench.class,
+            CascadeBench.class,
             QualityBench.class
         })
 public final class BenchCommand {}

@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code distill serve}: follows {@code distill.models}, verifies each new version's sha256, swaps
  * it in without stopping, and labels text lines from stdin with whatever version is newest: {@code
- * v<version><TAB>label<TAB>class=probability ...}.
+ * v<version><TAB>label<TAB>class=probability ...}. With {@code --cascade} an unsure student defers
+ * to the teacher, and each line says who answered: {@code v<version><TAB>student|teacher<TAB>label
+ * <TAB>...}, or {@code v<version><TAB>error<TAB>reason}.
  */
 @Command(
         name = "serve",
@@ -57,10 +59,57 @@ public final class ServeCommand implements Callable<Integer> {
                     "How long a query waits for the first version to arrive (default: ${DEFAULT-VALUE}).")
     int waitSeconds;
 
+    @Option(
+            names = "--cascade",
+            description =
+                    "Defer queries the student is unsure of to the teacher (--teacher, --teacher-head); the threshold comes from each version's published deferral curve.")
+    boolean cascade;
+
+    @Option(
+            names = "--teacher",
+            defaultValue = "e5-small-v2-q",
+            description = "With --cascade: the job's teacher spec (default: ${DEFAULT-VALUE}).")
+    String teacher;
+
+    @Option(
+            names = "--teacher-head",
+            description = "With --cascade: the job's head for that teacher (from fit-head).")
+    java.nio.file.Path teacherHead;
+
+    @Option(
+            names = "--max-tokens",
+            defaultValue = "64",
+            description = "With --cascade: the teacher's truncation (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @picocli.CommandLine.Mixin CascadeOptions choice = new CascadeOptions();
+
+    @Option(
+            names = "--deferred-topic",
+            description =
+                    "With --cascade: write every deferred query to this topic as an unlabelled Avro TrainingSample (e.g. the job's samples topic, so the student learns from them).")
+    String deferredTopic;
+
+    @Option(
+            names = "--stats-every-seconds",
+            defaultValue = "60",
+            description =
+                    "With --cascade: a line of serving figures to stderr this often (queries, share deferred, latency p50/p99 per path) (default: ${DEFAULT-VALUE}).")
+    int statsEverySeconds;
+
+    @Option(
+            names = "--stats-topic",
+            description =
+                    "With --cascade: also write those figures to this topic, one JSON object per interval.")
+    String statsTopic;
+
     @Override
     public Integer call() throws Exception {
         JobOptions.atLeastOption("--threads", threads, 1);
         JobOptions.atLeastOption("--wait-seconds", waitSeconds, 0);
+        if (cascade) {
+            return new CascadeServer(this).serve();
+        }
         Map<String, Object> client = kafka.clientConfig();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (HotSwapModel served = new HotSwapModel(student, format.label(), threads);
@@ -100,7 +149,7 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void offer(HotSwapModel served, StudentModelPublished e) {
+    static void offer(HotSwapModel served, StudentModelPublished e) {
         try {
             served.offer(e);
         } catch (Exception ex) {

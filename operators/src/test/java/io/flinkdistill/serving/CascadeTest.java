@@ -1,0 +1,191 @@
+package io.flinkdistill.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import io.flinkdistill.evaluation.DeferralCurve;
+import io.flinkdistill.export.StudentExporter;
+import io.flinkdistill.export.StudentOnnxExport;
+import io.flinkdistill.publish.ModelStore;
+import io.flinkdistill.schemas.DeferralPoint;
+import io.flinkdistill.schemas.StudentModelPublished;
+import io.flinkdistill.student.StudentConfig;
+import io.flinkdistill.student.StudentModel;
+import io.flinkdistill.teacher.LinearHead;
+import io.flinkdistill.teacher.OnnxTeacher;
+import io.flinkdistill.teacher.ShippedEncoder;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cascade: thresholds picked from a published curve for a target, picked again when a new
+ * version swaps in, deferred queries answered by the real e5 teacher and handed on, and a teacher
+ * failure answered as an error for that query only.
+ */
+class CascadeTest {
+    @TempDir Path dir;
+
+    @Test
+    void shouldMeasureTheCurveAndPickTheLeastDeferralThatReachesTheTarget() {
+        // Four queries: two confident and right, one unsure and wrong, one unsure and right.
+        float[][] student = {{0.95f, 0.05f}, {0.1f, 0.9f}, {0.55f, 0.45f}, {0.4f, 0.6f}};
+        int[] teacher = {0, 1, 1, 1};
+        int[] labels = {0, 1, 1, -1};
+        List<DeferralCurve.Point> curve = DeferralCurve.measure(student, teacher, labels);
+        DeferralCurve.Point none = curve.get(0);
+        assertThat(none.deferred()).isZero();
+        assertThat(none.agreement()).isEqualTo(0.75);
+        assertThat(none.accuracy()).isEqualTo(2 / 3.0);
+        DeferralCurve.Point all = curve.get(curve.size() - 1);
+        assertThat(all.deferred()).isEqualTo(1.0);
+        assertThat(all.agreement()).isEqualTo(1.0);
+        // Margin 0.1 (the wrong one) is deferred from threshold 0.12 on: agreement 1 at 25 %.
+        DeferralCurve.Point full =
+                DeferralCurve.pick(curve, new DeferralCurve.Target.Agreement(1.0));
+        assertThat(full.deferred()).isEqualTo(0.25);
+        assertThat(full.threshold()).isGreaterThan(0.1).isLessThanOrEqualTo(0.2);
+        assertThat(DeferralCurve.pick(curve, new DeferralCurve.Target.MaxDeferral(0.2)).deferred())
+                .as("within a 20 % budget nothing can be deferred")
+                .isZero();
+        assertThat(DeferralCurve.pick(curve, new DeferralCurve.Target.MaxDeferral(0.6)))
+                .as("the best agreement within 60 %, at the least deferral")
+                .isEqualTo(full);
+        assertThat(DeferralCurve.margin(new float[] {0.2f, 0.5f, 0.3f})).isCloseTo(0.2, within());
+    }
+
+    @Test
+    void shouldPickTheThresholdAgainAtAHotSwapAndDeferToTheTeacher() throws Exception {
+        ModelStore store = new ModelStore(dir.toUri().toString());
+        ModelStore.Published v1 = store.publish("s", 1, model(1), model(1), Map.of(), Map.of());
+        ModelStore.Published v2 = store.publish("s", 2, model(2), model(2), Map.of(), Map.of());
+        LinearHead head = randomHead();
+        List<String> deferred = new ArrayList<>();
+        try (HotSwapModel served = new HotSwapModel("s", "onnx-fp32", 1);
+                OnnxTeacher teacher = OnnxTeacher.open(ShippedEncoder.E5_SMALL_V2_Q, head, 64, 1)) {
+            Cascade cascade =
+                    new Cascade(
+                            served,
+                            new TeacherAnswers(teacher, head.classes),
+                            new Cascade.Policy.FromCurve(new DeferralCurve.Target.Agreement(0.97)),
+                            deferred::add);
+            assertThat(cascade.answer("a fine film")).as("no version yet").isNull();
+            // v1's window: agreement 0.97 is reached by deferring everything (threshold 1.01).
+            served.offer(event(v1, curve(1.01, 0.0, 0.97)));
+            Cascade.Answer a = cascade.answer("a fine film");
+            assertThat(a.source()).isEqualTo(Cascade.Source.TEACHER);
+            assertThat(a.threshold()).isEqualTo(1.01);
+            assertThat(a.probabilities()).hasSize(2);
+            float[] direct =
+                    new TeacherAnswers(teacher, head.classes)
+                            .probabilities(List.of("a fine film"))[0];
+            assertThat(a.probabilities()).containsExactly(direct);
+            assertThat(deferred).containsExactly("a fine film");
+
+            // v2's window: the student alone already agrees enough (threshold 0).
+            served.offer(event(v2, curve(0.0, 0.0, 0.97)));
+            Cascade.Answer b = cascade.answer("a dull film");
+            assertThat(b.version()).isEqualTo(2);
+            assertThat(b.source()).isEqualTo(Cascade.Source.STUDENT);
+            assertThat(b.threshold()).isZero();
+            assertThat(cascade.choice().version()).isEqualTo(2);
+            assertThat(deferred).hasSize(1);
+        }
+    }
+
+    @Test
+    void shouldAnswerAnErrorForTheQueryWhenTheTeacherFails() throws Exception {
+        ModelStore store = new ModelStore(dir.toUri().toString());
+        ModelStore.Published v1 = store.publish("s", 1, model(1), model(1), Map.of(), Map.of());
+        try (HotSwapModel served = new HotSwapModel("s", "onnx-fp32", 1)) {
+            served.offer(event(v1, List.of()));
+            Cascade.Teacher broken =
+                    new Cascade.Teacher() {
+                        @Override
+                        public float[][] probabilities(List<String> texts) {
+                            throw new IllegalStateException("ONNX session closed");
+                        }
+
+                        @Override
+                        public List<String> classes() {
+                            return List.of("0", "1");
+                        }
+                    };
+            Cascade cascade = new Cascade(served, broken, new Cascade.Policy.Fixed(1.01), t -> {});
+            Cascade.Answer a = cascade.answer("a fine film");
+            assertThat(a.source()).isEqualTo(Cascade.Source.ERROR);
+            assertThat(a.error())
+                    .isEqualTo("teacher failed: IllegalStateException: ONNX session closed");
+            assertThat(a.label()).isNull();
+            // The next query still gets an answer from the student under a lower threshold.
+            Cascade student = new Cascade(served, broken, new Cascade.Policy.Fixed(0), t -> {});
+            assertThat(student.answer("a fine film").source()).isEqualTo(Cascade.Source.STUDENT);
+            // Without a published curve, a target leaves every query to the student.
+            Cascade target =
+                    new Cascade(
+                            served,
+                            broken,
+                            new Cascade.Policy.FromCurve(new DeferralCurve.Target.Agreement(1)),
+                            t -> {});
+            assertThat(target.answer("a fine film").source()).isEqualTo(Cascade.Source.STUDENT);
+        }
+    }
+
+    /** A curve whose only point reaching {@code agreement} is at {@code threshold}. */
+    private static List<DeferralPoint> curve(double threshold, double low, double agreement) {
+        List<DeferralPoint> out = new ArrayList<>();
+        for (double t : DeferralCurve.THRESHOLDS) {
+            out.add(
+                    DeferralPoint.newBuilder()
+                            .setThreshold(t)
+                            .setDeferred(Math.min(1, t))
+                            .setAgreement(t >= threshold ? agreement : low)
+                            .setAccuracy(null)
+                            .build());
+        }
+        return out;
+    }
+
+    private static org.assertj.core.data.Offset<Double> within() {
+        return org.assertj.core.data.Offset.offset(1e-6);
+    }
+
+    private static LinearHead randomHead() {
+        Random r = new Random(1);
+        float[][] w = new float[2][384];
+        for (float[] row : w) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = (float) r.nextGaussian();
+            }
+        }
+        return new LinearHead("e5-small-v2-q", List.of("0", "1"), w, new float[2]);
+    }
+
+    private static StudentModelPublished event(ModelStore.Published p, List<DeferralPoint> curve) {
+        return StudentModelPublished.newBuilder()
+                .setStudent(p.student())
+                .setVersion(p.version())
+                .setUri(p.fp32().uri())
+                .setFormat(p.fp32().format())
+                .setSha256(p.fp32().sha256())
+                .setSizeBytes(p.fp32().sizeBytes())
+                .setDeferralCurve(curve)
+                .setTimestamp(Instant.now())
+                .build();
+    }
+
+    /** A small student on the e5 vocabulary, different per seed. */
+    private static byte[] model(long seed) {
+        StudentConfig c = new StudentConfig(30522, 8, 16, 1, 2, 32, 64, 2, 16, 0.1f, seed);
+        try (NDManager m = NDManager.newBaseManager("PyTorch");
+                StudentModel s = StudentModel.create(c, m)) {
+            return StudentExporter.export(
+                    c, s.exportWeights(), Map.of(), StudentOnnxExport.Precision.FP32);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.flinkdistill.pipeline.cli;
+
+import io.flinkdistill.evaluation.DeferralCurve;
+import io.flinkdistill.serving.Cascade;
+import picocli.CommandLine.Option;
+
+/** How a cascade picks its threshold: a target on the published curve, or a fixed threshold. */
+public class CascadeOptions {
+    @Option(
+            names = "--target-agreement",
+            description =
+                    "Pick, for each version, the least deferral whose agreement with the teacher on the version's eval window reaches this (default 0.97 when no other choice is given).")
+    Double targetAgreement;
+
+    @Option(
+            names = "--max-deferral",
+            description =
+                    "Pick, for each version, the best agreement that defers at most this share of queries.")
+    Double maxDeferral;
+
+    @Option(
+            names = "--threshold",
+            description =
+                    "A fixed margin threshold: queries whose top-two probability margin is below it go to the teacher.")
+    Double threshold;
+
+    /** The policy these options give; an error names the option. */
+    public Cascade.Policy policy() {
+        int given =
+                (targetAgreement != null ? 1 : 0)
+                        + (maxDeferral != null ? 1 : 0)
+                        + (threshold != null ? 1 : 0);
+        if (given > 1) {
+            throw new JobOptions.OptionException(
+                    "--target-agreement",
+                    "give one of --target-agreement, --max-deferral and --threshold");
+        }
+        if (threshold != null) {
+            if (!(threshold >= 0 && threshold <= 1.01)) {
+                throw new JobOptions.OptionException(
+                        "--threshold", "must be in [0, 1.01] (1.01: the teacher answers all)");
+            }
+            return new Cascade.Policy.Fixed(threshold);
+        }
+        if (maxDeferral != null) {
+            if (!(maxDeferral >= 0 && maxDeferral <= 1)) {
+                throw new JobOptions.OptionException("--max-deferral", "must be in [0, 1]");
+            }
+            return new Cascade.Policy.FromCurve(new DeferralCurve.Target.MaxDeferral(maxDeferral));
+        }
+        double a = targetAgreement == null ? 0.97 : targetAgreement;
+        if (!(a > 0 && a <= 1)) {
+            throw new JobOptions.OptionException("--target-agreement", "must be in (0, 1]");
+        }
+        return new Cascade.Policy.FromCurve(new DeferralCurve.Target.Agreement(a));
+    }
+}
