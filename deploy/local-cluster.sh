@@ -23,6 +23,7 @@ dir="${CLUSTER_DIR:-$here/target/local-cluster}"
 taskmanagers="${TASKMANAGERS:-1}"
 slots="${SLOTS:-2}"
 port="${REST_PORT:-8081}"
+prom_ports="${PROM_PORTS:-9249-9259}"
 tm_memory="${TM_MEMORY:-3g}"
 jm_memory="${JM_MEMORY:-1g}"
 job_jar="$root/pipeline/target/flink-distill-job.jar"
@@ -77,6 +78,9 @@ heartbeat.interval: 2000
 heartbeat.timeout: 10000
 # A job's main runs inside the JobManager on REST submission: it must not end the JVM.
 cluster.intercept-user-system-exit: THROW
+# Prometheus: each JVM serves /metrics on the first free port of the range (JobManager first, then TaskManagers).
+metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+metrics.reporter.prom.port: $prom_ports
 EOF
   cat > "$dir/conf/log4j.properties" <<'EOF'
 rootLogger.level = INFO

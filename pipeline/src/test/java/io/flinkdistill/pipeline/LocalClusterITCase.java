@@ -41,6 +41,11 @@ class LocalClusterITCase {
         List<TsvRow> first = ClusterRuns.withTrainCount(sst2, rows, 300, 640);
         List<TsvRow> second = ClusterRuns.withTrainCount(sst2, rows, 300 + first.size(), 320);
         SampleProducer.produce(client, "distill.samples", sst2, first, 1, r -> false, 0);
+        // A small benchmark set, so that its gauges are served too (the dashboard plots them).
+        Path bench = dir.resolve("bench.tsv");
+        Files.write(
+                bench,
+                rows.subList(2000, 2050).stream().map(r -> r.text() + "\t" + r.label()).toList());
 
         List<String> args =
                 new ArrayList<>(
@@ -56,7 +61,9 @@ class LocalClusterITCase {
                                 "--metrics-every",
                                 "5",
                                 "--eval-fraction",
-                                "0.1"));
+                                "0.1",
+                                "--benchmark",
+                                "small=" + bench));
         String job = CLUSTER.run(args.toArray(String[]::new));
         ClusterRuns.waitForSamples(
                 KAFKA.bootstrapServers(), ClusterRuns.trainCount(sst2, first) / 2);
@@ -95,5 +102,61 @@ class LocalClusterITCase {
         }
         assertThat(restore.group(1) + "/" + restore.group(2) + "/" + restore.group(3))
                 .isEqualTo(lastSnapshotOfFirstJob);
+
+        // Prometheus: the TaskManager serves the student's gauges, as a scraper would read them
+        // (the accuracy is NaN here: this stream carries no labels).
+        Matcher port =
+                Pattern.compile("Started PrometheusReporter HTTP server on port (\\d+)")
+                        .matcher(log);
+        assertThat(port.find()).as("the TaskManager's Prometheus endpoint").isTrue();
+        String scraped = scrape(Integer.parseInt(port.group(1)));
+        for (String gauge :
+                List.of(
+                        "evalAgreement",
+                        "evalAccuracy",
+                        "samplesPerSecond",
+                        "teacherSamplesPerSecond",
+                        "inputShift")) {
+            assertThat(scraped)
+                    .as("gauge %s", gauge)
+                    .containsPattern(
+                            "(?m)^flink_taskmanager_job_task_operator_student_"
+                                    + gauge
+                                    + "\\{[^}]*student=\"student\"[^}]*\\} ([0-9.eE+-]+|NaN)$");
+        }
+        // Every series the Grafana dashboard plots is one the cluster serves.
+        String dashboard =
+                Files.readString(
+                        Path.of("..", "deploy", "grafana", "flink-distill-dashboard.json"));
+        Matcher used = Pattern.compile("flink_taskmanager_\\w+").matcher(dashboard);
+        int series = 0;
+        while (used.find()) {
+            series++;
+            assertThat(scraped)
+                    .as("dashboard series %s", used.group())
+                    .containsPattern("(?m)^" + used.group() + "\\{");
+        }
+        assertThat(series).isGreaterThanOrEqualTo(15);
+        Matcher agreement =
+                Pattern.compile(
+                                "(?m)^flink_taskmanager_job_task_operator_student_evalAgreement\\{[^}]*\\} ([0-9.eE+-]+)$")
+                        .matcher(scraped);
+        assertThat(agreement.find()).isTrue();
+        assertThat(Double.parseDouble(agreement.group(1)))
+                .as("the scraped agreement is the last metrics record's")
+                .isCloseTo(last.getEvalAgreement(), org.assertj.core.data.Offset.offset(0.2));
+    }
+
+    private static String scrape(int port) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest req =
+                java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
+                        .timeout(java.time.Duration.ofSeconds(10))
+                        .build();
+        java.net.http.HttpResponse<String> r =
+                http.send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
     }
 }
