@@ -213,7 +213,7 @@ public final class DemoCommand implements Callable<Integer> {
                             run,
                             exportDir.resolve("baseline.student"));
             DemoReport.Evaluations evaluations =
-                    evaluate(data, teachers, settings, run, baseline.file());
+                    evaluate(client, data, teachers, settings, run, baseline.file());
             TestSetEvaluation shiftTest =
                     drift == null
                             ? null
@@ -476,7 +476,12 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** Teachers, student and baseline on the test file and on validation; the served student. */
     private DemoReport.Evaluations evaluate(
-            Data data, Teachers teachers, JobSettings settings, DemoReport.Run run, Path baseline)
+            Map<String, Object> client,
+            Data data,
+            Teachers teachers,
+            JobSettings settings,
+            DemoReport.Run run,
+            Path baseline)
             throws Exception {
         double[] finalWeights = finalWeights(settings, run.last());
         java.util.function.Function<List<TsvRow>, TestSetEvaluation> on =
@@ -492,8 +497,18 @@ public final class DemoCommand implements Callable<Integer> {
                         run.saved(),
                         data.test().rows(),
                         settings);
+        CascadeCheck.Result cascade =
+                CascadeCheck.measure(
+                        client,
+                        job.modelsTopic,
+                        job.student,
+                        teachers.specs().get(0),
+                        teachers.heads().get(0),
+                        job.maxTokens,
+                        data.test().rows(),
+                        settings.teacher().classes());
         return new DemoReport.Evaluations(
-                test, validation, data.validationRelated(), finalWeights, serving);
+                test, validation, data.validationRelated(), finalWeights, serving, cascade);
     }
 
     /** Teachers, student and baseline on labelled rows. */

@@ -39,7 +39,8 @@ final class DemoReport {
             TestSetEvaluation validation,
             int validationRelated,
             double[] finalWeights,
-            ServingCheck.Result serving) {}
+            ServingCheck.Result serving,
+            CascadeCheck.Result cascade) {}
 
     private final JobOptions job;
     private final double labelledFraction;
@@ -189,6 +190,26 @@ final class DemoReport {
         report.put("distillation_gain", round(eval.studentAccuracy() - eval.baselineAccuracy()));
         report.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));
         report.put("speedup_b1", round(serving.speedupB1()));
+        if (ev.cascade() != null) {
+            ObjectNode c = report.putObject("cascade");
+            c.put("version", ev.cascade().version());
+            c.put("format", "onnx-int8");
+            c.put(
+                    "measures",
+                    "threshold picked from the deferral curve published with the version (its eval"
+                            + " window) for each agreement target, then read on the test file");
+            com.fasterxml.jackson.databind.node.ArrayNode picks = c.putArray("targets");
+            for (CascadeCheck.Pick p : ev.cascade().picks()) {
+                ObjectNode o = picks.addObject();
+                o.put("target_agreement", p.target());
+                o.put("threshold", p.threshold());
+                o.put("window_deferred", round(p.windowDeferred()));
+                o.put("window_agreement", round(p.windowAgreement()));
+                o.put("test_deferred", round(p.testDeferred()));
+                o.put("test_agreement", round(p.testAgreement()));
+                o.put("test_accuracy", round(p.testAccuracy()));
+            }
+        }
         report.put(
                 "speedup_b1_measures",
                 "median latency of one query (tokenizing included), 1 ONNX Runtime thread, after the"
@@ -265,6 +286,22 @@ final class DemoReport {
                 serving.speedupB1(),
                 serving.versions(),
                 job.publish.modelStore);
+        if (ev.cascade() != null) {
+            for (CascadeCheck.Pick p : ev.cascade().picks()) {
+                System.out.printf(
+                        "Cascade (v%d INT8, target agreement %.2f): threshold %.2f from its eval window"
+                                + " (%.1f %% deferred, agreement %.1f %%); on the test file %.1f %%"
+                                + " deferred, agreement %.1f %%, accuracy %.1f %%.%n",
+                        ev.cascade().version(),
+                        p.target(),
+                        p.threshold(),
+                        100 * p.windowDeferred(),
+                        100 * p.windowAgreement(),
+                        100 * p.testDeferred(),
+                        100 * p.testAgreement(),
+                        100 * p.testAccuracy());
+            }
+        }
         System.out.printf(
                 "Gold labels used: %d head rows + %d stream labels = %.1f %% of the %d rows.%n",
                 labels.headLabels(),

@@ -153,6 +153,12 @@ public final class QualityBench implements Callable<Integer> {
         f.put("test.student_unpruned_onnx_accuracy", "/student/unpruned_onnx_accuracy");
         f.put("test.student_published_onnx_accuracy", "/student/onnx_accuracy");
         f.put("student.prune_threshold", "/student/prune_threshold");
+        // The cascade at a 0.97 agreement target, picked on the published curve, read on test.
+        f.put("cascade.t97.threshold", "/cascade/targets/1/threshold");
+        f.put("cascade.t97.window_deferred", "/cascade/targets/1/window_deferred");
+        f.put("cascade.t97.test_deferred", "/cascade/targets/1/test_deferred");
+        f.put("cascade.t97.test_agreement", "/cascade/targets/1/test_agreement");
+        f.put("cascade.t97.test_accuracy", "/cascade/targets/1/test_accuracy");
         // Drift events on a stationary run are false alarms.
         f.put("student.drift_events", "/student/drift_events");
         // The drift scenario (--scenario drift, bundled domains).

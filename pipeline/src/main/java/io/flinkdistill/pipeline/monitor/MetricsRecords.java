@@ -68,6 +68,20 @@ public final class MetricsRecords {
      */
     public static List<DistillMetrics> readTopic(
             Map<String, Object> clientConfig, String topic, Duration timeout) throws IOException {
+        return readTopic(
+                clientConfig,
+                topic,
+                timeout,
+                v -> DistillMetrics.fromByteBuffer(ByteBuffer.wrap(v)));
+    }
+
+    /** Every record of a topic now, decoded; an unreadable one is skipped with a message. */
+    public static <T> List<T> readTopic(
+            Map<String, Object> clientConfig,
+            String topic,
+            Duration timeout,
+            DecodeFunction<T> decode)
+            throws IOException {
         Properties p = new Properties();
         p.putAll(clientConfig);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -76,7 +90,7 @@ public final class MetricsRecords {
                 ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        List<DistillMetrics> out = new ArrayList<>();
+        List<T> out = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
             List<TopicPartition> parts =
@@ -96,7 +110,7 @@ public final class MetricsRecords {
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     try {
-                        out.add(DistillMetrics.fromByteBuffer(ByteBuffer.wrap(r.value())));
+                        out.add(decode.apply(r.value()));
                     } catch (Exception e) {
                         System.err.println(
                                 "Skipping an unreadable record of "
@@ -122,5 +136,11 @@ public final class MetricsRecords {
                     e);
         }
         return out;
+    }
+
+    /** Decodes one record value (may throw: the record is then skipped). */
+    @FunctionalInterface
+    public interface DecodeFunction<T> {
+        T apply(byte[] value) throws Exception;
     }
 }
