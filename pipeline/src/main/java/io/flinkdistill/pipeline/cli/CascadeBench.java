@@ -7,7 +7,7 @@ import io.flinkdistill.evaluation.DeferralCurve;
 import io.flinkdistill.export.StudentExporter;
 import io.flinkdistill.export.StudentOnnxExport;
 import io.flinkdistill.loss.Logits;
-import io.flinkdistill.pipeline.replay.TsvDataset;
+import io.flinkdistill.pipeline.replay.BundledData;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.pipeline.replay.ValidationSplit;
 import io.flinkdistill.serving.OnnxStudent;
@@ -16,7 +16,6 @@ import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.TeacherSpec;
 import io.flinkdistill.training.StudentFile;
 import io.flinkdistill.training.StudentTrainerOperator;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,7 +106,7 @@ public final class CascadeBench implements Callable<Integer> {
                         StudentOnnxExport.Precision.INT8,
                         prune);
         long seed = Long.parseLong(saved.provenance().getOrDefault("options.seed", "42"));
-        List<TsvRow> train = new ArrayList<>(bundled("sst2", "train.tsv").rows());
+        List<TsvRow> train = new ArrayList<>(BundledData.read("sst2", "train.tsv").rows());
         Collections.shuffle(train, new Random(seed));
         List<TsvRow> validation = ValidationSplit.carve(train, validationSize).validation();
 
@@ -131,7 +130,7 @@ public final class CascadeBench implements Callable<Integer> {
                     DeferralCurve.measure(val.student(), val.teacher(), val.gold());
             ObjectNode sets = report.putObject("sets");
             for (String set : List.of("sst2", "yelp")) {
-                List<TsvRow> rows = bundled(set, "test.tsv").rows();
+                List<TsvRow> rows = BundledData.read(set, "test.tsv").rows();
                 Measured m = measure(set + "-test", rows, classes, s, t, true);
                 sets.set(set, describe(m, valCurve));
             }
@@ -281,16 +280,6 @@ public final class CascadeBench implements Callable<Integer> {
             }
         }
         return total / m.gold().length / 1e6;
-    }
-
-    private static TsvDataset bundled(String set, String name) throws Exception {
-        Path file = Files.createTempFile(set + "-" + name, ".tsv");
-        try (InputStream in = CascadeBench.class.getResourceAsStream("/data/" + set + "/" + name)) {
-            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            return TsvDataset.read(file);
-        } finally {
-            Files.deleteIfExists(file);
-        }
     }
 
     private static double round(double v) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flinkdistill.export.StudentExporter;
 import io.flinkdistill.export.StudentOnnxExport;
 import io.flinkdistill.loss.Logits;
-import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.serving.OnnxStudent;
 import io.flinkdistill.teacher.LinearHead;
@@ -13,7 +12,6 @@ import io.flinkdistill.teacher.ModelSource;
 import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.TeacherSpec;
 import io.flinkdistill.training.StudentFile;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,14 +82,18 @@ public final class ServeBench implements Callable<Integer> {
         StudentFile.Loaded saved = StudentFile.read(student);
         String teacherName = saved.provenance().getOrDefault("teacher.model", "e5-small-v2-q");
         TeacherSpec spec = TeacherSpec.parse(teacherName);
-        List<TsvRow> test = bundled("test.tsv").rows();
+        List<TsvRow> test =
+                io.flinkdistill.pipeline.replay.BundledData.read("sst2", "test.tsv").rows();
         List<String> texts = test.stream().map(TsvRow::text).toList();
 
         LinearHead head;
         if (teacherHead != null) {
             head = LinearHead.load(teacherHead);
         } else {
-            List<TsvRow> train = new ArrayList<>(bundled("train.tsv").rows());
+            List<TsvRow> train =
+                    new ArrayList<>(
+                            io.flinkdistill.pipeline.replay.BundledData.read("sst2", "train.tsv")
+                                    .rows());
             Collections.shuffle(train, new Random(42));
             head = HeadTraining.fit(spec, train.subList(0, 4000), List.of("0", "1"), 64, 2);
         }
@@ -253,16 +255,6 @@ public final class ServeBench implements Callable<Integer> {
         System.out.printf(
                 "%-14s %9.2f %9.2f %12.0f %10.2f %8.1f %%%n",
                 name, f.p50, f.p99, f.throughput, bytes / 1e6, 100 * f.accuracy);
-    }
-
-    private static TsvDataset bundled(String name) throws Exception {
-        Path file = Files.createTempFile("sst2-" + name, ".tsv");
-        try (InputStream in = ServeBench.class.getResourceAsStream("/data/sst2/" + name)) {
-            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            return TsvDataset.read(file);
-        } finally {
-            Files.deleteIfExists(file);
-        }
     }
 
     private static double round(double v) {

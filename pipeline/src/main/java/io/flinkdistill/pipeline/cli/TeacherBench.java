@@ -3,7 +3,6 @@ package io.flinkdistill.pipeline.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flinkdistill.pipeline.job.DistillationJob;
-import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.teacher.LinearHead;
@@ -12,9 +11,6 @@ import io.flinkdistill.teacher.TeacherInput;
 import io.flinkdistill.teacher.TeacherOperator;
 import io.flinkdistill.teacher.TeacherSettings;
 import io.flinkdistill.teacher.TeacherSpec;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -292,19 +288,16 @@ public final class TeacherBench implements Callable<Integer> {
 
     /** SST-2 training sentences in a fixed shuffled order. */
     static List<String> sentences(int n) throws Exception {
-        Path file = Files.createTempFile("sst2-train", ".tsv");
-        try (InputStream in = TeacherBench.class.getResourceAsStream("/data/sst2/train.tsv")) {
-            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            List<TsvRow> rows = new ArrayList<>(TsvDataset.read(file).rows());
-            java.util.Collections.shuffle(rows, new Random(11));
-            List<String> out = new ArrayList<>();
-            for (TsvRow row : rows.subList(0, Math.min(n, rows.size()))) {
-                out.add(row.text());
-            }
-            return out;
-        } finally {
-            Files.deleteIfExists(file);
+        List<TsvRow> rows =
+                new ArrayList<>(
+                        io.flinkdistill.pipeline.replay.BundledData.read("sst2", "train.tsv")
+                                .rows());
+        java.util.Collections.shuffle(rows, new Random(11));
+        List<String> out = new ArrayList<>();
+        for (TsvRow row : rows.subList(0, Math.min(n, rows.size()))) {
+            out.add(row.text());
         }
+        return out;
     }
 
     private static double round(double v) {

@@ -3,7 +3,6 @@ package io.flinkdistill.pipeline.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.student.StudentConfig;
@@ -13,9 +12,6 @@ import io.flinkdistill.training.StepTimings;
 import io.flinkdistill.training.StudentTrainer;
 import io.flinkdistill.training.TrainerSettings;
 import io.flinkdistill.training.TrainerState;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -157,17 +153,13 @@ public final class TrainerBench implements Callable<Integer> {
     }
 
     private static List<int[]> sst2Tokens(int n) throws Exception {
-        Path file = Files.createTempFile("sst2-train", ".tsv");
-        try (InputStream in = TrainerBench.class.getResourceAsStream("/data/sst2/train.tsv")) {
-            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
+        List<TsvRow> rows =
+                io.flinkdistill.pipeline.replay.BundledData.read("sst2", "train.tsv").rows();
         List<int[]> out = new ArrayList<>();
         try (OnnxTeacher teacher = OnnxTeacher.open(ShippedEncoder.E5_SMALL_V2_Q, null, 64, 1)) {
-            for (TsvRow row : TsvDataset.read(file).rows().subList(0, n)) {
+            for (TsvRow row : rows.subList(0, n)) {
                 out.add(teacher.tokenize(row.text()));
             }
-        } finally {
-            Files.deleteIfExists(file);
         }
         return out;
     }
