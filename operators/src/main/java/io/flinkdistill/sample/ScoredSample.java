@@ -46,6 +46,11 @@ public class ScoredSample implements Serializable {
     public int partition;
     public long offset;
 
+    /**
+     * Event time of the sample in ms since the epoch, 0 when unknown (not kept in trainer state).
+     */
+    public long eventTime;
+
     public ScoredSample() {}
 
     public boolean labelled() {

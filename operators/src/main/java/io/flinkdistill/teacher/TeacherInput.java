@@ -19,6 +19,9 @@ public class TeacherInput {
     public int partition;
     public long offset;
 
+    /** When the sample happened, in ms since the epoch (its event time, else the record's time). */
+    public long eventTime;
+
     public TeacherInput() {}
 
     public TeacherInput(

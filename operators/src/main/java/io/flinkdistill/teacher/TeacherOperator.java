@@ -295,6 +295,7 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         s.eval = in.eval;
         s.partition = in.partition;
         s.offset = in.offset;
+        s.eventTime = in.eventTime;
         s.teacherVotes = new int[logits.length];
         for (int t = 0; t < logits.length; t++) {
             s.teacherVotes[t] = io.flinkdistill.loss.Logits.argmax(logits[t]);

@@ -144,6 +144,10 @@ final class StudentMetricsReporter {
                                 onBenchmarks.isEmpty() ? 0 : onBenchmarks.get(0).getSize())
                         .setBenchmarks(onBenchmarks)
                         .setSamplesReplayed(trainer.samplesReplayed())
+                        .setEventTimeLagMs(
+                                trainer.newestEventTime() > 0
+                                        ? Math.max(0, nowMillis - trainer.newestEventTime())
+                                        : null)
                         .setInputShift(
                                 Double.isNaN(inputShift(key).score())
                                         ? null
@@ -234,6 +238,11 @@ final class StudentMetricsReporter {
         gauge(g, key, "accuracyDecayPer10k", m -> m.getAccuracyDecayPer10k());
         gauge(g, key, "paused", m -> m.getPaused() ? 1.0 : 0.0);
         gauge(g, key, "driftEvents", m -> (double) m.getDriftEvents());
+        gauge(
+                g,
+                key,
+                "eventTimeLagMs",
+                m -> m.getEventTimeLagMs() == null ? Double.NaN : m.getEventTimeLagMs());
         gauge(
                 g,
                 key,

@@ -141,6 +141,11 @@ public final class StudentTrainer implements AutoCloseable {
         return optimizer.steps();
     }
 
+    /** The newest event time of any sample trained so far (ms since the epoch), 0 before any. */
+    public long newestEventTime() {
+        return trained.newestEventTime();
+    }
+
     public long samplesTrained() {
         return samplesTrained;
     }

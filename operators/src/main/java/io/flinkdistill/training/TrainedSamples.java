@@ -27,7 +27,13 @@ public final class TrainedSamples {
      */
     private long idDigest;
 
+    /** Provenance key of the newest event time trained on (ms since the epoch). */
+    public static final String NEWEST_EVENT_TIME = "training.newest_event_time";
+
+    private long newestEventTime;
+
     void add(ScoredSample s) {
+        newestEventTime = Math.max(newestEventTime, s.eventTime);
         perPartition.merge(s.partition, 1L, Long::sum);
         highestOffsets.merge(s.partition, s.offset, Math::max);
         idDigest += idHash(s.id);
@@ -38,6 +44,15 @@ public final class TrainedSamples {
         perPartition.putAll(state.samplesPerPartition());
         highestOffsets.putAll(state.offsetsSeen());
         idDigest = Long.parseUnsignedLong(state.provenance().getOrDefault(ID_DIGEST, "0"), 16);
+        newestEventTime =
+                Math.max(
+                        newestEventTime,
+                        Long.parseLong(state.provenance().getOrDefault(NEWEST_EVENT_TIME, "0")));
+    }
+
+    /** The newest event time of any trained sample (ms since the epoch), 0 before any. */
+    long newestEventTime() {
+        return newestEventTime;
     }
 
     SortedMap<Integer, Long> perPartition() {
@@ -55,6 +70,9 @@ public final class TrainedSamples {
         perPartition.forEach(
                 (partition, n) -> p.put("kafka.samples.p" + partition, Long.toString(n)));
         p.put(ID_DIGEST, Long.toHexString(idDigest));
+        if (newestEventTime > 0) {
+            p.put(NEWEST_EVENT_TIME, Long.toString(newestEventTime));
+        }
     }
 
     /** A 64-bit hash of a sample id (FNV-1a over UTF-8, then a splitmix64 finalizer). */

@@ -28,19 +28,30 @@ class StudentTrainerOperatorTest {
         TrainerSettings settings = TrainerFixtures.tinySettings();
         OperatorSubtaskState snapshot;
         TrainerState before;
+        long newestEventTime;
         try (var harness = harness(settings)) {
             harness.open();
             for (ScoredSample s : SyntheticSamples.generate(20, 9, true)) {
                 harness.processElement1(new StreamRecord<>(s));
             }
-            for (ScoredSample s : SyntheticSamples.generate(101, 1, false)) {
-                harness.processElement1(new StreamRecord<>(s));
+            // Training samples that happened a minute ago, a millisecond apart (the operator's
+            // processing time is the clock the lag is measured on).
+            harness.setProcessingTime(System.currentTimeMillis());
+            long minuteAgo = System.currentTimeMillis() - 60_000;
+            List<ScoredSample> train = SyntheticSamples.generate(101, 1, false);
+            for (int i = 0; i < train.size(); i++) {
+                train.get(i).eventTime = minuteAgo + i;
+                harness.processElement1(new StreamRecord<>(train.get(i)));
             }
             snapshot = harness.snapshot(1L, 1L);
             before = operator(harness).trainer("student").snapshot();
+            newestEventTime = operator(harness).trainer("student").newestEventTime();
             // 101 samples at batch 8: 12 steps, metrics every 5 steps -> 2 records so far.
             assertThat(metrics(harness)).hasSize(2);
             assertThat(metrics(harness).get(1).getSamplesTrained()).isEqualTo(80L);
+            // The lag: how far the newest trained sample's event time is behind the record.
+            assertThat(metrics(harness).get(1).getEventTimeLagMs()).isBetween(59_900L, 600_000L);
+            assertThat(newestEventTime).isGreaterThanOrEqualTo(minuteAgo + 79);
         }
         try (var restored = harness(settings)) {
             restored.initializeState(snapshot);
@@ -50,6 +61,9 @@ class StudentTrainerOperatorTest {
                     new StreamRecord<>(SyntheticSamples.generate(1, 10, true).get(0)));
             TrainerState after = operator(restored).trainer("student").snapshot();
             assertThat(after.samplesTrained()).isEqualTo(96L);
+            assertThat(operator(restored).trainer("student").newestEventTime())
+                    .as("the newest event time trained, restored")
+                    .isEqualTo(newestEventTime);
             assertThat(after.pending()).hasSize(5);
             assertThat(after.optimizerSteps()).isEqualTo(before.optimizerSteps());
             for (Map.Entry<String, float[]> e : before.weights().entrySet()) {

@@ -24,6 +24,11 @@ final class AvroSampleDecoder implements RecordDecoder {
                 features[i] = s.getFeatures().get(i);
             }
         }
-        return new SampleFields(s.getId(), s.getText(), s.getLabel(), features);
+        return new SampleFields(
+                s.getId(),
+                s.getText(),
+                s.getLabel(),
+                features,
+                s.getEventTime() == null ? 0 : s.getEventTime().toEpochMilli());
     }
 }

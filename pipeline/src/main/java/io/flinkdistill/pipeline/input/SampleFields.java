@@ -6,5 +6,12 @@ package io.flinkdistill.pipeline.input;
  * @param id the record's own id, or null (the caller then uses its coordinates)
  * @param label the gold label as text, or null for an unlabelled sample
  * @param features dense features, or null
+ * @param eventTime when the sample happened (ms since the epoch), 0 when the record does not say
  */
-public record SampleFields(String id, String text, String label, float[] features) {}
+public record SampleFields(String id, String text, String label, float[] features, long eventTime) {
+
+    /** Without an event time of its own (the record's timestamp stands in). */
+    public SampleFields(String id, String text, String label, float[] features) {
+        this(id, text, label, features, 0);
+    }
+}

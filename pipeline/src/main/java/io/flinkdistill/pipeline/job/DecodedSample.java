@@ -13,6 +13,9 @@ public class DecodedSample {
     public String text;
     public String label;
 
+    /** When the sample happened (ms since the epoch): its own event time, else the record's. */
+    public long eventTime;
+
     /** Dense features as sent, or null. */
     public float[] features;
 

@@ -60,6 +60,7 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
             d.text = f.text();
             d.label = f.label();
             d.features = f.features();
+            d.eventTime = f.eventTime() > 0 ? f.eventTime() : Math.max(0, record.timestamp());
         } catch (BadRecordException e) {
             d.error = e.getMessage();
             d.raw = value;

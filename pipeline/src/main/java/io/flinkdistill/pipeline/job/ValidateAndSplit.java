@@ -56,6 +56,7 @@ public final class ValidateAndSplit extends ProcessFunction<DecodedSample, Teach
         TeacherInput in =
                 new TeacherInput(d.id, text, d.label, split.isEval(d.id), d.partition, d.offset);
         in.topic = d.topic;
+        in.eventTime = d.eventTime;
         out.collect(in);
     }
 

@@ -106,6 +106,19 @@ public final class HtmlReport {
                         rs,
                         List.of(new Series("input shift", m -> m.getInputShift())));
             }
+            if (rs.stream().anyMatch(m -> m.getEventTimeLagMs() != null)) {
+                chart(
+                        h,
+                        "Event-time lag (seconds behind the newest trained sample's event time)",
+                        rs,
+                        List.of(
+                                new Series(
+                                        "lag",
+                                        m ->
+                                                m.getEventTimeLagMs() == null
+                                                        ? null
+                                                        : m.getEventTimeLagMs() / 1000.0)));
+            }
             chart(
                     h,
                     "Loss weights",

@@ -35,6 +35,9 @@ public final class MonitorView {
         if (m.getPaused()) {
             notes.append("PAUSED (").append(m.getSamplesPaused()).append(" samples) ");
         }
+        if (m.getEventTimeLagMs() != null) {
+            notes.append(String.format(Locale.ROOT, "lag %.1f s ", m.getEventTimeLagMs() / 1000.0));
+        }
         if (m.getDriftEvents() > 0) {
             notes.append("drift x").append(m.getDriftEvents()).append(' ');
         }
