@@ -4,7 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import io.flinkdistill.evaluation.EvalResult;
 import io.flinkdistill.evaluation.StudentEvaluator;
 import io.flinkdistill.loss.LossWeights;
@@ -345,7 +344,7 @@ public final class StudentTrainer implements AutoCloseable {
             model.setTraining(trains);
             long started = System.nanoTime();
             long backwardStarted;
-            try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+            try (ThreadGradients collector = new ThreadGradients()) {
                 DistillationObjective.Terms terms =
                         objective.compute(step, model, batch, lossWeights, temperature);
                 NDArray loss = terms.total();
