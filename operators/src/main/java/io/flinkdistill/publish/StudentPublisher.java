@@ -40,7 +40,31 @@ public final class StudentPublisher {
             EvalResult eval,
             long steps,
             long samplesTrained,
-            WindowMeasure window) {}
+            WindowMeasure window,
+            Map<String, WindowMeasure> benchmarks) {
+
+        /** Without benchmark sets. */
+        public Candidate(
+                String student,
+                StudentConfig config,
+                Map<String, float[]> weights,
+                Map<String, String> provenance,
+                EvalResult eval,
+                long steps,
+                long samplesTrained,
+                WindowMeasure window) {
+            this(
+                    student,
+                    config,
+                    weights,
+                    provenance,
+                    eval,
+                    steps,
+                    samplesTrained,
+                    window,
+                    Map.of());
+        }
+    }
 
     /** A published version: what to remember, and one event per stored file (fp32, INT8). */
     public record Publication(PublishedVersion version, List<StudentModelPublished> events) {}
@@ -99,6 +123,10 @@ public final class StudentPublisher {
                 Map.of(
                         p.fp32().format(), curve(c.window(), fp32),
                         p.int8().format(), curve(c.window(), int8));
+        Map<String, Map<String, List<DeferralPoint>>> onSets =
+                Map.of(
+                        p.fp32().format(), curves(c.benchmarks(), fp32),
+                        p.int8().format(), curves(c.benchmarks(), int8));
         List<StudentModelPublished> events =
                 List.of(p.fp32(), p.int8()).stream()
                         .map(
@@ -113,10 +141,18 @@ public final class StudentPublisher {
                                                 .setMetrics(metrics)
                                                 .setProvenance(c.provenance())
                                                 .setDeferralCurve(curves.get(f.format()))
+                                                .setBenchmarkDeferralCurves(onSets.get(f.format()))
                                                 .setTimestamp(now)
                                                 .build())
                         .toList();
         return new Publication(new PublishedVersion(version, agreement), events);
+    }
+
+    private static Map<String, List<DeferralPoint>> curves(
+            Map<String, WindowMeasure> sets, byte[] onnx) {
+        Map<String, List<DeferralPoint>> out = new java.util.TreeMap<>();
+        sets.forEach((name, set) -> out.put(name, curve(set, onnx)));
+        return out;
     }
 
     private static List<DeferralPoint> curve(WindowMeasure window, byte[] onnx) {

@@ -32,8 +32,15 @@ public final class Cascade {
         /** This margin threshold, whatever the version. */
         record Fixed(double threshold) implements Policy {}
 
-        /** Picked from each version's published curve for the target. */
-        record FromCurve(DeferralCurve.Target target) implements Policy {}
+        /**
+         * Picked from each version's published curve for the target: the eval window's, or the one
+         * on the named benchmark set ({@code set}, null for the window).
+         */
+        record FromCurve(DeferralCurve.Target target, String set) implements Policy {
+            public FromCurve(DeferralCurve.Target target) {
+                this(target, null);
+            }
+        }
     }
 
     /** Who answered. */
@@ -172,10 +179,26 @@ public final class Cascade {
         }
         synchronized (this) {
             if (choice.version() != p.version()) {
-                choice = pick(p.version(), p.curve());
+                choice = pick(p.version(), curveOf(p));
             }
             return choice;
         }
+    }
+
+    private List<DeferralPoint> curveOf(HotSwapModel.Prediction p) {
+        if (!(policy instanceof Policy.FromCurve f) || f.set() == null) {
+            return p.curve();
+        }
+        List<DeferralPoint> c = p.benchmarkCurves().get(f.set());
+        if (c == null) {
+            LOG.warn(
+                    "Version {} has no deferral curve on benchmark set '{}' (it has {}).",
+                    p.version(),
+                    f.set(),
+                    p.benchmarkCurves().keySet());
+            return List.of();
+        }
+        return c;
     }
 
     /** The threshold for a version with this published curve. */

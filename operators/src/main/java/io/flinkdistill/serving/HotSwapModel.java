@@ -26,6 +26,7 @@ public final class HotSwapModel implements AutoCloseable {
     private OnnxStudent current;
     private long version;
     private List<DeferralPoint> curve = List.of();
+    private java.util.Map<String, List<DeferralPoint>> benchmarkCurves = java.util.Map.of();
 
     /**
      * A prediction, the version that made it, and that version's deferral curve (empty when its
@@ -35,7 +36,8 @@ public final class HotSwapModel implements AutoCloseable {
             long version,
             List<String> classes,
             float[][] probabilities,
-            List<DeferralPoint> curve) {}
+            List<DeferralPoint> curve,
+            java.util.Map<String, List<DeferralPoint>> benchmarkCurves) {}
 
     public HotSwapModel(String student, String format, int threads) {
         this.student = student;
@@ -75,6 +77,10 @@ public final class HotSwapModel implements AutoCloseable {
                 current = next;
                 version = e.getVersion();
                 curve = List.copyOf(e.getDeferralCurve());
+                java.util.Map<String, List<DeferralPoint>> sets = new java.util.TreeMap<>();
+                e.getBenchmarkDeferralCurves()
+                        .forEach((k, v) -> sets.put(k.toString(), List.copyOf(v)));
+                benchmarkCurves = sets;
             }
         } finally {
             lock.writeLock().unlock();
@@ -105,7 +111,8 @@ public final class HotSwapModel implements AutoCloseable {
             if (current == null) {
                 return null;
             }
-            return new Prediction(version, current.classes(), current.predict(texts), curve);
+            return new Prediction(
+                    version, current.classes(), current.predict(texts), curve, benchmarkCurves);
         } finally {
             lock.readLock().unlock();
         }

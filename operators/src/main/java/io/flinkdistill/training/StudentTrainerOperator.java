@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -378,6 +379,30 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         maybePublish(trainer, eval, false);
     }
 
+    /** Each benchmark set as scored samples an exported file is measured on (built once). */
+    private Map<String, io.flinkdistill.publish.WindowMeasure> benchmarkMeasures() {
+        if (benchmarkMeasures == null) {
+            benchmarkMeasures = new java.util.TreeMap<>();
+            int classes = settings.student().numClasses();
+            for (Benchmark b : benchmarks.sets()) {
+                List<io.flinkdistill.sample.ScoredSample> samples = new java.util.ArrayList<>();
+                for (int i = 0; i < b.labels().length; i++) {
+                    io.flinkdistill.sample.ScoredSample s =
+                            new io.flinkdistill.sample.ScoredSample();
+                    s.tokens = b.tokens().get(i);
+                    s.label = b.labels()[i];
+                    s.teacherLogits = new float[classes];
+                    s.teacherLogits[b.teacherClasses()[i]] = 1f;
+                    samples.add(s);
+                }
+                benchmarkMeasures.put(b.name(), new WindowAgreement(samples));
+            }
+        }
+        return benchmarkMeasures;
+    }
+
+    private transient Map<String, io.flinkdistill.publish.WindowMeasure> benchmarkMeasures;
+
     /** Publishes the current student when the promotion gate lets it through (or forced). */
     private void maybePublish(StudentTrainer trainer, EvalResult eval, boolean force) {
         if (!publisher.enabled()) {
@@ -403,7 +428,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                                     eval,
                                     trainer.steps(),
                                     trainer.samplesTrained(),
-                                    WindowAgreement.over(trainer.evalWindow())),
+                                    WindowAgreement.over(trainer.evalWindow()),
+                                    benchmarkMeasures()),
                             last);
             publishedByKey.put(key, p.version());
             p.events().forEach(e -> output.collect(MODELS, new StreamRecord<>(e)));

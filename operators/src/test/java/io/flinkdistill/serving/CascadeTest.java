@@ -99,6 +99,50 @@ class CascadeTest {
     }
 
     @Test
+    void shouldPickFromTheCurveOfANamedBenchmarkSetWhenAsked() throws Exception {
+        ModelStore store = new ModelStore(dir.toUri().toString());
+        ModelStore.Published v1 = store.publish("s", 1, model(1), model(1), Map.of(), Map.of());
+        StudentModelPublished e =
+                StudentModelPublished.newBuilder(event(v1, curve(1.01, 0.0, 0.97)))
+                        .setBenchmarkDeferralCurves(Map.of("traffic", curve(0.0, 0.0, 0.97)))
+                        .build();
+        Cascade.Teacher never =
+                new Cascade.Teacher() {
+                    @Override
+                    public float[][] probabilities(List<String> texts) {
+                        return new float[][] {{0.5f, 0.5f}};
+                    }
+
+                    @Override
+                    public List<String> classes() {
+                        return List.of("0", "1");
+                    }
+                };
+        DeferralCurve.Target target = new DeferralCurve.Target.Agreement(0.97);
+        try (HotSwapModel served = new HotSwapModel("s", "onnx-fp32", 1)) {
+            served.offer(e);
+            Cascade window =
+                    new Cascade(served, never, new Cascade.Policy.FromCurve(target), t -> {});
+            assertThat(window.answer("a fine film").threshold()).isEqualTo(1.01);
+            Cascade traffic =
+                    new Cascade(
+                            served,
+                            never,
+                            new Cascade.Policy.FromCurve(target, "traffic"),
+                            t -> {});
+            Cascade.Answer a = traffic.answer("a fine film");
+            assertThat(a.threshold()).isZero();
+            assertThat(a.source()).isEqualTo(Cascade.Source.STUDENT);
+            Cascade missing =
+                    new Cascade(
+                            served, never, new Cascade.Policy.FromCurve(target, "other"), t -> {});
+            assertThat(missing.answer("a fine film").source())
+                    .as("no curve on that set: the student alone")
+                    .isEqualTo(Cascade.Source.STUDENT);
+        }
+    }
+
+    @Test
     void shouldAnswerAnErrorForTheQueryWhenTheTeacherFails() throws Exception {
         ModelStore store = new ModelStore(dir.toUri().toString());
         ModelStore.Published v1 = store.publish("s", 1, model(1), model(1), Map.of(), Map.of());

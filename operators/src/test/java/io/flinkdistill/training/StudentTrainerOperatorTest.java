@@ -311,6 +311,62 @@ class StudentTrainerOperatorTest {
         }
     }
 
+    @Test
+    void shouldPublishADeferralCurveForTheWindowAndForEachBenchmarkSet(@TempDir Path storeDir)
+            throws Exception {
+        List<ScoredSample> a = SyntheticSamples.generate(30, 77, true);
+        int[] teacherA = a.stream().mapToInt(ScoredSample::teacherClass).toArray();
+        Benchmarks benchmarks =
+                new Benchmarks(
+                        List.of(
+                                new Benchmark(
+                                        "traffic",
+                                        a.stream().map(x -> x.tokens).toList(),
+                                        teacherA,
+                                        teacherA)),
+                        0);
+        io.flinkdistill.publish.PublishSettings every =
+                new io.flinkdistill.publish.PublishSettings(
+                        storeDir.toUri().toString(), -1, 1, io.flinkdistill.publish.Pruning.off());
+        try (var h =
+                new KeyedTwoInputStreamOperatorTestHarness<>(
+                        new StudentTrainerOperator(
+                                TrainerFixtures.tinySettings(),
+                                exportDir.toString(),
+                                every,
+                                benchmarks,
+                                0),
+                        s -> s.student,
+                        NO_KEY,
+                        Types.STRING)) {
+            h.open();
+            for (ScoredSample s : SyntheticSamples.generate(20, 9, true)) {
+                h.processElement1(new StreamRecord<>(s));
+            }
+            for (ScoredSample s : SyntheticSamples.generate(40, 1, false)) {
+                h.processElement1(new StreamRecord<>(s));
+            }
+            DistillMetrics m = metrics(h).get(0);
+            assertThat(events(h)).hasSize(2);
+            for (var e : events(h)) {
+                assertThat(e.getDeferralCurve()).hasSize(52);
+                var onSet = e.getBenchmarkDeferralCurves().get("traffic");
+                assertThat(onSet).as(e.getFormat()).hasSize(52);
+                // Labels equal to the teacher's classes: accuracy is agreement at every threshold.
+                assertThat(onSet)
+                        .allSatisfy(p -> assertThat(p.getAccuracy()).isEqualTo(p.getAgreement()));
+                assertThat(onSet.get(51).getAgreement()).isEqualTo(1.0);
+                if (e.getFormat().equals("onnx-fp32")) {
+                    // The student alone on the file: what the trainer measured on the set.
+                    assertThat(onSet.get(0).getAgreement())
+                            .isCloseTo(
+                                    m.getBenchmarks().get(0).getAgreement(),
+                                    org.assertj.core.data.Offset.offset(0.04));
+                }
+            }
+        }
+    }
+
     private KeyedTwoInputStreamOperatorTestHarness<
                     String, ScoredSample, ControlCommand, StudentVersion>
             benchmarkHarness(Benchmarks benchmarks) throws Exception {

@@ -19,6 +19,12 @@ public class CascadeOptions {
     Double maxDeferral;
 
     @Option(
+            names = "--curve-from",
+            description =
+                    "Pick from the curve published on this benchmark set of the job (--benchmark NAME=FILE) instead of the eval window's: a labelled set that looks like the served traffic.")
+    String curveFrom;
+
+    @Option(
             names = "--threshold",
             description =
                     "A fixed margin threshold: queries whose top-two probability margin is below it go to the teacher.")
@@ -40,18 +46,23 @@ public class CascadeOptions {
                 throw new JobOptions.OptionException(
                         "--threshold", "must be in [0, 1.01] (1.01: the teacher answers all)");
             }
+            if (curveFrom != null) {
+                throw new JobOptions.OptionException(
+                        "--curve-from", "picks a threshold from a curve; not with --threshold");
+            }
             return new Cascade.Policy.Fixed(threshold);
         }
         if (maxDeferral != null) {
             if (!(maxDeferral >= 0 && maxDeferral <= 1)) {
                 throw new JobOptions.OptionException("--max-deferral", "must be in [0, 1]");
             }
-            return new Cascade.Policy.FromCurve(new DeferralCurve.Target.MaxDeferral(maxDeferral));
+            return new Cascade.Policy.FromCurve(
+                    new DeferralCurve.Target.MaxDeferral(maxDeferral), curveFrom);
         }
         double a = targetAgreement == null ? 0.97 : targetAgreement;
         if (!(a > 0 && a <= 1)) {
             throw new JobOptions.OptionException("--target-agreement", "must be in (0, 1]");
         }
-        return new Cascade.Policy.FromCurve(new DeferralCurve.Target.Agreement(a));
+        return new Cascade.Policy.FromCurve(new DeferralCurve.Target.Agreement(a), curveFrom);
     }
 }
