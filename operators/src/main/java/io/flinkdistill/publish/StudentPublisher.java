@@ -41,30 +41,7 @@ public final class StudentPublisher {
             long steps,
             long samplesTrained,
             WindowMeasure window,
-            Map<String, WindowMeasure> benchmarks) {
-
-        /** Without benchmark sets. */
-        public Candidate(
-                String student,
-                StudentConfig config,
-                Map<String, float[]> weights,
-                Map<String, String> provenance,
-                EvalResult eval,
-                long steps,
-                long samplesTrained,
-                WindowMeasure window) {
-            this(
-                    student,
-                    config,
-                    weights,
-                    provenance,
-                    eval,
-                    steps,
-                    samplesTrained,
-                    window,
-                    Map.of());
-        }
-    }
+            Map<String, WindowMeasure> benchmarks) {}
 
     /** A published version: what to remember, and one event per stored file (fp32, INT8). */
     public record Publication(PublishedVersion version, List<StudentModelPublished> events) {}

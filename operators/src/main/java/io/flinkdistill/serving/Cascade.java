@@ -201,6 +201,20 @@ public final class Cascade {
         return c;
     }
 
+    /** A published curve (the Avro records of a model event) as curve points. */
+    public static List<DeferralCurve.Point> points(List<DeferralPoint> curve) {
+        List<DeferralCurve.Point> points = new ArrayList<>(curve.size());
+        for (DeferralPoint d : curve) {
+            points.add(
+                    new DeferralCurve.Point(
+                            d.getThreshold(),
+                            d.getDeferred(),
+                            d.getAgreement(),
+                            d.getAccuracy() == null ? Double.NaN : d.getAccuracy()));
+        }
+        return points;
+    }
+
     /** The threshold for a version with this published curve. */
     Choice pick(long version, List<DeferralPoint> curve) {
         if (policy instanceof Policy.Fixed f) {
@@ -214,15 +228,7 @@ public final class Cascade {
                     version);
             return new Choice(version, 0, null);
         }
-        List<DeferralCurve.Point> points = new ArrayList<>(curve.size());
-        for (DeferralPoint d : curve) {
-            points.add(
-                    new DeferralCurve.Point(
-                            d.getThreshold(),
-                            d.getDeferred(),
-                            d.getAgreement(),
-                            d.getAccuracy() == null ? Double.NaN : d.getAccuracy()));
-        }
+        List<DeferralCurve.Point> points = points(curve);
         DeferralCurve.Point best = DeferralCurve.pick(points, target);
         DeferralPoint at = curve.get(points.indexOf(best));
         LOG.info(

@@ -3,7 +3,6 @@ package io.flinkdistill.pipeline.cli;
 import io.flinkdistill.evaluation.DeferralCurve;
 import io.flinkdistill.pipeline.monitor.MetricsRecords;
 import io.flinkdistill.pipeline.replay.TsvRow;
-import io.flinkdistill.schemas.DeferralPoint;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.serving.OnnxStudent;
 import io.flinkdistill.teacher.LinearHead;
@@ -85,15 +84,8 @@ final class CascadeCheck {
             }
         }
         List<DeferralCurve.Point> onTest = DeferralCurve.measure(probs, teacher, gold);
-        List<DeferralCurve.Point> window = new ArrayList<>();
-        for (DeferralPoint d : newest.getDeferralCurve()) {
-            window.add(
-                    new DeferralCurve.Point(
-                            d.getThreshold(),
-                            d.getDeferred(),
-                            d.getAgreement(),
-                            d.getAccuracy() == null ? Double.NaN : d.getAccuracy()));
-        }
+        List<DeferralCurve.Point> window =
+                io.flinkdistill.serving.Cascade.points(newest.getDeferralCurve());
         List<Pick> picks = new ArrayList<>();
         for (double target : TARGETS) {
             DeferralCurve.Point w =
