@@ -51,7 +51,29 @@ public class ScoredSample implements Serializable {
      */
     public long eventTime;
 
+    /**
+     * Skipped by the teacher budget: carries only its id, coordinates and event time, so that the
+     * trainer counts it exactly once; never trained on.
+     */
+    public boolean skipped;
+
     public ScoredSample() {}
+
+    /** The record of a sample the teacher budget skipped. */
+    public static ScoredSample skipped(
+            String student, String id, int partition, long offset, long eventTime) {
+        ScoredSample s = new ScoredSample();
+        s.student = student;
+        s.id = id;
+        s.tokens = new int[0];
+        s.teacherLogits = new float[0];
+        s.teacherFeatures = new float[0];
+        s.partition = partition;
+        s.offset = offset;
+        s.eventTime = eventTime;
+        s.skipped = true;
+        return s;
+    }
 
     public boolean labelled() {
         return label >= 0;

@@ -22,6 +22,11 @@ public class TeacherInput {
     /** When the sample happened, in ms since the epoch (its event time, else the record's time). */
     public long eventTime;
 
+    /**
+     * Outside the teacher budget: the teacher does not score it, the trainer counts it as skipped.
+     */
+    public boolean skipped;
+
     public TeacherInput() {}
 
     public TeacherInput(

@@ -156,6 +156,19 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     public void processElement1(StreamRecord<TeacherInput> element) throws Exception {
         io.flinkdistill.faults.FaultInjection.maybeFail(
                 io.flinkdistill.faults.FaultInjection.TEACHER, ++samplesTaken);
+        TeacherInput in = element.getValue();
+        if (in.skipped) {
+            // Outside the teacher budget: not scored, passed on so that the trainer counts it.
+            output.collect(
+                    new StreamRecord<>(
+                            ScoredSample.skipped(
+                                    settings.studentName(),
+                                    in.id,
+                                    in.partition,
+                                    in.offset,
+                                    in.eventTime)));
+            return;
+        }
         if (buffer.isEmpty()) {
             oldestBufferedAt = getProcessingTimeService().getCurrentProcessingTime();
             if (!timerPending) {
@@ -166,7 +179,7 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
                                 this::onTimer);
             }
         }
-        buffer.add(element.getValue());
+        buffer.add(in);
         int pool = settings.batching().bucketing() ? POOL_CHUNKS : 1;
         if (buffer.size() >= settings.batching().size() * pool) {
             flush();

@@ -117,6 +117,8 @@ final class StudentMetricsReporter {
                         .setStudent(key)
                         .setStep(trainer.steps())
                         .setSamplesTrained(trainer.samplesTrained())
+                        .setSamplesSkipped(trainer.samplesSkipped())
+                        .setSamplesEvaluated(trainer.evalSamplesSeen())
                         .setEvalWindow(eval.size())
                         .setEvalAgreement(agreement)
                         .setEvalAccuracy(accuracy)

@@ -145,6 +145,21 @@ public final class StudentTrainer implements AutoCloseable {
         return trained.newestEventTime();
     }
 
+    /** Eval-slice samples received so far, across restarts. */
+    public long evalSamplesSeen() {
+        return evalSamplesSeen;
+    }
+
+    /** Counts a sample the teacher budget skipped: not trained on, not evaluated. */
+    public void skip(ScoredSample sample) {
+        trained.skip(sample);
+    }
+
+    /** Samples the teacher budget skipped so far, counted exactly once across restarts. */
+    public long samplesSkipped() {
+        return trained.skipped();
+    }
+
     public long samplesTrained() {
         return samplesTrained;
     }

@@ -223,6 +223,10 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         String key = (String) getCurrentKey();
         StudentTrainer trainer = trainerFor(key);
         ScoredSample sample = element.getValue();
+        if (sample.skipped) {
+            trainer.skip(sample);
+            return;
+        }
         reporter.arrived(key);
         if (!sample.eval && control.paused(key)) {
             // Paused: the student does not change; the sample is counted, evaluation goes on.
@@ -463,7 +467,8 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             }
             LOG.info(
                     "Checkpoint {}: student {} at step {} after {} samples, weights fingerprint {};"
-                            + " samples per partition {}, highest offsets {}, trained-id digest {}",
+                            + " samples per partition {}, highest offsets {}, trained-id digest {};"
+                            + " skipped {}, skipped-id digest {}",
                     context.getCheckpointId(),
                     e.getKey(),
                     snapshot.optimizerSteps(),
@@ -471,7 +476,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                     snapshot.weightsFingerprint(),
                     new java.util.TreeMap<>(snapshot.samplesPerPartition()),
                     new java.util.TreeMap<>(snapshot.offsetsSeen()),
-                    snapshot.provenance().get(TrainedSamples.ID_DIGEST));
+                    snapshot.provenance().get(TrainedSamples.ID_DIGEST),
+                    snapshot.provenance().getOrDefault(TrainedSamples.SKIPPED, "0"),
+                    snapshot.provenance().getOrDefault(TrainedSamples.SKIPPED_DIGEST, "0"));
             PublishedVersion p = publishedByKey.get(e.getKey());
             if (p != null) {
                 published.update(p.toState());

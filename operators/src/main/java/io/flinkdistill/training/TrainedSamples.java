@@ -32,6 +32,24 @@ public final class TrainedSamples {
 
     private long newestEventTime;
 
+    /** Provenance keys of the samples skipped by the teacher budget: count and id digest. */
+    public static final String SKIPPED = "training.samples_skipped";
+
+    public static final String SKIPPED_DIGEST = "training.skipped_id_digest";
+
+    private long skipped;
+    private long skippedDigest;
+
+    /** Counts a sample the teacher budget skipped (never trained on). */
+    void skip(ScoredSample s) {
+        skipped++;
+        skippedDigest += idHash(s.id);
+    }
+
+    long skipped() {
+        return skipped;
+    }
+
     void add(ScoredSample s) {
         newestEventTime = Math.max(newestEventTime, s.eventTime);
         perPartition.merge(s.partition, 1L, Long::sum);
@@ -44,6 +62,9 @@ public final class TrainedSamples {
         perPartition.putAll(state.samplesPerPartition());
         highestOffsets.putAll(state.offsetsSeen());
         idDigest = Long.parseUnsignedLong(state.provenance().getOrDefault(ID_DIGEST, "0"), 16);
+        skipped = Long.parseLong(state.provenance().getOrDefault(SKIPPED, "0"));
+        skippedDigest =
+                Long.parseUnsignedLong(state.provenance().getOrDefault(SKIPPED_DIGEST, "0"), 16);
         newestEventTime =
                 Math.max(
                         newestEventTime,
@@ -70,6 +91,10 @@ public final class TrainedSamples {
         perPartition.forEach(
                 (partition, n) -> p.put("kafka.samples.p" + partition, Long.toString(n)));
         p.put(ID_DIGEST, Long.toHexString(idDigest));
+        if (skipped > 0) {
+            p.put(SKIPPED, Long.toString(skipped));
+            p.put(SKIPPED_DIGEST, Long.toHexString(skippedDigest));
+        }
         if (newestEventTime > 0) {
             p.put(NEWEST_EVENT_TIME, Long.toString(newestEventTime));
         }

@@ -466,6 +466,35 @@ class DistillCliTest {
                 .contains("Invalid option --benchmark: name 'a.b' must be letters, digits");
         assertThat(run(concat(base, "--benchmark", "yelp=missing.tsv")).err())
                 .contains("Invalid option --benchmark: file missing.tsv does not exist");
+        assertThat(run(concat(base, "--teacher-budget", "150%")).err())
+                .contains("Invalid option --teacher-budget: a share must be in (0, 1]");
+        assertThat(run(concat(base, "--teacher-budget", "fast")).err())
+                .contains(
+                        "Invalid option --teacher-budget: expected a share (0.25 or 25%) or a rate"
+                                + " (40/s), got 'fast'");
+        assertThat(run(concat(base, "--selection", "uncertainty")).err())
+                .contains(
+                        "Invalid option --selection: chooses within a budget: set --teacher-budget"
+                                + " too");
+        assertThat(run(concat(base, "--teacher-budget", "25%", "--selection", "mix")).err())
+                .contains(
+                        "Invalid option --selection: mix asks the newest published student: set"
+                                + " --model-store");
+        assertThat(run(concat(base, "--selection", "newest")).err())
+                .contains(
+                        "Invalid value for option '--selection': 'newest'; allowed: random,"
+                                + " uncertainty, mix");
+        assertThat(
+                        run(concat(
+                                        base,
+                                        "--teacher-budget",
+                                        "0.5",
+                                        "--selection-random-share",
+                                        "2"))
+                                .err())
+                .contains("Invalid option --selection-random-share: must be in [0, 1], got 2.0");
+        assertThat(run("bench", "budget", "--budget", "0").err())
+                .contains("Invalid option --budget: a share must be in (0, 1]");
     }
 
     private static String[] concat(String[] a, String... b) {

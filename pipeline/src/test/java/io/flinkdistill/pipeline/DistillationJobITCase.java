@@ -204,9 +204,35 @@ class DistillationJobITCase {
         }
     }
 
+    /** A teacher budget of half the unlabelled training samples, drawn at random by id. */
+    private static final io.flinkdistill.pipeline.job.TeacherSelection HALF_RANDOM =
+            new io.flinkdistill.pipeline.job.TeacherSelection(
+                    io.flinkdistill.selection.TeacherBudget.parse("50%"),
+                    io.flinkdistill.selection.SelectionPolicy.RANDOM,
+                    0,
+                    null,
+                    null);
+
+    /** Whether {@link #HALF_RANDOM} lets the teacher score this row (labelled rows always). */
+    private static boolean budgetPicks(TsvDataset data, TsvRow r) {
+        return labelled(r)
+                || io.flinkdistill.selection.TeacherSelector.draw(
+                                io.flinkdistill.training.TrainedSamples.idHash(
+                                        "teacher-budget:" + data.idOf(r)))
+                        < 0.5;
+    }
+
+    /** The rows the failover test streams with their gold label. */
+    private static boolean labelled(TsvRow r) {
+        return r.line() % 20 == 0;
+    }
+
     /**
      * A failure mid-training in the source chain, in the teacher, or in the trainer: each time the
-     * job restarts from its last checkpoint and every sample is still trained on exactly once.
+     * job restarts from its last checkpoint and every sample is still trained on exactly once. The
+     * teacher case runs with a teacher budget of half the unlabelled samples (random): then every
+     * training sample is trained or skipped, exactly once, and exactly the ones the budget's draw
+     * picked are trained.
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"source", "teacher", "trainer"})
@@ -214,6 +240,7 @@ class DistillationJobITCase {
             throws Exception {
         Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
         String f = "-f-" + where;
+        boolean budgeted = where.equals("teacher");
         Topics.ensure(
                 client,
                 Map.of("samples" + f, 2, "metrics" + f, 1, "dlq" + f, 1, "models" + f, 1),
@@ -232,7 +259,8 @@ class DistillationJobITCase {
                         64,
                         2);
         List<TsvRow> stream = rows.subList(HEAD_ROWS, HEAD_ROWS + STREAM_ROWS);
-        SampleProducer.produce(client, "samples" + f, sst2, stream, 1, r -> r.line() % 20 == 0, 0);
+        SampleProducer.produce(
+                client, "samples" + f, sst2, stream, 1, DistillationJobITCase::labelled, 0);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
@@ -259,7 +287,7 @@ class DistillationJobITCase {
                                         new FailOnceAfterCheckpoint(
                                                 where.equals("source") ? 400 : Integer.MAX_VALUE))
                                 .name("fail-once"),
-                        settings(head, "models-store" + f)),
+                        settings(head, "models-store" + f, budgeted ? HALF_RANDOM : null)),
                 k);
         env.executeAsync("distillation-failover-it")
                 .getJobExecutionResult()
@@ -298,8 +326,22 @@ class DistillationJobITCase {
         // restart back-off crosses this.
         assertThat(recoveryMillis).as("recovery time of the %s failure", where).isLessThan(30_000);
         // Restored from the checkpoint and replayed from its offsets: every sample counted once.
-        assertThat(last.getSamplesTrained()).isEqualTo(trainRows);
+        long skippedRows =
+                budgeted
+                        ? stream.stream()
+                                .filter(r -> !split.isEval(sst2.idOf(r)))
+                                .filter(r -> !budgetPicks(sst2, r))
+                                .count()
+                        : 0;
+        assertThat(last.getSamplesTrained()).isEqualTo(trainRows - skippedRows);
+        assertThat(last.getSamplesSkipped()).isEqualTo(skippedRows);
+        assertThat(last.getSamplesEvaluated()).isEqualTo(stream.size() - trainRows);
         assertThat(last.getEvalWindow()).isEqualTo(stream.size() - (int) trainRows);
+        if (budgeted) {
+            assertThat(skippedRows)
+                    .as("a budget of half the unlabelled samples skips some")
+                    .isBetween(trainRows / 4, trainRows * 3 / 4);
+        }
         // Not only the total: per partition, and every trained id exactly once (a duplicate and a
         // loss would leave the counts equal but change the digest of ids).
         Map<String, String> provenance =
@@ -307,10 +349,13 @@ class DistillationJobITCase {
                                 dir.resolve("students").resolve("student.student"))
                         .provenance();
         long digest = 0;
+        long skippedDigest = 0;
         long[] perPartition = new long[2];
         for (TsvRow r : stream) {
             String id = sst2.idOf(r);
-            if (!split.isEval(id)) {
+            if (budgeted && !split.isEval(id) && !budgetPicks(sst2, r)) {
+                skippedDigest += io.flinkdistill.training.TrainedSamples.idHash(id);
+            } else if (!split.isEval(id)) {
                 digest += io.flinkdistill.training.TrainedSamples.idHash(id);
                 perPartition[
                         org.apache.kafka.common.utils.Utils.toPositive(
@@ -325,6 +370,16 @@ class DistillationJobITCase {
                 .containsEntry(
                         io.flinkdistill.training.TrainedSamples.ID_DIGEST,
                         Long.toHexString(digest));
+        if (budgeted) {
+            assertThat(provenance)
+                    .as("every skipped id exactly once")
+                    .containsEntry(
+                            io.flinkdistill.training.TrainedSamples.SKIPPED,
+                            Long.toString(skippedRows))
+                    .containsEntry(
+                            io.flinkdistill.training.TrainedSamples.SKIPPED_DIGEST,
+                            Long.toHexString(skippedDigest));
+        }
         // Model versions strictly increase through the restart: none is published twice.
         List<Long> versions = new ArrayList<>();
         for (byte[] value : readAll("models" + f)) {
@@ -390,6 +445,7 @@ class DistillationJobITCase {
                         1,
                         60_000,
                         dir.resolve("students-u").toString(),
+                        null,
                         null,
                         null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -461,6 +517,13 @@ class DistillationJobITCase {
     }
 
     private static JobSettings settings(LinearHead head, String store) {
+        return settings(head, store, null);
+    }
+
+    private static JobSettings settings(
+            LinearHead head,
+            String store,
+            io.flinkdistill.pipeline.job.TeacherSelection selection) {
         StudentConfig student =
                 new StudentConfig(30522, 32, 64, 1, 4, 128, 64, head.numClasses(), 384, 0.1f, 11);
         TrainerSettings trainer =
@@ -486,7 +549,8 @@ class DistillationJobITCase {
                 dir.resolve("students").toString(),
                 new io.flinkdistill.publish.PublishSettings(
                         dir.resolve(store).toUri().toString(), 0.0, 20),
-                null);
+                null,
+                selection);
     }
 
     /** Agreement with the teacher of a student with the job's initial weights, on the eval rows. */

@@ -354,7 +354,8 @@ class SteeringITCase {
                 60_000,
                 dir.resolve("students").toString(),
                 null,
-                new Steering("dwa", 0.0, null));
+                new Steering("dwa", 0.0, null),
+                null);
     }
 
     private static Path copyResource(String resource) throws Exception {

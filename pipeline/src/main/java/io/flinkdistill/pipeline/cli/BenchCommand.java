@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             TeacherBench.class,
             ServeBench.class,
             CascadeBench.class,
-            QualityBench.class
+            QualityBench.class,
+            BudgetBench.class
         })
 public final class BenchCommand {}

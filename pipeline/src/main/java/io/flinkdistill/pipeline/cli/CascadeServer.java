@@ -1,6 +1,7 @@
 package io.flinkdistill.pipeline.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkdistill.pipeline.kafka.TopicFollower;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.schemas.TrainingSample;
 import io.flinkdistill.serving.Cascade;

@@ -58,6 +58,19 @@ final class Choices {
         DRIFT
     }
 
+    /** Which unlabelled samples get the teacher within a budget ({@code --selection}). */
+    enum Selection implements Labelled {
+        RANDOM(io.flinkdistill.selection.SelectionPolicy.RANDOM),
+        UNCERTAINTY(io.flinkdistill.selection.SelectionPolicy.UNCERTAINTY),
+        MIX(io.flinkdistill.selection.SelectionPolicy.MIX);
+
+        final io.flinkdistill.selection.SelectionPolicy policy;
+
+        Selection(io.flinkdistill.selection.SelectionPolicy policy) {
+            this.policy = policy;
+        }
+    }
+
     /** Registers the converter of every choice above on a command line (and its subcommands). */
     static void register(CommandLine cli) {
         add(cli, Scenario.class);
@@ -66,6 +79,7 @@ final class Choices {
         add(cli, EmbeddingInit.class);
         add(cli, Schedule.class);
         add(cli, ServeFormat.class);
+        add(cli, Selection.class);
     }
 
     private static <E extends Enum<E> & Labelled> void add(CommandLine cli, Class<E> type) {

@@ -6,6 +6,7 @@ import io.flinkdistill.pipeline.job.EvalSplit;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
 import io.flinkdistill.pipeline.kafka.LocalKafka;
+import io.flinkdistill.pipeline.kafka.TopicFollower;
 import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
@@ -189,6 +190,7 @@ public final class DemoCommand implements Callable<Integer> {
                         bootstrap, (System.nanoTime() - t0) / 1e9);
             }
             Map<String, Object> client = job.kafkaClientConfig(bootstrap);
+            settings = settings.withSelection(job.teacherSelection(bootstrap));
             Topics.ensure(client, job.topicPartitions(), Duration.ofSeconds(60));
             DemoReport.Labels labels = replay(client, data, teachers, drift);
 
@@ -733,6 +735,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private void validate() {
+        job.publishesByDefault = true; // DIR/models
         job.validate();
         io.flinkdistill.pipeline.input.SampleInputs inputs = job.input.inputs();
         io.flinkdistill.pipeline.input.InputFormat format =

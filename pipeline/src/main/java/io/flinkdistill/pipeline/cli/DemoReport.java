@@ -92,6 +92,21 @@ final class DemoReport {
         report.put("samples_labelled", labels.labelled());
         report.put("labelled_fraction", labelledFraction);
         report.put("training_steps", saved.step());
+        // Teacher calls on training samples are the samples trained; the budget skipped the rest.
+        long skipped =
+                Long.parseLong(
+                        saved.provenance()
+                                .getOrDefault(
+                                        io.flinkdistill.training.TrainedSamples.SKIPPED, "0"));
+        ObjectNode budget = report.putObject("teacher_budget");
+        budget.put("budget", settings.selection().budget().toString());
+        budget.put("selection", settings.selection().describe());
+        budget.put("samples_skipped", skipped);
+        budget.put(
+                "teacher_share_of_training",
+                round(
+                        saved.samplesTrained()
+                                / (double) Math.max(1, saved.samplesTrained() + skipped)));
         report.put("wall_seconds", round(wallSeconds));
         report.put("job_seconds", round(run.seconds()));
         // Trained samples per second of job time (the eval slice is evaluated, not trained).
@@ -308,6 +323,17 @@ final class DemoReport {
                 labels.labelled(),
                 100.0 * labels.total() / labels.rows(),
                 labels.rows());
+        long skipped =
+                Long.parseLong(
+                        run.saved()
+                                .provenance()
+                                .getOrDefault(
+                                        io.flinkdistill.training.TrainedSamples.SKIPPED, "0"));
+        if (settings.selection().active()) {
+            System.out.printf(
+                    "Teacher budget (%s): %d training samples scored and trained, %d skipped.%n",
+                    settings.selection().describe(), run.saved().samplesTrained(), skipped);
+        }
         System.out.printf(
                 "Trained on %d samples in %.0f s (%.0f trained samples/s). Report: %s and %s (metrics: %s)%n",
                 run.saved().samplesTrained(),

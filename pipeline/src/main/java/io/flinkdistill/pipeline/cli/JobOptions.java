@@ -404,6 +404,11 @@ public class JobOptions {
     /** Where and when student versions are published, and how far they are pruned. */
     @picocli.CommandLine.Mixin PublishOptions publish = new PublishOptions();
 
+    @picocli.CommandLine.Mixin SelectionOptions selection = new SelectionOptions();
+
+    /** Set by a command that publishes to a store of its own without --model-store (the demo). */
+    boolean publishesByDefault;
+
     @Option(
             names = "--max-bad-steps",
             defaultValue = "5",
@@ -490,6 +495,7 @@ public class JobOptions {
         positive("--metrics-every", metricsEvery);
         positive("--max-bad-steps", maxBadSteps);
         publish.validate();
+        selection.validate(publish.modelStore != null || publishesByDefault);
         atLeast("--dedup-window-ms", dedupWindowMs, 0);
         if (!longText.equals("truncate") && !longText.equals("dead-letter")) {
             throw new OptionException(
@@ -785,7 +791,17 @@ public class JobOptions {
                         driftMargin,
                         benchmarks.settings(primary, t.classes()),
                         metricsEverySeconds,
-                        inputDriftThreshold));
+                        inputDriftThreshold),
+                teacherSelection(kafka.bootstrapServers));
+    }
+
+    /**
+     * The teacher budget and selection policy; a policy that asks the student reads the models
+     * topic from {@code bootstrap} (null: not known yet, see {@link JobSettings#withSelection}).
+     */
+    public io.flinkdistill.pipeline.job.TeacherSelection teacherSelection(String bootstrap) {
+        return selection.settings(
+                bootstrap == null ? Map.of() : kafkaClientConfig(bootstrap), modelsTopic);
     }
 
     /**

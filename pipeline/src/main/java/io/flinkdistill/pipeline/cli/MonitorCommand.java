@@ -1,5 +1,6 @@
 package io.flinkdistill.pipeline.cli;
 
+import io.flinkdistill.pipeline.kafka.TopicFollower;
 import io.flinkdistill.pipeline.monitor.MetricsJson;
 import io.flinkdistill.pipeline.monitor.MonitorView;
 import io.flinkdistill.schemas.DistillMetrics;

@@ -21,10 +21,11 @@ final class ProgressLine {
             }
         }
         System.out.printf(
-                "[%5.0fs] step %5d | trained %6d | %5.0f samples/s | loss %.3f (soft %.3f, feature %.3f, attention %.3f, hard %.3f) | weights %.2f/%.2f/%.2f | lr %.2e %s | eval agreement %.3f, accuracy %s (window %d)%s%n",
+                "[%5.0fs] step %5d | trained %6d%s | %5.0f samples/s | loss %.3f (soft %.3f, feature %.3f, attention %.3f, hard %.3f) | weights %.2f/%.2f/%.2f | lr %.2e %s | eval agreement %.3f, accuracy %s (window %d)%s%n",
                 (System.nanoTime() - jobStart) / 1e9,
                 m.getStep(),
                 m.getSamplesTrained(),
+                m.getSamplesSkipped() > 0 ? ", skipped " + m.getSamplesSkipped() : "",
                 m.getSamplesPerSecond(),
                 m.getLossTotal(),
                 m.getLossSoft(),

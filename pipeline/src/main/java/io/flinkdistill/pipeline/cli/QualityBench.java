@@ -150,6 +150,8 @@ public final class QualityBench implements Callable<Integer> {
         f.put("student.steps", "/training_steps");
         f.put("labels.fraction_of_rows", "/labels/fraction_of_rows");
         f.put("samples_trained", "/samples_trained");
+        f.put("budget.samples_skipped", "/teacher_budget/samples_skipped");
+        f.put("budget.teacher_share_of_training", "/teacher_budget/teacher_share_of_training");
         f.put("test.student_unpruned_onnx_accuracy", "/student/unpruned_onnx_accuracy");
         f.put("test.student_published_onnx_accuracy", "/student/onnx_accuracy");
         f.put("student.prune_threshold", "/student/prune_threshold");

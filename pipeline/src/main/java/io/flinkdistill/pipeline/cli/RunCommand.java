@@ -3,6 +3,7 @@ package io.flinkdistill.pipeline.cli;
 import io.flinkdistill.pipeline.job.DistillationJob;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
+import io.flinkdistill.pipeline.kafka.TopicFollower;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.TeacherSpec;
 import java.io.PrintStream;

@@ -1,5 +1,6 @@
 package io.flinkdistill.pipeline.cli;
 
+import io.flinkdistill.pipeline.kafka.TopicFollower;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.serving.HotSwapModel;
 import java.io.BufferedReader;

@@ -8,6 +8,7 @@ import io.flinkdistill.pipeline.job.DistillationJob;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
 import io.flinkdistill.pipeline.kafka.LocalKafka;
+import io.flinkdistill.pipeline.kafka.TopicFollower;
 import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
@@ -124,6 +125,7 @@ public final class SoakCommand implements Callable<Integer> {
         try (LocalKafka kafka = LocalKafka.start(out.resolve("kafka"))) {
             String bootstrap = kafka.bootstrapServers();
             Map<String, Object> client = job.kafkaClientConfig(bootstrap);
+            settings = settings.withSelection(job.teacherSelection(bootstrap));
             Topics.ensure(client, job.topicPartitions(), Duration.ofSeconds(60));
             Configuration conf = new Configuration();
             conf.set(

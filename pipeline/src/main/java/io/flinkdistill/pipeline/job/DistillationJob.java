@@ -19,10 +19,10 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
- * The distillation graph: validate and split → teacher (parallel, micro-batched ONNX inference) →
- * student trainer (keyed by student name, checkpointed) with evaluation metrics as a side output.
- * Built from a stream of decoded records that the caller provides, so tests and {@code main} wire
- * their own sources and sinks.
+ * The distillation graph: validate and split → (within a teacher budget) select → teacher
+ * (parallel, micro-batched ONNX inference) → student trainer (keyed by student name, checkpointed)
+ * with evaluation metrics as a side output. Built from a stream of decoded records that the caller
+ * provides, so tests and {@code main} wire their own sources and sinks.
  */
 public final class DistillationJob {
     private DistillationJob() {}
@@ -115,6 +115,15 @@ public final class DistillationJob {
                             .uid("deduplicate-by-id");
             toTeacher = unique;
             deadLetters = deadLetters.union(unique.getSideOutput(ValidateAndSplit.DEAD_LETTERS));
+        }
+        if (settings.selection().active()) {
+            toTeacher =
+                    toTeacher
+                            .process(
+                                    new SelectForTeacher(
+                                            settings.selection(), settings.teacher().studentName()))
+                            .name("select-for-teacher")
+                            .uid("select-for-teacher");
         }
         DataStream<ControlCommand> commands;
         if (controls != null) {

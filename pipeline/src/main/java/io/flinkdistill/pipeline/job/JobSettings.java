@@ -18,6 +18,8 @@ import java.io.Serializable;
  * @param publish where and when student versions are published as ONNX
  * @param steering loss reweighting policy, drift margin and benchmark set; null: {@link
  *     Steering#defaults()}
+ * @param selection the teacher budget and which samples get the teacher; null: {@link
+ *     TeacherSelection#off()}
  */
 public record JobSettings(
         TeacherSettings teacher,
@@ -29,12 +31,14 @@ public record JobSettings(
         long dedupWindowMillis,
         String exportDir,
         PublishSettings publish,
-        Steering steering)
+        Steering steering,
+        TeacherSelection selection)
         implements Serializable {
 
     public JobSettings {
         publish = publish == null ? PublishSettings.off() : publish;
         steering = steering == null ? Steering.defaults() : steering;
+        selection = selection == null ? TeacherSelection.off() : selection;
         new EvalSplit(evalFraction);
         if (dedupWindowMillis < 0) {
             throw new IllegalArgumentException(
@@ -47,5 +51,21 @@ public record JobSettings(
                             + " and "
                             + teacherParallelism);
         }
+    }
+
+    /** The same settings with another teacher selection (once the broker's address is known). */
+    public JobSettings withSelection(TeacherSelection s) {
+        return new JobSettings(
+                teacher,
+                trainer,
+                evalFraction,
+                maxChars,
+                deadLetterLongText,
+                teacherParallelism,
+                dedupWindowMillis,
+                exportDir,
+                publish,
+                steering,
+                s);
     }
 }

@@ -119,6 +119,15 @@ public final class HtmlReport {
                                                         ? null
                                                         : m.getEventTimeLagMs() / 1000.0)));
             }
+            if (rs.stream().anyMatch(m -> m.getSamplesSkipped() > 0)) {
+                chart(
+                        h,
+                        "Teacher budget: samples trained and samples skipped so far",
+                        rs,
+                        List.of(
+                                new Series("trained", m -> (double) m.getSamplesTrained()),
+                                new Series("skipped", m -> (double) m.getSamplesSkipped())));
+            }
             chart(
                     h,
                     "Loss weights",

@@ -1,4 +1,4 @@
-package io.flinkdistill.pipeline.cli;
+package io.flinkdistill.pipeline.kafka;
 
 import io.flinkdistill.schemas.DistillMetrics;
 import java.nio.ByteBuffer;
@@ -19,19 +19,19 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * Reads a topic of Avro records from its start on a background thread, without a consumer group,
  * and hands each decoded record on; an unreadable record is reported and skipped.
  */
-final class TopicFollower<T> implements AutoCloseable {
+public final class TopicFollower<T> implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicReference<T> latest = new AtomicReference<>();
     private final Thread thread;
 
     /** Follows the metrics topic from its start. */
-    static TopicFollower<DistillMetrics> metrics(
+    public static TopicFollower<DistillMetrics> metrics(
             Map<String, Object> clientConfig, String topic, Consumer<DistillMetrics> onRecord) {
         return metrics(clientConfig, topic, onRecord, false);
     }
 
     /** Follows the metrics topic from its end: only records written from now on. */
-    static TopicFollower<DistillMetrics> metricsFromNow(
+    public static TopicFollower<DistillMetrics> metricsFromNow(
             Map<String, Object> clientConfig, String topic, Consumer<DistillMetrics> onRecord) {
         return metrics(clientConfig, topic, onRecord, true);
     }
@@ -51,11 +51,11 @@ final class TopicFollower<T> implements AutoCloseable {
 
     /** Decodes one record value. */
     @FunctionalInterface
-    interface Decoder<T> {
+    public interface Decoder<T> {
         T decode(byte[] value) throws Exception;
     }
 
-    TopicFollower(
+    public TopicFollower(
             Map<String, Object> clientConfig,
             String topic,
             Decoder<T> decoder,
@@ -63,7 +63,7 @@ final class TopicFollower<T> implements AutoCloseable {
         this(clientConfig, topic, decoder, onRecord, false);
     }
 
-    TopicFollower(
+    public TopicFollower(
             Map<String, Object> clientConfig,
             String topic,
             Decoder<T> decoder,
@@ -139,7 +139,7 @@ final class TopicFollower<T> implements AutoCloseable {
         }
     }
 
-    T latest() {
+    public T latest() {
         return latest.get();
     }
 
