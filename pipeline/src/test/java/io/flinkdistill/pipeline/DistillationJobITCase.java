@@ -129,6 +129,14 @@ class DistillationJobITCase {
         assertThat(last.getSamplesTrained()).isEqualTo(trainRows);
         assertThat(last.getEvalWindow()).isEqualTo(evalRows.size());
         assertThat(metrics).extracting(DistillMetrics::getStep).isSorted();
+        // Every record says how far behind the source is, in records of the samples topic.
+        long inTopic = readAll("samples").size();
+        assertThat(metrics)
+                .allSatisfy(
+                        m ->
+                                assertThat(m.getConsumerLagRecords())
+                                        .isNotNull()
+                                        .isBetween(0L, inTopic));
         // The teacher's attention maps reached the trainer: the attention-transfer term is live.
         assertThat(metrics).anySatisfy(m -> assertThat(m.getLossAttention()).isPositive());
 

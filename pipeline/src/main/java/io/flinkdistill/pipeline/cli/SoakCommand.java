@@ -194,14 +194,16 @@ public final class SoakCommand implements Callable<Integer> {
         long start = System.nanoTime();
         long end = start + (long) (minutes * 60e9);
         System.out.printf(
-                "%8s %10s %10s %12s %10s %12s %12s%n",
+                "%8s %10s %10s %12s %10s %12s %12s %10s %10s%n",
                 "seconds",
                 "rss MB",
                 "heap MB",
                 "live arrays",
                 "trained",
                 "committed MB",
-                "outside MB");
+                "outside MB",
+                "lag s",
+                "skipped");
         while (System.nanoTime() < end) {
             Thread.sleep(everySeconds * 1000L);
             if (jobClient.getJobStatus().get().isGloballyTerminalState()) {
@@ -219,12 +221,17 @@ public final class SoakCommand implements Callable<Integer> {
                 liveArrays(),
                 m == null ? 0 : m.getSamplesTrained(),
                 committed,
-                rss - committed
+                rss - committed,
+                m == null || m.getEventTimeLagMs() == null
+                        ? Double.NaN
+                        : m.getEventTimeLagMs() / 1000.0,
+                m == null ? 0 : m.getSamplesSkipped()
             };
             series.add(point);
             System.out.printf(
-                    "%8.0f %10.1f %10.1f %12.0f %10.0f %12.1f %12.1f%n",
-                    point[0], point[1], point[2], point[3], point[4], point[5], point[6]);
+                    "%8.0f %10.1f %10.1f %12.0f %10.0f %12.1f %12.1f %10.1f %10.0f%n",
+                    point[0], point[1], point[2], point[3], point[4], point[5], point[6], point[7],
+                    point[8]);
         }
         return series;
     }
@@ -260,6 +267,18 @@ public final class SoakCommand implements Callable<Integer> {
                 100 * arraysDrift,
                 last[4],
                 last[0] / 60);
+        System.out.printf(
+                "Event-time lag after warm-up: max %.1f s, last %.1f s (stream at %.0f samples/s,"
+                        + " teacher budget %s, %,.0f samples skipped).%n",
+                after.stream()
+                        .mapToDouble(p -> p[7])
+                        .filter(v -> !Double.isNaN(v))
+                        .max()
+                        .orElse(Double.NaN),
+                last[7],
+                rate,
+                job.selection.budget(),
+                last[8]);
         if (json.wanted()) {
             ObjectNode r = JSON.createObjectNode();
             r.put("minutes", minutes);
@@ -275,6 +294,18 @@ public final class SoakCommand implements Callable<Integer> {
             r.put("live_arrays_drift", arraysDrift);
             r.put("samples_trained", last[4]);
             r.put("flat", rssDrift < 0.05 && arraysDrift < 0.05);
+            r.put("rate", rate);
+            r.put("teacher_budget", job.selection.budget().toString());
+            r.put("samples_skipped", last[8]);
+            // Event-time lag as the metrics records report it, after the warm-up.
+            double lagMax =
+                    after.stream()
+                            .mapToDouble(p -> p[7])
+                            .filter(v -> !Double.isNaN(v))
+                            .max()
+                            .orElse(Double.NaN);
+            r.put("event_time_lag_s_max_after_warmup", lagMax);
+            r.put("event_time_lag_s_last", last[7]);
             ArrayNode s = r.putArray("series");
             for (double[] p : series) {
                 ObjectNode o = s.addObject();
@@ -285,6 +316,10 @@ public final class SoakCommand implements Callable<Integer> {
                 o.put("samples_trained", p[4]);
                 o.put("heap_committed_mb", p[5]);
                 o.put("outside_heap_mb", p[6]);
+                if (!Double.isNaN(p[7])) {
+                    o.put("event_time_lag_s", p[7]);
+                }
+                o.put("samples_skipped", p[8]);
             }
             json.write(r);
         }

@@ -164,6 +164,10 @@ public final class KafkaWiring {
 
     public static void sinks(DistillationJob.Outputs outputs, KafkaSettings k) {
         outputs.metrics()
+                .map(new AddConsumerLag(k))
+                .name("consumer-lag")
+                .uid("consumer-lag")
+                .setParallelism(1)
                 .sinkTo(sink(k, k.metricsTopic(), new MetricsSerializer()))
                 .name("metrics-sink")
                 .uid("metrics-sink");

@@ -119,6 +119,21 @@ public final class HtmlReport {
                                                         ? null
                                                         : m.getEventTimeLagMs() / 1000.0)));
             }
+            if (rs.stream().anyMatch(m -> m.getConsumerLagRecords() != null)) {
+                chart(
+                        h,
+                        "Consumer lag (records of the samples topics not yet read, as of the last"
+                                + " checkpoint)",
+                        rs,
+                        List.of(
+                                new Series(
+                                        "records behind",
+                                        m ->
+                                                m.getConsumerLagRecords() == null
+                                                        ? null
+                                                        : m.getConsumerLagRecords()
+                                                                .doubleValue())));
+            }
             if (rs.stream().anyMatch(m -> m.getSamplesSkipped() > 0)) {
                 chart(
                         h,

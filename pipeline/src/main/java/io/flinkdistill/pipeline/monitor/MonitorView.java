@@ -38,6 +38,9 @@ public final class MonitorView {
         if (m.getEventTimeLagMs() != null) {
             notes.append(String.format(Locale.ROOT, "lag %.1f s ", m.getEventTimeLagMs() / 1000.0));
         }
+        if (m.getConsumerLagRecords() != null) {
+            notes.append("behind ").append(m.getConsumerLagRecords()).append(" records ");
+        }
         if (m.getSamplesSkipped() > 0) {
             notes.append("skipped ").append(m.getSamplesSkipped()).append(' ');
         }
