@@ -187,6 +187,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     @Override
     public void open() throws Exception {
         super.open();
+        TorchThreads.set(settings.threads());
         samplesCounter = getRuntimeContext().getMetricGroup().counter("samplesTrained");
         stepsCounter = getRuntimeContext().getMetricGroup().counter("trainingSteps");
         publishFailures = getRuntimeContext().getMetricGroup().counter("publishFailures");

@@ -26,6 +26,8 @@ import java.io.Serializable;
  *     design source found to hurt when weighted fully, count less; 0 weighs every sample fully
  * @param teacherNames the job's teachers in order, naming fusion weights and accuracies
  * @param lossPolicy the loss reweighting policy the job runs (reported in the metrics)
+ * @param threads libtorch intra-op threads of the trainer's task thread (0: libtorch's default, one
+ *     per core of the machine; see {@link TorchThreads})
  */
 public record TrainerSettings(
         StudentConfig student,
@@ -46,7 +48,8 @@ public record TrainerSettings(
         String lossPolicy,
         double replayRatio,
         int replayCapacity,
-        boolean restartOnDrift)
+        boolean restartOnDrift,
+        int threads)
         implements Serializable {
 
     /**
@@ -78,6 +81,7 @@ public record TrainerSettings(
         b.replayRatio = replayRatio;
         b.replayCapacity = replayCapacity;
         b.restartOnDrift = restartOnDrift;
+        b.threads = threads;
         return b;
     }
 
@@ -102,6 +106,7 @@ public record TrainerSettings(
         private double replayRatio;
         private int replayCapacity = 2000;
         private boolean restartOnDrift;
+        private int threads;
 
         private Builder(StudentConfig student) {
             this.student = student;
@@ -123,6 +128,12 @@ public record TrainerSettings(
          */
         public Builder optRestartOnDrift(boolean restart) {
             this.restartOnDrift = restart;
+            return this;
+        }
+
+        /** libtorch intra-op threads of the trainer's task thread (0: libtorch's default). */
+        public Builder optThreads(int threads) {
+            this.threads = threads;
             return this;
         }
 
@@ -226,7 +237,8 @@ public record TrainerSettings(
                     lossPolicy,
                     replayRatio,
                     replayCapacity,
-                    restartOnDrift);
+                    restartOnDrift,
+                    threads);
         }
     }
 
@@ -266,6 +278,10 @@ public record TrainerSettings(
                             + replayRatio
                             + " and "
                             + replayCapacity);
+        }
+        if (threads < 0) {
+            throw new IllegalArgumentException(
+                    "trainer-threads must be >= 0 (0: libtorch's default), got " + threads);
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch-size must be >= 1, got " + batchSize);

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             ServeBench.class,
             CascadeBench.class,
             QualityBench.class,
-            BudgetBench.class
+            BudgetBench.class,
+            PipelineBench.class
         })
 public final class BenchCommand {}

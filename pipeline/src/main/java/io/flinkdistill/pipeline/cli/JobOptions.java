@@ -416,6 +416,15 @@ public class JobOptions {
                     "After this many non-finite steps in a row, roll back to the last good state and halve the learning rate (default: ${DEFAULT-VALUE}).")
     int maxBadSteps;
 
+    @Option(
+            names = "--trainer-threads",
+            defaultValue = "0",
+            description =
+                    "libtorch intra-op threads of each trainer subtask (set in its task thread, so"
+                            + " per slot), like --teacher-threads for ONNX Runtime; 0 = libtorch's"
+                            + " default, one per core of the machine (default: ${DEFAULT-VALUE}).")
+    int trainerThreads;
+
     /** Checks every option; the message of the exception names the option and what is allowed. */
     public void validate() {
         input.inputs();
@@ -425,6 +434,7 @@ public class JobOptions {
                     "--drift-margin", "must be in [0, 1) (0 turns drift off), got " + driftMargin);
         }
         atLeast("--metrics-every-seconds", metricsEverySeconds, 0);
+        atLeast("--trainer-threads", trainerThreads, 0);
         atLeast("--attention-length-scale", attentionLengthScale, 0);
         benchmarks.validate();
         if (!(replayRatio >= 0 && replayRatio <= 16)) {
@@ -775,6 +785,7 @@ public class JobOptions {
                         .optLossPolicy(lossPolicy.label())
                         .optReplay(replayRatio, replayCapacity)
                         .optRestartOnDrift(restartOnDrift)
+                        .optThreads(trainerThreads)
                         .build();
         return new JobSettings(
                 t,

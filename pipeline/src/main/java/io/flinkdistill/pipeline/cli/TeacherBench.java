@@ -275,7 +275,7 @@ public final class TeacherBench implements Callable<Integer> {
         }
     }
 
-    private static LinearHead randomHead(String name, int dim) {
+    static LinearHead randomHead(String name, int dim) {
         Random r = new Random(7);
         float[][] w = new float[2][dim];
         for (float[] row : w) {
