@@ -36,7 +36,15 @@ final class CascadeCheck {
             double testAgreement,
             double testAccuracy) {}
 
-    record Result(long version, List<Pick> picks) {}
+    /**
+     * @param picks thresholds picked on the eval-window curve
+     * @param validationPicks thresholds picked on the curve of the benchmark set named {@code
+     *     validation}, when the job measured one (else empty)
+     */
+    record Result(long version, List<Pick> picks, List<Pick> validationPicks) {}
+
+    /** The benchmark set whose published curve the demo also picks from. */
+    static final String VALIDATION_SET = "validation";
 
     /** Null when nothing with a curve was published. */
     static Result measure(
@@ -86,6 +94,20 @@ final class CascadeCheck {
         List<DeferralCurve.Point> onTest = DeferralCurve.measure(probs, teacher, gold);
         List<DeferralCurve.Point> window =
                 io.flinkdistill.serving.Cascade.points(newest.getDeferralCurve());
+        var onValidation = newest.getBenchmarkDeferralCurves().get(VALIDATION_SET);
+        return new Result(
+                newest.getVersion(),
+                picks(window, onTest),
+                onValidation == null || onValidation.isEmpty()
+                        ? List.of()
+                        : picks(io.flinkdistill.serving.Cascade.points(onValidation), onTest));
+    }
+
+    /**
+     * For each target, the threshold picked on {@code curve} and what it gives on the test file.
+     */
+    private static List<Pick> picks(
+            List<DeferralCurve.Point> window, List<DeferralCurve.Point> onTest) {
         List<Pick> picks = new ArrayList<>();
         for (double target : TARGETS) {
             DeferralCurve.Point w =
@@ -105,6 +127,6 @@ final class CascadeCheck {
                             t.agreement(),
                             t.accuracy()));
         }
-        return new Result(newest.getVersion(), picks);
+        return picks;
     }
 }

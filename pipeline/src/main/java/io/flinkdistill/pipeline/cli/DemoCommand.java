@@ -108,6 +108,15 @@ public final class DemoCommand implements Callable<Integer> {
     int validationSize;
 
     @Option(
+            names = "--validation-benchmark",
+            description =
+                    "Also give the job the validation sentences as a benchmark set named"
+                            + " 'validation': measured with every metrics record, its deferral curve"
+                            + " published with every version, and the demo's cascade check picks a"
+                            + " threshold on that curve too.")
+    boolean validationBenchmark;
+
+    @Option(
             names = "--scenario",
             defaultValue = "default",
             description =
@@ -163,6 +172,15 @@ public final class DemoCommand implements Callable<Integer> {
                     drift.train().file().getFileName(),
                     shiftOffset,
                     job.benchmarks.freezeStudentAt);
+        }
+        if (validationBenchmark) {
+            Path file = out.resolve("validation.tsv");
+            StringBuilder tsv = new StringBuilder();
+            data.validation()
+                    .forEach(r -> tsv.append(r.text()).append('\t').append(r.label()).append('\n'));
+            Files.writeString(file, tsv);
+            job.benchmarks.sets.add(CascadeCheck.VALIDATION_SET + "=" + file);
+            job.validate();
         }
         Path exportDir = out.resolve("student");
         Path modelsDir = out.resolve("models");
@@ -763,6 +781,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (rate < 0) {
             throw new JobOptions.OptionException("--rate", "must be >= 0, got " + rate);
+        }
+        if (validationBenchmark && validationSize == 0) {
+            throw new JobOptions.OptionException(
+                    "--validation-benchmark", "needs a validation split (--validation-size > 0)");
         }
         if (validationSize < 0) {
             throw new JobOptions.OptionException(

@@ -93,11 +93,7 @@ final class DemoReport {
         report.put("labelled_fraction", labelledFraction);
         report.put("training_steps", saved.step());
         // Teacher calls on training samples are the samples trained; the budget skipped the rest.
-        long skipped =
-                Long.parseLong(
-                        saved.provenance()
-                                .getOrDefault(
-                                        io.flinkdistill.training.TrainedSamples.SKIPPED, "0"));
+        long skipped = skipped();
         ObjectNode budget = report.putObject("teacher_budget");
         budget.put("budget", settings.selection().budget().toString());
         budget.put("selection", settings.selection().describe());
@@ -213,16 +209,10 @@ final class DemoReport {
                     "measures",
                     "threshold picked from the deferral curve published with the version (its eval"
                             + " window) for each agreement target, then read on the test file");
-            com.fasterxml.jackson.databind.node.ArrayNode picks = c.putArray("targets");
-            for (CascadeCheck.Pick p : ev.cascade().picks()) {
-                ObjectNode o = picks.addObject();
-                o.put("target_agreement", p.target());
-                o.put("threshold", p.threshold());
-                o.put("window_deferred", round(p.windowDeferred()));
-                o.put("window_agreement", round(p.windowAgreement()));
-                o.put("test_deferred", round(p.testDeferred()));
-                o.put("test_agreement", round(p.testAgreement()));
-                o.put("test_accuracy", round(p.testAccuracy()));
+            putPicks(c.putArray("targets"), ev.cascade().picks());
+            if (!ev.cascade().validationPicks().isEmpty()) {
+                // window_* are then the published curve of the validation benchmark set.
+                putPicks(c.putArray("validation_targets"), ev.cascade().validationPicks());
             }
         }
         report.put(
@@ -302,20 +292,11 @@ final class DemoReport {
                 serving.versions(),
                 job.publish.modelStore);
         if (ev.cascade() != null) {
-            for (CascadeCheck.Pick p : ev.cascade().picks()) {
-                System.out.printf(
-                        "Cascade (v%d INT8, target agreement %.2f): threshold %.2f from its eval window"
-                                + " (%.1f %% deferred, agreement %.1f %%); on the test file %.1f %%"
-                                + " deferred, agreement %.1f %%, accuracy %.1f %%.%n",
-                        ev.cascade().version(),
-                        p.target(),
-                        p.threshold(),
-                        100 * p.windowDeferred(),
-                        100 * p.windowAgreement(),
-                        100 * p.testDeferred(),
-                        100 * p.testAgreement(),
-                        100 * p.testAccuracy());
-            }
+            printPicks(ev.cascade().version(), "its eval window", ev.cascade().picks());
+            printPicks(
+                    ev.cascade().version(),
+                    "the validation set's published curve",
+                    ev.cascade().validationPicks());
         }
         System.out.printf(
                 "Gold labels used: %d head rows + %d stream labels = %.1f %% of the %d rows.%n",
@@ -323,12 +304,7 @@ final class DemoReport {
                 labels.labelled(),
                 100.0 * labels.total() / labels.rows(),
                 labels.rows());
-        long skipped =
-                Long.parseLong(
-                        run.saved()
-                                .provenance()
-                                .getOrDefault(
-                                        io.flinkdistill.training.TrainedSamples.SKIPPED, "0"));
+        long skipped = skipped();
         if (settings.selection().active()) {
             System.out.printf(
                     "Teacher budget (%s): %d training samples scored and trained, %d skipped.%n",
@@ -342,6 +318,50 @@ final class DemoReport {
                 reportFile,
                 html,
                 recording);
+    }
+
+    /**
+     * Training samples the teacher budget skipped, as the final student's provenance counts them.
+     */
+    private long skipped() {
+        return Long.parseLong(
+                run.saved()
+                        .provenance()
+                        .getOrDefault(io.flinkdistill.training.TrainedSamples.SKIPPED, "0"));
+    }
+
+    private static void printPicks(
+            long version, String curve, java.util.List<CascadeCheck.Pick> picks) {
+        for (CascadeCheck.Pick p : picks) {
+            System.out.printf(
+                    "Cascade (v%d INT8, target agreement %.2f): threshold %.2f from %s (%.1f %%"
+                            + " deferred, agreement %.1f %%); on the test file %.1f %% deferred,"
+                            + " agreement %.1f %%, accuracy %.1f %%.%n",
+                    version,
+                    p.target(),
+                    p.threshold(),
+                    curve,
+                    100 * p.windowDeferred(),
+                    100 * p.windowAgreement(),
+                    100 * p.testDeferred(),
+                    100 * p.testAgreement(),
+                    100 * p.testAccuracy());
+        }
+    }
+
+    private static void putPicks(
+            com.fasterxml.jackson.databind.node.ArrayNode out,
+            java.util.List<CascadeCheck.Pick> picks) {
+        for (CascadeCheck.Pick p : picks) {
+            ObjectNode o = out.addObject();
+            o.put("target_agreement", p.target());
+            o.put("threshold", p.threshold());
+            o.put("window_deferred", round(p.windowDeferred()));
+            o.put("window_agreement", round(p.windowAgreement()));
+            o.put("test_deferred", round(p.testDeferred()));
+            o.put("test_agreement", round(p.testAgreement()));
+            o.put("test_accuracy", round(p.testAccuracy()));
+        }
     }
 
     static double round(double v) {

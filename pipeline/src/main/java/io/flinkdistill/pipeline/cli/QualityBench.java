@@ -161,6 +161,20 @@ public final class QualityBench implements Callable<Integer> {
         f.put("cascade.t97.test_deferred", "/cascade/targets/1/test_deferred");
         f.put("cascade.t97.test_agreement", "/cascade/targets/1/test_agreement");
         f.put("cascade.t97.test_accuracy", "/cascade/targets/1/test_accuracy");
+        // The same target picked on the validation set's published curve (--validation-benchmark).
+        f.put("cascade.validation.t97.threshold", "/cascade/validation_targets/1/threshold");
+        f.put(
+                "cascade.validation.t97.curve_deferred",
+                "/cascade/validation_targets/1/window_deferred");
+        f.put(
+                "cascade.validation.t97.test_deferred",
+                "/cascade/validation_targets/1/test_deferred");
+        f.put(
+                "cascade.validation.t97.test_agreement",
+                "/cascade/validation_targets/1/test_agreement");
+        f.put(
+                "cascade.validation.t97.test_accuracy",
+                "/cascade/validation_targets/1/test_accuracy");
         // Drift events on a stationary run are false alarms.
         f.put("student.drift_events", "/student/drift_events");
         // The drift scenario (--scenario drift, bundled domains).
