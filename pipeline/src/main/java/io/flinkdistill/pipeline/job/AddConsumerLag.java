@@ -8,9 +8,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the source's consumer lag in records into each metrics record on its way to the topic
- * (asked of the broker at most every few seconds; null while the broker does not answer, with a
- * warning, never a failure), and keeps it as the gauge {@code consumerLagRecords}.
+ * Writes the source's consumer lag in records into each metrics record on its way to the topic. A
+ * background thread asks the broker every few seconds, so a slow or absent broker never holds the
+ * metrics stream: the record then carries null (with one warning per outage), never a failure. The
+ * value is also the gauge {@code consumerLagRecords} (-1 while unknown).
  */
 final class AddConsumerLag extends RichMapFunction<DistillMetrics, DistillMetrics> {
     private static final long serialVersionUID = 1L;
@@ -19,8 +20,8 @@ final class AddConsumerLag extends RichMapFunction<DistillMetrics, DistillMetric
 
     private final KafkaWiring.KafkaSettings kafka;
     private transient ConsumerLag lag;
-    private transient Long latest;
-    private transient long askedAt;
+    private transient volatile Long latest;
+    private transient java.util.concurrent.ScheduledExecutorService asker;
     private transient boolean warned;
 
     AddConsumerLag(KafkaWiring.KafkaSettings kafka) {
@@ -39,31 +40,48 @@ final class AddConsumerLag extends RichMapFunction<DistillMetrics, DistillMetric
                                 : kafka.samples().compiledPattern());
         getRuntimeContext()
                 .getMetricGroup()
-                .gauge("consumerLagRecords", () -> latest == null ? -1L : latest);
+                .gauge(
+                        "consumerLagRecords",
+                        () -> {
+                            Long l = latest;
+                            return l == null ? -1L : l;
+                        });
+        asker =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "consumer-lag");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        asker.scheduleWithFixedDelay(
+                this::ask, 0, REFRESH_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private void ask() {
+        try {
+            latest = lag.records();
+            warned = false;
+        } catch (Exception e) {
+            latest = null;
+            if (!warned) {
+                LOG.warn("Consumer lag unknown, the broker did not answer: {}", e.toString());
+                warned = true;
+            }
+        }
     }
 
     @Override
     public DistillMetrics map(DistillMetrics m) {
-        long now = System.currentTimeMillis();
-        if (latest == null || now - askedAt >= REFRESH_MILLIS) {
-            askedAt = now;
-            try {
-                latest = lag.records();
-                warned = false;
-            } catch (Exception e) {
-                latest = null;
-                if (!warned) {
-                    LOG.warn("Consumer lag unknown, the broker did not answer: {}", e.toString());
-                    warned = true;
-                }
-            }
-        }
         m.setConsumerLagRecords(latest);
         return m;
     }
 
     @Override
-    public void close() {
+    public void close() throws Exception {
+        if (asker != null) {
+            asker.shutdownNow();
+            asker.awaitTermination(15, java.util.concurrent.TimeUnit.SECONDS);
+        }
         if (lag != null) {
             lag.close();
         }
