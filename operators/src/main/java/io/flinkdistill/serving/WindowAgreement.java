@@ -51,7 +51,23 @@ public final class WindowAgreement implements WindowMeasure {
         return DeferralCurve.measure(probs, teacher, labels);
     }
 
+    /**
+     * The files last predicted with (weakly: the caller owns them) and their predictions:
+     * publishing asks the pruning candidates for their agreement, then the chosen file for its
+     * curve, which is then no second pass over the window.
+     */
+    private final java.util.ArrayDeque<Predicted> recent = new java.util.ArrayDeque<>();
+
+    private static final int RECENT = 4;
+
+    private record Predicted(java.lang.ref.WeakReference<byte[]> file, float[][] probabilities) {}
+
     private float[][] predict(byte[] onnx) {
+        for (Predicted p : recent) {
+            if (p.file().get() == onnx) {
+                return p.probabilities();
+            }
+        }
         float[][] out = new float[samples.size()][];
         try (OnnxStudent student = OnnxStudent.forTokens(onnx, 1)) {
             for (int start = 0; start < samples.size(); start += CHUNK) {
@@ -63,6 +79,10 @@ public final class WindowAgreement implements WindowMeasure {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not open the exported student", e);
+        }
+        recent.addFirst(new Predicted(new java.lang.ref.WeakReference<>(onnx), out));
+        if (recent.size() > RECENT) {
+            recent.removeLast();
         }
         return out;
     }
