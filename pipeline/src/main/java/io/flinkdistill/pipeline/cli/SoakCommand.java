@@ -164,8 +164,10 @@ public final class SoakCommand implements Callable<Integer> {
                             },
                             "soak-replay");
             producer.setDaemon(true);
+            List<DistillMetrics> recorded =
+                    java.util.Collections.synchronizedList(new ArrayList<>());
             try (TopicFollower<DistillMetrics> metrics =
-                    TopicFollower.metrics(client, job.metricsTopic, m -> {})) {
+                    TopicFollower.metrics(client, job.metricsTopic, recorded::add)) {
                 JobClient jobClient = env.executeAsync("flink-distill soak");
                 // Checkpoint failures and restarts on the console; a loop of them ends the soak.
                 JobWatcher watcher =
@@ -177,6 +179,28 @@ public final class SoakCommand implements Callable<Integer> {
                 watcher.expectEnd();
                 jobClient.cancel().get();
                 report(series);
+                // Every metrics record, and the HTML report with its lag and budget charts.
+                List<DistillMetrics> seen;
+                synchronized (recorded) {
+                    seen = List.copyOf(recorded);
+                }
+                Files.write(
+                        out.resolve("metrics.jsonl"),
+                        seen.stream()
+                                .map(io.flinkdistill.pipeline.monitor.MetricsJson::toLine)
+                                .toList(),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                io.flinkdistill.pipeline.monitor.HtmlReport.write(
+                        out.resolve("report.html"),
+                        String.format(
+                                java.util.Locale.ROOT,
+                                "flink-distill soak: %.0f samples/s, teacher budget %s",
+                                rate,
+                                job.selection.budget()),
+                        seen);
+                System.out.printf(
+                        "Metrics: %s; report: %s%n",
+                        out.resolve("metrics.jsonl"), out.resolve("report.html"));
             }
         }
         return 0;
