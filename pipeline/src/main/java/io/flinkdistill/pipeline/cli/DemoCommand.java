@@ -222,7 +222,8 @@ public final class DemoCommand implements Callable<Integer> {
                             last,
                             jobSeconds,
                             io.flinkdistill.training.StudentFile.read(studentFile),
-                            studentFile);
+                            studentFile,
+                            List.copyOf(visibleAfterMillis));
 
             DemoReport.Baseline baseline =
                     trainBaseline(
@@ -657,6 +658,13 @@ public final class DemoCommand implements Callable<Integer> {
     private final List<io.flinkdistill.schemas.ControlCommand> commandsSeen =
             java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
+    /**
+     * For each metrics record, how long after it was made a reader saw it (ms): with
+     * --exactly-once-topics it waits for the checkpoint that commits it.
+     */
+    private final List<Long> visibleAfterMillis =
+            java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
     /** Every metrics record the job published, in arrival order (report.html, metrics.jsonl). */
     private final List<DistillMetrics> recorded =
             java.util.Collections.synchronizedList(new java.util.ArrayList<>());
@@ -700,6 +708,9 @@ public final class DemoCommand implements Callable<Integer> {
                                 job.metricsTopic,
                                 m -> {
                                     recorded.add(m);
+                                    visibleAfterMillis.add(
+                                            System.currentTimeMillis()
+                                                    - m.getTimestamp().toEpochMilli());
                                     ProgressLine.print(m, jobStart);
                                 });
                 TopicFollower<io.flinkdistill.schemas.ControlCommand> commands =

@@ -28,7 +28,15 @@ final class DemoReport {
     }
 
     /** The distillation job: its last metrics record, its duration and the student it wrote. */
-    record Run(DistillMetrics last, double seconds, StudentFile.Loaded saved, Path studentFile) {}
+    /**
+     * @param visibleAfterMillis per metrics record, its reader's arrival time minus its timestamp
+     */
+    record Run(
+            DistillMetrics last,
+            double seconds,
+            StudentFile.Loaded saved,
+            Path studentFile,
+            java.util.List<Long> visibleAfterMillis) {}
 
     /** The fair baseline: its training (null for the one-pass form), gold rows, time, file. */
     record Baseline(BaselineTraining.Result result, int samples, double seconds, Path file) {}
@@ -94,6 +102,16 @@ final class DemoReport {
         report.put("training_steps", saved.step());
         // Teacher calls on training samples are the samples trained; the budget skipped the rest.
         long skipped = skipped();
+        if (!run.visibleAfterMillis().isEmpty()) {
+            long[] v =
+                    run.visibleAfterMillis().stream().mapToLong(Long::longValue).sorted().toArray();
+            ObjectNode vis = report.putObject("metrics_visible_after_ms");
+            vis.put("exactly_once_topics", job.exactlyOnceTopics);
+            vis.put("records", v.length);
+            vis.put("p50", v[v.length / 2]);
+            vis.put("p90", v[(int) Math.min(v.length - 1, Math.round(0.9 * (v.length - 1)))]);
+            vis.put("max", v[v.length - 1]);
+        }
         ObjectNode budget = report.putObject("teacher_budget");
         budget.put("budget", settings.selection().budget().toString());
         budget.put("selection", settings.selection().describe());
@@ -305,6 +323,17 @@ final class DemoReport {
                 100.0 * labels.total() / labels.rows(),
                 labels.rows());
         long skipped = skipped();
+        if (!run.visibleAfterMillis().isEmpty()) {
+            long[] v =
+                    run.visibleAfterMillis().stream().mapToLong(Long::longValue).sorted().toArray();
+            System.out.printf(
+                    "Metrics records reached their reader %d ms after they were made (median of %d;"
+                            + " max %d ms; exactly-once topics %s).%n",
+                    v[v.length / 2],
+                    v.length,
+                    v[v.length - 1],
+                    job.exactlyOnceTopics ? "on" : "off");
+        }
         if (settings.selection().active()) {
             System.out.printf(
                     "Teacher budget (%s): %d training samples scored and trained, %d skipped.%n",

@@ -417,6 +417,15 @@ public class JobOptions {
     int maxBadSteps;
 
     @Option(
+            names = "--exactly-once-topics",
+            description =
+                    "Write the metrics and model-event topics in Kafka transactions committed with"
+                            + " each checkpoint, so that readers with isolation.level=read_committed"
+                            + " (every reader of this product) see each record exactly once, after"
+                            + " the checkpoint covering it; off: at least once, visible at once.")
+    boolean exactlyOnceTopics;
+
+    @Option(
             names = "--trainer-threads",
             defaultValue = "0",
             description =
@@ -531,7 +540,8 @@ public class JobOptions {
                 controlTopic,
                 modelsTopic,
                 groupId,
-                bounded);
+                bounded,
+                exactlyOnceTopics);
     }
 
     /** Provenance key of the tokenizer the student shares with its primary teacher. */

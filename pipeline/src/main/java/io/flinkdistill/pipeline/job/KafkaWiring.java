@@ -31,8 +31,31 @@ public final class KafkaWiring {
             String controlTopic,
             String modelsTopic,
             String groupId,
-            boolean bounded)
+            boolean bounded,
+            boolean exactlyOnceTopics)
             implements java.io.Serializable {
+
+        /** Metrics and model events at least once (a restart may write a record again). */
+        public KafkaSettings(
+                Map<String, Object> clientConfig,
+                SampleInputs samples,
+                String metricsTopic,
+                String deadLetterTopic,
+                String controlTopic,
+                String modelsTopic,
+                String groupId,
+                boolean bounded) {
+            this(
+                    clientConfig,
+                    samples,
+                    metricsTopic,
+                    deadLetterTopic,
+                    controlTopic,
+                    modelsTopic,
+                    groupId,
+                    bounded,
+                    false);
+        }
 
         /** One samples topic of Avro TrainingSamples. */
         public KafkaSettings(
@@ -81,6 +104,8 @@ public final class KafkaWiring {
                     + groupId
                     + ", bounded="
                     + bounded
+                    + ", exactlyOnceTopics="
+                    + exactlyOnceTopics
                     + "]";
         }
 
@@ -168,36 +193,53 @@ public final class KafkaWiring {
                 .name("consumer-lag")
                 .uid("consumer-lag")
                 .setParallelism(1)
-                .sinkTo(sink(k, k.metricsTopic(), new MetricsSerializer()))
+                .sinkTo(sink(k, k.metricsTopic(), new MetricsSerializer(), k.exactlyOnceTopics()))
                 .name("metrics-sink")
                 .uid("metrics-sink");
         outputs.models()
-                .sinkTo(sink(k, k.modelsTopic(), new ModelEventSerializer()))
+                .sinkTo(sink(k, k.modelsTopic(), new ModelEventSerializer(), k.exactlyOnceTopics()))
                 .name("models-sink")
                 .uid("models-sink");
         outputs.decisions()
-                .sinkTo(sink(k, k.controlTopic(), new ControlSerializer()))
+                .sinkTo(sink(k, k.controlTopic(), new ControlSerializer(), false))
                 .name("decisions-sink")
                 .uid("decisions-sink");
         outputs.deadLetters()
-                .sinkTo(sink(k, k.deadLetterTopic(), new DeadLetterSerializer()))
+                .sinkTo(sink(k, k.deadLetterTopic(), new DeadLetterSerializer(), false))
                 .name("dead-letter-sink")
                 .uid("dead-letter-sink");
     }
 
+    /**
+     * Transaction timeout of exactly-once sinks: above any checkpoint interval and restart, and
+     * within the broker's default {@code transaction.max.timeout.ms} (15 minutes).
+     */
+    static final int TRANSACTION_TIMEOUT_MS = 900_000;
+
+    /**
+     * @param exactlyOnce write in Kafka transactions committed with each checkpoint: a reader with
+     *     {@code isolation.level=read_committed} sees each record once, after the checkpoint that
+     *     covers it completes; otherwise at least once, visible at once
+     */
     private static <T> KafkaSink<T> sink(
-            KafkaSettings k, String topic, SerializationSchema<T> values) {
+            KafkaSettings k, String topic, SerializationSchema<T> values, boolean exactlyOnce) {
         Properties props = new Properties();
         props.putAll(k.clientConfig());
-        return KafkaSink.<T>builder()
-                .setKafkaProducerConfig(props)
-                .setRecordSerializer(
-                        KafkaRecordSerializationSchema.<T>builder()
-                                .setTopic(topic)
-                                .setValueSerializationSchema(values)
-                                .build())
-                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .build();
+        var builder =
+                KafkaSink.<T>builder()
+                        .setRecordSerializer(
+                                KafkaRecordSerializationSchema.<T>builder()
+                                        .setTopic(topic)
+                                        .setValueSerializationSchema(values)
+                                        .build());
+        if (exactlyOnce) {
+            props.put("transaction.timeout.ms", Integer.toString(TRANSACTION_TIMEOUT_MS));
+            builder.setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                    .setTransactionalIdPrefix(k.groupId() + "-" + topic);
+        } else {
+            builder.setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE);
+        }
+        return builder.setKafkaProducerConfig(props).build();
     }
 
     /** JSON encoding of dead letters. */
