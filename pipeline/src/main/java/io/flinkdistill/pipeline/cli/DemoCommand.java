@@ -188,11 +188,13 @@ public final class DemoCommand implements Callable<Integer> {
             Directories.deleteRecursively(modelsDir);
             job.publish.modelStore = modelsDir.toAbsolutePath().toUri().toString();
         }
+        long streamed =
+                (long) teachers.stream().size() * passes
+                        + (drift == null ? 0 : drift.rows().size());
         JobSettings settings =
                 job.jobSettings(
                         teachers.heads(),
-                        (long) teachers.stream().size() * passes
-                                + (drift == null ? 0 : drift.rows().size()),
+                        expectedTrained(streamed),
                         exportDir.toAbsolutePath().toString());
         LocalKafka local = null;
         try {
@@ -761,6 +763,20 @@ public final class DemoCommand implements Callable<Integer> {
                                                 e.getKey(),
                                                 e.getValue()))
                         .collect(java.util.stream.Collectors.joining(" ")));
+    }
+
+    /**
+     * The samples the trainer will train on out of {@code streamed}, for the learning-rate cycle:
+     * all of them, or with a teacher budget of a share, the labelled ones and that share of the
+     * others (a budget as a rate leaves it at all of them: how many pass depends on time).
+     */
+    private long expectedTrained(long streamed) {
+        io.flinkdistill.selection.TeacherBudget b = job.selection.budget();
+        if (b.isUnlimited() || b.isRate()) {
+            return streamed;
+        }
+        double share = labelledFraction + (1 - labelledFraction) * b.fraction();
+        return Math.max(1, Math.round(streamed * share));
     }
 
     private void validate() {
