@@ -734,6 +734,16 @@ public final class DemoCommand implements Callable<Integer> {
                 }
                 if (result.isDone()) {
                     result.get();
+                } else if (job.exactlyOnceTopics) {
+                    // Stop with a savepoint, not a cancel: it commits the open transactions of the
+                    // metrics and models topics, which a cancel would abort.
+                    watcher.expectEnd();
+                    jobClient
+                            .stopWithSavepoint(
+                                    false,
+                                    out.resolve("savepoints").toAbsolutePath().toUri().toString(),
+                                    org.apache.flink.core.execution.SavepointFormatType.DEFAULT)
+                            .get();
                 } else {
                     watcher.expectEnd();
                     jobClient.cancel().get();
