@@ -103,8 +103,7 @@ final class DemoReport {
         // Teacher calls on training samples are the samples trained; the budget skipped the rest.
         long skipped = skipped();
         if (!run.visibleAfterMillis().isEmpty()) {
-            long[] v =
-                    run.visibleAfterMillis().stream().mapToLong(Long::longValue).sorted().toArray();
+            long[] v = visibleAfter();
             ObjectNode vis = report.putObject("metrics_visible_after_ms");
             vis.put("exactly_once_topics", job.exactlyOnceTopics);
             vis.put("records", v.length);
@@ -324,8 +323,7 @@ final class DemoReport {
                 labels.rows());
         long skipped = skipped();
         if (!run.visibleAfterMillis().isEmpty()) {
-            long[] v =
-                    run.visibleAfterMillis().stream().mapToLong(Long::longValue).sorted().toArray();
+            long[] v = visibleAfter();
             System.out.printf(
                     "Metrics records reached their reader %d ms after they were made (median of %d;"
                             + " max %d ms; exactly-once topics %s).%n",
@@ -347,6 +345,11 @@ final class DemoReport {
                 reportFile,
                 html,
                 recording);
+    }
+
+    /** How long after its making each metrics record reached its reader, in ms, ascending. */
+    private long[] visibleAfter() {
+        return run.visibleAfterMillis().stream().mapToLong(Long::longValue).sorted().toArray();
     }
 
     /**
