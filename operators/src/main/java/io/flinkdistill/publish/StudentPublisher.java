@@ -145,6 +145,7 @@ public final class StudentPublisher {
                                         .setAgreement(p.agreement())
                                         .setAccuracy(
                                                 Double.isNaN(p.accuracy()) ? null : p.accuracy())
+                                        .setQueries(p.queries())
                                         .build())
                 .toList();
     }

@@ -210,7 +210,8 @@ public final class Cascade {
                             d.getThreshold(),
                             d.getDeferred(),
                             d.getAgreement(),
-                            d.getAccuracy() == null ? Double.NaN : d.getAccuracy()));
+                            d.getAccuracy() == null ? Double.NaN : d.getAccuracy(),
+                            d.getQueries()));
         }
         return points;
     }
@@ -231,13 +232,27 @@ public final class Cascade {
         List<DeferralCurve.Point> points = points(curve);
         DeferralCurve.Point best = DeferralCurve.pick(points, target);
         DeferralPoint at = curve.get(points.indexOf(best));
-        LOG.info(
-                "Version {}: threshold {} for {}: on its eval window it defers {} % with agreement {}",
-                version,
-                best.threshold(),
-                target,
-                Math.round(best.deferred() * 1000) / 10.0,
-                best.agreement());
+        if (target instanceof DeferralCurve.Target.Agreement a) {
+            LOG.info(
+                    "Version {}: threshold {} for agreement {} at confidence {}: on the {} queries"
+                            + " it was measured on it defers {} % with agreement {} (at least {})",
+                    version,
+                    best.threshold(),
+                    a.agreement(),
+                    best.queries() > 0 ? a.confidence() : "none (query count not published)",
+                    best.queries(),
+                    Math.round(best.deferred() * 1000) / 10.0,
+                    best.agreement(),
+                    Math.round(best.agreementAtLeast(a.confidence()) * 10000) / 10000.0);
+        } else {
+            LOG.info(
+                    "Version {}: threshold {} for {}: on its curve it defers {} % with agreement {}",
+                    version,
+                    best.threshold(),
+                    target,
+                    Math.round(best.deferred() * 1000) / 10.0,
+                    best.agreement());
+        }
         return new Choice(version, best.threshold(), at);
     }
 }

@@ -1,6 +1,8 @@
 package io.flinkdistill.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import ai.djl.ndarray.NDManager;
 import io.flinkdistill.evaluation.DeferralCurve;
@@ -46,8 +48,10 @@ class CascadeTest {
         assertThat(all.deferred()).isEqualTo(1.0);
         assertThat(all.agreement()).isEqualTo(1.0);
         // Margin 0.1 (the wrong one) is deferred from threshold 0.12 on: agreement 1 at 25 %.
+        assertThat(none.queries()).isEqualTo(4);
+        // Taken as measured (confidence 0.5): four queries are enough.
         DeferralCurve.Point full =
-                DeferralCurve.pick(curve, new DeferralCurve.Target.Agreement(1.0));
+                DeferralCurve.pick(curve, new DeferralCurve.Target.Agreement(1.0, 0.5));
         assertThat(full.deferred()).isEqualTo(0.25);
         assertThat(full.threshold()).isGreaterThan(0.1).isLessThanOrEqualTo(0.2);
         assertThat(DeferralCurve.pick(curve, new DeferralCurve.Target.MaxDeferral(0.2)).deferred())
@@ -57,6 +61,50 @@ class CascadeTest {
                 .as("the best agreement within 60 %, at the least deferral")
                 .isEqualTo(full);
         assertThat(DeferralCurve.margin(new float[] {0.2f, 0.5f, 0.3f})).isCloseTo(0.2, within());
+    }
+
+    @Test
+    void shouldHoldAnAgreementTargetToTheLowerBoundOfTheMeasuredAgreement() {
+        assertThat(DeferralCurve.normalQuantile(0.95)).isCloseTo(1.6448536, within());
+        assertThat(DeferralCurve.normalQuantile(0.975)).isCloseTo(1.9599640, within());
+        assertThat(DeferralCurve.normalQuantile(0.01)).isCloseTo(-2.3263479, within());
+        // Wilson's interval: 97 % of 800 is at least 95.84 % at one-sided 95 %.
+        assertThat(DeferralCurve.wilsonLowerBound(0.97, 800, 1.6448536))
+                .isCloseTo(0.958386, offset(1e-6));
+        // 800 queries: 97.1 % deferring 30 %, 98.5 % deferring 40 %.
+        List<DeferralCurve.Point> curve =
+                List.of(
+                        new DeferralCurve.Point(0.0, 0.0, 0.90, Double.NaN, 800),
+                        new DeferralCurve.Point(0.5, 0.3, 0.971, Double.NaN, 800),
+                        new DeferralCurve.Point(0.6, 0.4, 0.985, Double.NaN, 800),
+                        new DeferralCurve.Point(1.01, 1.0, 1.0, Double.NaN, 800));
+        assertThat(DeferralCurve.pick(curve, new DeferralCurve.Target.Agreement(0.97, 0.5)))
+                .as("as measured, 97.1 % reaches 97 %")
+                .isEqualTo(curve.get(1));
+        DeferralCurve.Point held =
+                DeferralCurve.pick(curve, new DeferralCurve.Target.Agreement(0.97));
+        assertThat(held)
+                .as("at 95 %, 97.1 % of 800 is only known to be above 95.95 %")
+                .isEqualTo(curve.get(2));
+        assertThat(held.agreementAtLeast(0.95)).isCloseTo(0.97612, offset(1e-5));
+        // The same values from a curve without counts (published before they were): as measured.
+        List<DeferralCurve.Point> uncounted =
+                curve.stream()
+                        .map(
+                                p ->
+                                        new DeferralCurve.Point(
+                                                p.threshold(),
+                                                p.deferred(),
+                                                p.agreement(),
+                                                p.accuracy(),
+                                                0))
+                        .toList();
+        assertThat(
+                        DeferralCurve.pick(uncounted, new DeferralCurve.Target.Agreement(0.97))
+                                .threshold())
+                .isEqualTo(0.5);
+        assertThatThrownBy(() -> new DeferralCurve.Target.Agreement(0.97, 1.0))
+                .hasMessageContaining("confidence");
     }
 
     @Test

@@ -356,6 +356,8 @@ class StudentTrainerOperatorTest {
                 assertThat(onSet)
                         .allSatisfy(p -> assertThat(p.getAccuracy()).isEqualTo(p.getAgreement()));
                 assertThat(onSet.get(51).getAgreement()).isEqualTo(1.0);
+                // Each point says how many queries it stands on: the set's size.
+                assertThat(onSet).allSatisfy(p -> assertThat(p.getQueries()).isEqualTo(30));
                 if (e.getFormat().equals("onnx-fp32")) {
                     // The student alone on the file: what the trainer measured on the set.
                     assertThat(onSet.get(0).getAgreement())

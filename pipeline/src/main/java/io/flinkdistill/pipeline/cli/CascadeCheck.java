@@ -26,22 +26,33 @@ final class CascadeCheck {
 
     private CascadeCheck() {}
 
-    /** One target: the threshold picked on the window, and the window's and the test's figures. */
+    /**
+     * One target: the threshold picked on the window at a confidence, and the window's and the
+     * test's figures ({@code windowAgreementAtLeast}: the lower bound the pick was made on).
+     */
     record Pick(
             double target,
+            double confidence,
             double threshold,
             double windowDeferred,
             double windowAgreement,
+            double windowAgreementAtLeast,
             double testDeferred,
             double testAgreement,
             double testAccuracy) {}
 
     /**
-     * @param picks thresholds picked on the eval-window curve
+     * @param picks thresholds picked on the eval-window curve (at the default confidence)
      * @param validationPicks thresholds picked on the curve of the benchmark set named {@code
-     *     validation}, when the job measured one (else empty)
+     *     validation}, when the job measured one (else empty), at the default confidence
+     * @param validationPicksAsMeasured the same, taking the curve's agreement as measured
+     *     (confidence 0.5), to show what the bound changes
      */
-    record Result(long version, List<Pick> picks, List<Pick> validationPicks) {}
+    record Result(
+            long version,
+            List<Pick> picks,
+            List<Pick> validationPicks,
+            List<Pick> validationPicksAsMeasured) {}
 
     /** The benchmark set whose published curve the demo also picks from. */
     static final String VALIDATION_SET = "validation";
@@ -95,23 +106,29 @@ final class CascadeCheck {
         List<DeferralCurve.Point> window =
                 io.flinkdistill.serving.Cascade.points(newest.getDeferralCurve());
         var onValidation = newest.getBenchmarkDeferralCurves().get(VALIDATION_SET);
+        double bound = DeferralCurve.Target.Agreement.DEFAULT_CONFIDENCE;
+        if (onValidation == null || onValidation.isEmpty()) {
+            return new Result(
+                    newest.getVersion(), picks(window, onTest, bound), List.of(), List.of());
+        }
+        List<DeferralCurve.Point> validation = io.flinkdistill.serving.Cascade.points(onValidation);
         return new Result(
                 newest.getVersion(),
-                picks(window, onTest),
-                onValidation == null || onValidation.isEmpty()
-                        ? List.of()
-                        : picks(io.flinkdistill.serving.Cascade.points(onValidation), onTest));
+                picks(window, onTest, bound),
+                picks(validation, onTest, bound),
+                picks(validation, onTest, 0.5));
     }
 
     /**
      * For each target, the threshold picked on {@code curve} and what it gives on the test file.
      */
     private static List<Pick> picks(
-            List<DeferralCurve.Point> window, List<DeferralCurve.Point> onTest) {
+            List<DeferralCurve.Point> window, List<DeferralCurve.Point> onTest, double confidence) {
         List<Pick> picks = new ArrayList<>();
         for (double target : TARGETS) {
             DeferralCurve.Point w =
-                    DeferralCurve.pick(window, new DeferralCurve.Target.Agreement(target));
+                    DeferralCurve.pick(
+                            window, new DeferralCurve.Target.Agreement(target, confidence));
             DeferralCurve.Point t =
                     onTest.stream()
                             .filter(p -> p.threshold() == w.threshold())
@@ -120,9 +137,11 @@ final class CascadeCheck {
             picks.add(
                     new Pick(
                             target,
+                            confidence,
                             w.threshold(),
                             w.deferred(),
                             w.agreement(),
+                            w.agreementAtLeast(confidence),
                             t.deferred(),
                             t.agreement(),
                             t.accuracy()));

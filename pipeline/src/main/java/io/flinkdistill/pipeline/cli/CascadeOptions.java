@@ -9,8 +9,15 @@ public class CascadeOptions {
     @Option(
             names = "--target-agreement",
             description =
-                    "Pick, for each version, the least deferral whose agreement with the teacher on the version's eval window reaches this (default 0.97 when no other choice is given).")
+                    "Pick, for each version, the least deferral whose agreement with the teacher on the version's eval window reaches this (see --target-confidence) (default 0.97 when no other choice is given).")
     Double targetAgreement;
+
+    @Option(
+            names = "--target-confidence",
+            description =
+                    "How sure the pick must be that the target agreement holds on other queries than the curve's: a point counts only when the lower bound of its agreement at this confidence (one-sided Wilson, over the queries the curve was measured on) reaches the target; 0.5 takes the curve as measured (default ${DEFAULT-VALUE}).",
+            defaultValue = "0.95")
+    double targetConfidence;
 
     @Option(
             names = "--max-deferral",
@@ -63,6 +70,10 @@ public class CascadeOptions {
         if (!(a > 0 && a <= 1)) {
             throw new JobOptions.OptionException("--target-agreement", "must be in (0, 1]");
         }
-        return new Cascade.Policy.FromCurve(new DeferralCurve.Target.Agreement(a), curveFrom);
+        if (!(targetConfidence >= 0.5 && targetConfidence < 1)) {
+            throw new JobOptions.OptionException("--target-confidence", "must be in [0.5, 1)");
+        }
+        return new Cascade.Policy.FromCurve(
+                new DeferralCurve.Target.Agreement(a, targetConfidence), curveFrom);
     }
 }

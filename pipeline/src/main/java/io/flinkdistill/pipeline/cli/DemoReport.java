@@ -225,11 +225,16 @@ final class DemoReport {
             c.put(
                     "measures",
                     "threshold picked from the deferral curve published with the version (its eval"
-                            + " window) for each agreement target, then read on the test file");
+                            + " window) for each agreement target (a point counts when the lower"
+                            + " bound of its agreement at the confidence reaches the target), then"
+                            + " read on the test file");
             putPicks(c.putArray("targets"), ev.cascade().picks());
             if (!ev.cascade().validationPicks().isEmpty()) {
                 // window_* are then the published curve of the validation benchmark set.
                 putPicks(c.putArray("validation_targets"), ev.cascade().validationPicks());
+                putPicks(
+                        c.putArray("validation_targets_as_measured"),
+                        ev.cascade().validationPicksAsMeasured());
             }
         }
         report.put(
@@ -366,15 +371,18 @@ final class DemoReport {
             long version, String curve, java.util.List<CascadeCheck.Pick> picks) {
         for (CascadeCheck.Pick p : picks) {
             System.out.printf(
-                    "Cascade (v%d INT8, target agreement %.2f): threshold %.2f from %s (%.1f %%"
-                            + " deferred, agreement %.1f %%); on the test file %.1f %% deferred,"
-                            + " agreement %.1f %%, accuracy %.1f %%.%n",
+                    "Cascade (v%d INT8, target agreement %.2f at confidence %.2f): threshold %.2f"
+                            + " from %s (%.1f %% deferred, agreement %.1f %%, at least %.1f %%);"
+                            + " on the test file %.1f %% deferred, agreement %.1f %%, accuracy"
+                            + " %.1f %%.%n",
                     version,
                     p.target(),
+                    p.confidence(),
                     p.threshold(),
                     curve,
                     100 * p.windowDeferred(),
                     100 * p.windowAgreement(),
+                    100 * p.windowAgreementAtLeast(),
                     100 * p.testDeferred(),
                     100 * p.testAgreement(),
                     100 * p.testAccuracy());
@@ -387,9 +395,11 @@ final class DemoReport {
         for (CascadeCheck.Pick p : picks) {
             ObjectNode o = out.addObject();
             o.put("target_agreement", p.target());
+            o.put("confidence", p.confidence());
             o.put("threshold", p.threshold());
             o.put("window_deferred", round(p.windowDeferred()));
             o.put("window_agreement", round(p.windowAgreement()));
+            o.put("window_agreement_at_least", round(p.windowAgreementAtLeast()));
             o.put("test_deferred", round(p.testDeferred()));
             o.put("test_agreement", round(p.testAgreement()));
             o.put("test_accuracy", round(p.testAccuracy()));

@@ -175,6 +175,16 @@ public final class QualityBench implements Callable<Integer> {
         f.put(
                 "cascade.validation.t97.test_accuracy",
                 "/cascade/validation_targets/1/test_accuracy");
+        // The same, taking the validation curve as measured (no lower bound), for comparison.
+        f.put(
+                "cascade.validation_as_measured.t97.threshold",
+                "/cascade/validation_targets_as_measured/1/threshold");
+        f.put(
+                "cascade.validation_as_measured.t97.test_deferred",
+                "/cascade/validation_targets_as_measured/1/test_deferred");
+        f.put(
+                "cascade.validation_as_measured.t97.test_agreement",
+                "/cascade/validation_targets_as_measured/1/test_agreement");
         // Drift events on a stationary run are false alarms.
         f.put("student.drift_events", "/student/drift_events");
         // The drift scenario (--scenario drift, bundled domains).
