@@ -57,6 +57,12 @@ public class ScoredSample implements Serializable {
      */
     public boolean skipped;
 
+    /**
+     * A variant of a training sample made for the teacher to score (augmentation): trained on,
+     * counted apart from the stream's samples, never labelled.
+     */
+    public boolean augmented;
+
     public ScoredSample() {}
 
     /** The record of a sample the teacher budget skipped. */

@@ -27,6 +27,9 @@ public class TeacherInput {
      */
     public boolean skipped;
 
+    /** A variant of a training sample made for the teacher to score (augmentation), unlabelled. */
+    public boolean augmented;
+
     public TeacherInput() {}
 
     public TeacherInput(

@@ -309,6 +309,7 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         s.partition = in.partition;
         s.offset = in.offset;
         s.eventTime = in.eventTime;
+        s.augmented = in.augmented;
         s.teacherVotes = new int[logits.length];
         for (int t = 0; t < logits.length; t++) {
             s.teacherVotes[t] = io.flinkdistill.loss.Logits.argmax(logits[t]);

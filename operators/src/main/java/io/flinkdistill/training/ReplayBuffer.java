@@ -98,7 +98,9 @@ public final class ReplayBuffer {
             out.writeInt(MAGIC);
             out.writeInt(VERSION);
             out.writeLong(offered);
-            TrainerState.writeSamples(out, kept);
+            // The layout of trainer-state format 6: a replayed sample is not counted, so
+            // whether it was a variant does not matter here.
+            TrainerState.writeSamples(out, kept, 6);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -118,6 +118,7 @@ final class StudentMetricsReporter {
                         .setStep(trainer.steps())
                         .setSamplesTrained(trainer.samplesTrained())
                         .setSamplesSkipped(trainer.samplesSkipped())
+                        .setSamplesAugmented(trainer.samplesAugmented())
                         .setSamplesEvaluated(trainer.evalSamplesSeen())
                         .setEvalWindow(eval.size())
                         .setEvalAgreement(agreement)

@@ -160,6 +160,11 @@ public final class StudentTrainer implements AutoCloseable {
         return trained.skipped();
     }
 
+    /** Augmented variants trained on so far, counted exactly once across restarts. */
+    public long samplesAugmented() {
+        return trained.augmented();
+    }
+
     public long samplesTrained() {
         return samplesTrained;
     }
@@ -247,11 +252,19 @@ public final class StudentTrainer implements AutoCloseable {
             samplesReplayed += batch.size() - fresh.size();
         }
         StepLosses losses = step(batch);
-        samplesTrained += fresh.size();
-        schedulePosition += fresh.size();
+        // Variants (augmentation) are trained on but are not samples of the stream: the
+        // learning-rate cycle and the exactly-once counts follow the stream's samples.
+        long originals = 0;
         for (ScoredSample s : fresh) {
-            trained.add(s);
+            if (s.augmented) {
+                trained.addVariant();
+            } else {
+                trained.add(s);
+                originals++;
+            }
         }
+        samplesTrained += originals;
+        schedulePosition += originals;
         if (settings.replayRatio() > 0) {
             fresh.forEach(replay::offer);
         }

@@ -40,6 +40,20 @@ public final class TrainedSamples {
     private long skipped;
     private long skippedDigest;
 
+    /** Provenance key of the count of augmented variants trained on. */
+    public static final String AUGMENTED = "training.samples_augmented";
+
+    private long augmented;
+
+    /** Counts a variant of a training sample (augmentation) that was trained on. */
+    void addVariant() {
+        augmented++;
+    }
+
+    long augmented() {
+        return augmented;
+    }
+
     /** Counts a sample the teacher budget skipped (never trained on). */
     void skip(ScoredSample s) {
         skipped++;
@@ -63,6 +77,7 @@ public final class TrainedSamples {
         highestOffsets.putAll(state.offsetsSeen());
         idDigest = Long.parseUnsignedLong(state.provenance().getOrDefault(ID_DIGEST, "0"), 16);
         skipped = Long.parseLong(state.provenance().getOrDefault(SKIPPED, "0"));
+        augmented = Long.parseLong(state.provenance().getOrDefault(AUGMENTED, "0"));
         skippedDigest =
                 Long.parseUnsignedLong(state.provenance().getOrDefault(SKIPPED_DIGEST, "0"), 16);
         newestEventTime =
@@ -94,6 +109,9 @@ public final class TrainedSamples {
         if (skipped > 0) {
             p.put(SKIPPED, Long.toString(skipped));
             p.put(SKIPPED_DIGEST, Long.toHexString(skippedDigest));
+        }
+        if (augmented > 0) {
+            p.put(AUGMENTED, Long.toString(augmented));
         }
         if (newestEventTime > 0) {
             p.put(NEWEST_EVENT_TIME, Long.toString(newestEventTime));

@@ -49,7 +49,7 @@ public record TrainerState(
      * the offsets seen per partition and the provenance; version 6 each buffered sample's
      * per-teacher votes.
      */
-    private static final int FORMAT_VERSION = 6;
+    private static final int FORMAT_VERSION = 7;
 
     /** A hash of every weight by name: equal weights give equal fingerprints (logs, tests). */
     public String weightsFingerprint() {
@@ -77,8 +77,8 @@ public record TrainerState(
             out.writeDouble(lossWeights.attention());
             out.writeDouble(lossWeights.hard());
             out.writeDouble(lossWeights.temperature());
-            writeSamples(out, pending);
-            writeSamples(out, evalWindow);
+            writeSamples(out, pending, FORMAT_VERSION);
+            writeSamples(out, evalWindow, FORMAT_VERSION);
             out.writeLong(skippedSteps);
             out.writeDouble(learningRateScale);
             out.writeLong(schedulePosition);
@@ -158,7 +158,9 @@ public record TrainerState(
         }
     }
 
-    static void writeSamples(DataOutputStream out, List<ScoredSample> samples) throws IOException {
+    /** Writes samples in the layout of trainer-state format {@code version} (6 or later). */
+    static void writeSamples(DataOutputStream out, List<ScoredSample> samples, int version)
+            throws IOException {
         out.writeInt(samples.size());
         for (ScoredSample s : samples) {
             out.writeUTF(s.student == null ? "" : s.student);
@@ -177,6 +179,9 @@ public record TrainerState(
             out.writeInt(s.teacherVotes.length);
             for (int v : s.teacherVotes) {
                 out.writeInt(v);
+            }
+            if (version >= 7) {
+                out.writeBoolean(s.augmented);
             }
         }
     }
@@ -205,6 +210,7 @@ public record TrainerState(
                     s.teacherVotes[v] = in.readInt();
                 }
             }
+            s.augmented = version >= 7 && in.readBoolean();
             out.add(s);
         }
         return out;

@@ -12,7 +12,7 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 /**
- * Files written by released code still load: a trainer checkpoint (TrainerState format 6), the
+ * Files written by released code still load: a trainer checkpoint (TrainerState format 7), the
  * trainer's control state (format 1), the teacher's knowledge (format 1) and a saved student
  * (student file version 3), committed under {@code golden/} and never rewritten, with what they
  * hold in {@code golden/expected.properties}. When a format changes, the new code must still read
@@ -22,14 +22,18 @@ import org.junit.jupiter.api.Test;
 class GoldenFilesTest {
 
     @Test
-    void shouldRestoreATrainerCheckpointOfFormat6AndTrainOn() throws Exception {
+    void shouldRestoreATrainerCheckpointOfFormat7AndTrainOn() throws Exception {
         Properties expected = expected();
-        TrainerState state = TrainerState.fromBytes(golden("trainer-state-v6.bin"));
+        TrainerState state = TrainerState.fromBytes(golden("trainer-state-v7.bin"));
         assertThat(state.weightsFingerprint()).isEqualTo(expected.getProperty("state.fingerprint"));
         assertThat(state.samplesTrained())
                 .isEqualTo(Long.parseLong(expected.getProperty("state.samples")));
         assertThat(state.pending())
                 .hasSize(Integer.parseInt(expected.getProperty("state.pending")));
+        assertThat(state.pending())
+                .filteredOn(x -> x.augmented)
+                .as("pending variants stay variants")
+                .hasSize(Integer.parseInt(expected.getProperty("state.pending_augmented")));
         try (StudentTrainer restored =
                 StudentTrainer.restore(state, TrainerFixtures.tinySettings())) {
             assertThat(restored.steps())
@@ -46,7 +50,7 @@ class GoldenFilesTest {
      * code recorded, and a trainer restored from them trains on.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 4, 5})
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 4, 5, 6})
     void shouldRestoreATrainerCheckpointOfAnEarlierFormat(int format) throws Exception {
         Properties recorded = new Properties();
         try (InputStream in =
@@ -240,11 +244,13 @@ class GoldenFilesTest {
         }
         Path out = Path.of(dir);
         List<ScoredSample> samples = SyntheticSamples.generate(83, 1, false);
+        // The last one, still pending at the snapshot, is a variant (augmentation).
+        samples.get(82).augmented = true;
         try (StudentTrainer trainer =
                 new StudentTrainer("student", TrainerFixtures.tinySettings())) {
             samples.forEach(trainer::accept);
             TrainerState state = trainer.snapshot();
-            Files.write(out.resolve("trainer-state-v6.bin"), state.toBytes());
+            Files.write(out.resolve("trainer-state-v7.bin"), state.toBytes());
             Files.write(out.resolve("trainer-control-v1.bin"), goldenControl().toBytes());
             Files.write(out.resolve("teacher-knowledge-v1.bin"), goldenKnowledge().toBytes());
             Files.write(out.resolve("frozen-student-v1.bin"), goldenFrozen().toBytes());
@@ -254,6 +260,9 @@ class GoldenFilesTest {
             p.setProperty("state.fingerprint", state.weightsFingerprint());
             p.setProperty("state.samples", Long.toString(state.samplesTrained()));
             p.setProperty("state.pending", Integer.toString(state.pending().size()));
+            p.setProperty(
+                    "state.pending_augmented",
+                    Long.toString(state.pending().stream().filter(x -> x.augmented).count()));
             p.setProperty("state.steps", Long.toString(trainer.steps()));
             p.setProperty("student.steps", Long.toString(trainer.steps()));
             p.setProperty("student.samples", Long.toString(trainer.samplesTrained()));

@@ -59,6 +59,43 @@ class StudentTrainerTest {
     }
 
     @Test
+    void shouldTrainOnVariantsButCountThemApartFromTheStreamsSamples() {
+        List<ScoredSample> samples = SyntheticSamples.generate(40, 1, false);
+        List<ScoredSample> variants = SyntheticSamples.generate(24, 2, false);
+        variants.forEach(v -> v.augmented = true);
+        long digest = 0;
+        for (ScoredSample s : samples) {
+            digest += TrainedSamples.idHash(s.id);
+        }
+        try (StudentTrainer trainer =
+                new StudentTrainer("student", TrainerFixtures.tinySettings())) {
+            for (int i = 0; i < samples.size(); i++) {
+                trainer.accept(samples.get(i));
+                if (i < variants.size()) {
+                    trainer.accept(variants.get(i));
+                }
+            }
+            // 64 examples at batch 8: 8 steps; the stream brought 40 samples.
+            assertThat(trainer.steps()).isEqualTo(8);
+            assertThat(trainer.samplesTrained()).isEqualTo(40);
+            assertThat(trainer.samplesAugmented()).isEqualTo(24);
+            assertThat(trainer.schedulePosition())
+                    .as("the learning-rate cycle follows the stream")
+                    .isEqualTo(40);
+            TrainerState state = trainer.snapshot();
+            assertThat(state.provenance())
+                    .containsEntry(TrainedSamples.ID_DIGEST, Long.toHexString(digest))
+                    .containsEntry(TrainedSamples.AUGMENTED, "24");
+            try (StudentTrainer restored =
+                    StudentTrainer.restore(
+                            TrainerState.fromBytes(state.toBytes()),
+                            TrainerFixtures.tinySettings())) {
+                assertThat(restored.samplesAugmented()).isEqualTo(24);
+            }
+        }
+    }
+
+    @Test
     void shouldRestartTheCosineCycleOnDriftOnlyWhenAskedTo() {
         for (boolean restart : new boolean[] {false, true}) {
             TrainerSettings settings =

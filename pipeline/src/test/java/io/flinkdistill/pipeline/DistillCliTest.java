@@ -466,6 +466,19 @@ class DistillCliTest {
                 .contains("Invalid option --benchmark: name 'a.b' must be letters, digits");
         assertThat(run(concat(base, "--benchmark", "yelp=missing.tsv")).err())
                 .contains("Invalid option --benchmark: file missing.tsv does not exist");
+        assertThat(run(concat(base, "--augment-copies", "-1")).err())
+                .contains("Invalid option --augment-copies: must be in [0, 64], got -1");
+        assertThat(
+                        run(concat(
+                                        base,
+                                        "--augment-copies",
+                                        "2",
+                                        "--augment-mask-probability",
+                                        "1"))
+                                .err())
+                .contains("Invalid option --augment-mask-probability: must be in [0, 1), got 1.0");
+        assertThat(run(concat(base, "--augment-copies", "2", "--augment-mask-token", " ")).err())
+                .contains("Invalid option --augment-mask-token: must not be blank");
         assertThat(run(concat(base, "--teacher-budget", "150%")).err())
                 .contains("Invalid option --teacher-budget: a share must be in (0, 1]");
         assertThat(run(concat(base, "--teacher-budget", "fast")).err())

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkdistill.augment.TextAugmenter;
 import io.flinkdistill.loss.Logits;
 import io.flinkdistill.pipeline.cli.HeadTraining;
 import io.flinkdistill.pipeline.job.DistillationJob;
@@ -273,8 +274,10 @@ class DistillationJobITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         env.enableCheckpointing(300);
-        // The trainer case writes metrics and model events exactly once (transactions).
+        // The trainer case writes metrics and model events exactly once (transactions) and
+        // augments each training sample with two variants for the teacher.
         boolean exactlyOnceTopics = where.equals("trainer");
+        TextAugmenter augmenter = TextAugmenter.tang(where.equals("trainer") ? 2 : 0);
         KafkaWiring.KafkaSettings k =
                 new KafkaWiring.KafkaSettings(
                         client,
@@ -298,7 +301,11 @@ class DistillationJobITCase {
                                         new FailOnceAfterCheckpoint(
                                                 where.equals("source") ? 400 : Integer.MAX_VALUE))
                                 .name("fail-once"),
-                        settings(head, "models-store" + f, budgeted ? HALF_RANDOM : null)),
+                        settings(
+                                head,
+                                "models-store" + f,
+                                budgeted ? HALF_RANDOM : null,
+                                augmenter)),
                 k);
         env.executeAsync("distillation-failover-it")
                 .getJobExecutionResult()
@@ -381,6 +388,20 @@ class DistillationJobITCase {
                 .containsEntry(
                         io.flinkdistill.training.TrainedSamples.ID_DIGEST,
                         Long.toHexString(digest));
+        // Variants are trained on and counted apart, each exactly once through the restart.
+        long variants =
+                stream.stream()
+                        .filter(r -> !split.isEval(sst2.idOf(r)))
+                        .mapToLong(r -> augmenter.variants(sst2.idOf(r), r.text()).size())
+                        .sum();
+        assertThat(last.getSamplesAugmented()).isEqualTo(variants);
+        if (augmenter.active()) {
+            assertThat(variants).as("two variants of most samples").isGreaterThan(trainRows);
+            assertThat(provenance)
+                    .containsEntry(
+                            io.flinkdistill.training.TrainedSamples.AUGMENTED,
+                            Long.toString(variants));
+        }
         if (budgeted) {
             assertThat(provenance)
                     .as("every skipped id exactly once")
@@ -469,6 +490,7 @@ class DistillationJobITCase {
                         dir.resolve("students-u").toString(),
                         null,
                         null,
+                        null,
                         null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
@@ -539,13 +561,14 @@ class DistillationJobITCase {
     }
 
     private static JobSettings settings(LinearHead head, String store) {
-        return settings(head, store, null);
+        return settings(head, store, null, null);
     }
 
     private static JobSettings settings(
             LinearHead head,
             String store,
-            io.flinkdistill.pipeline.job.TeacherSelection selection) {
+            io.flinkdistill.pipeline.job.TeacherSelection selection,
+            TextAugmenter augmentation) {
         StudentConfig student =
                 new StudentConfig(30522, 32, 64, 1, 4, 128, 64, head.numClasses(), 384, 0.1f, 11);
         TrainerSettings trainer =
@@ -572,7 +595,8 @@ class DistillationJobITCase {
                 new io.flinkdistill.publish.PublishSettings(
                         dir.resolve(store).toUri().toString(), 0.0, 20),
                 null,
-                selection);
+                selection,
+                augmentation);
     }
 
     /** Agreement with the teacher of a student with the job's initial weights, on the eval rows. */

@@ -355,6 +355,7 @@ class SteeringITCase {
                 dir.resolve("students").toString(),
                 null,
                 new Steering("dwa", 0.0, null),
+                null,
                 null);
     }
 

@@ -120,6 +120,21 @@ final class DemoReport {
                 round(
                         saved.samplesTrained()
                                 / (double) Math.max(1, saved.samplesTrained() + skipped)));
+        // Augmentation: variants scored by the teacher and trained on, beside the stream's samples.
+        long augmented =
+                Long.parseLong(
+                        run.saved()
+                                .provenance()
+                                .getOrDefault(
+                                        io.flinkdistill.training.TrainedSamples.AUGMENTED, "0"));
+        ObjectNode aug = report.putObject("augmentation");
+        aug.put("copies", settings.augmentation().copies());
+        aug.put("samples_augmented", augmented);
+        aug.put(
+                "teacher_calls_per_trained_sample",
+                round(
+                        (saved.samplesTrained() + augmented)
+                                / (double) Math.max(1, saved.samplesTrained())));
         report.put("wall_seconds", round(wallSeconds));
         report.put("job_seconds", round(run.seconds()));
         // Trained samples per second of job time (the eval slice is evaluated, not trained).

@@ -406,6 +406,8 @@ public class JobOptions {
 
     @picocli.CommandLine.Mixin SelectionOptions selection = new SelectionOptions();
 
+    @picocli.CommandLine.Mixin AugmentOptions augment = new AugmentOptions();
+
     /** Set by a command that publishes to a store of its own without --model-store (the demo). */
     boolean publishesByDefault;
 
@@ -515,6 +517,7 @@ public class JobOptions {
         positive("--max-bad-steps", maxBadSteps);
         publish.validate();
         selection.validate(publish.modelStore != null || publishesByDefault);
+        augment.settings();
         atLeast("--dedup-window-ms", dedupWindowMs, 0);
         if (!longText.equals("truncate") && !longText.equals("dead-letter")) {
             throw new OptionException(
@@ -813,7 +816,8 @@ public class JobOptions {
                         benchmarks.settings(primary, t.classes()),
                         metricsEverySeconds,
                         inputDriftThreshold),
-                teacherSelection(kafka.bootstrapServers));
+                teacherSelection(kafka.bootstrapServers),
+                augment.settings());
     }
 
     /**

@@ -25,7 +25,10 @@ final class ProgressLine {
                 (System.nanoTime() - jobStart) / 1e9,
                 m.getStep(),
                 m.getSamplesTrained(),
-                m.getSamplesSkipped() > 0 ? ", skipped " + m.getSamplesSkipped() : "",
+                (m.getSamplesSkipped() > 0 ? ", skipped " + m.getSamplesSkipped() : "")
+                        + (m.getSamplesAugmented() > 0
+                                ? " (+" + m.getSamplesAugmented() + " variants)"
+                                : ""),
                 m.getSamplesPerSecond(),
                 m.getLossTotal(),
                 m.getLossSoft(),

@@ -150,6 +150,7 @@ public final class QualityBench implements Callable<Integer> {
         f.put("student.steps", "/training_steps");
         f.put("labels.fraction_of_rows", "/labels/fraction_of_rows");
         f.put("samples_trained", "/samples_trained");
+        f.put("augmentation.samples_augmented", "/augmentation/samples_augmented");
         f.put("budget.samples_skipped", "/teacher_budget/samples_skipped");
         f.put("budget.teacher_share_of_training", "/teacher_budget/teacher_share_of_training");
         f.put("test.student_unpruned_onnx_accuracy", "/student/unpruned_onnx_accuracy");

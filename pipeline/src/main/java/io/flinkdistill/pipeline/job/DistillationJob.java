@@ -19,10 +19,10 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
- * The distillation graph: validate and split → (within a teacher budget) select → teacher
- * (parallel, micro-batched ONNX inference) → student trainer (keyed by student name, checkpointed)
- * with evaluation metrics as a side output. Built from a stream of decoded records that the caller
- * provides, so tests and {@code main} wire their own sources and sinks.
+ * The distillation graph: validate and split → (within a teacher budget) select → (optionally)
+ * augment → teacher (parallel, micro-batched ONNX inference) → student trainer (keyed by student
+ * name, checkpointed) with evaluation metrics as a side output. Built from a stream of decoded
+ * records that the caller provides, so tests and {@code main} wire their own sources and sinks.
  */
 public final class DistillationJob {
     private DistillationJob() {}
@@ -124,6 +124,13 @@ public final class DistillationJob {
                                             settings.selection(), settings.teacher().studentName()))
                             .name("select-for-teacher")
                             .uid("select-for-teacher");
+        }
+        if (settings.augmentation().active()) {
+            toTeacher =
+                    toTeacher
+                            .process(new AugmentForTeacher(settings.augmentation()))
+                            .name("augment-for-teacher")
+                            .uid("augment-for-teacher");
         }
         DataStream<ControlCommand> commands;
         if (controls != null) {

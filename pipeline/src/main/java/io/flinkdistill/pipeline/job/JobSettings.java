@@ -1,5 +1,6 @@
 package io.flinkdistill.pipeline.job;
 
+import io.flinkdistill.augment.TextAugmenter;
 import io.flinkdistill.publish.PublishSettings;
 import io.flinkdistill.teacher.TeacherSettings;
 import io.flinkdistill.training.TrainerSettings;
@@ -20,6 +21,8 @@ import java.io.Serializable;
  *     Steering#defaults()}
  * @param selection the teacher budget and which samples get the teacher; null: {@link
  *     TeacherSelection#off()}
+ * @param augmentation variants of each training sample the teacher scores; null: {@link
+ *     TextAugmenter#off()}
  */
 public record JobSettings(
         TeacherSettings teacher,
@@ -32,13 +35,15 @@ public record JobSettings(
         String exportDir,
         PublishSettings publish,
         Steering steering,
-        TeacherSelection selection)
+        TeacherSelection selection,
+        TextAugmenter augmentation)
         implements Serializable {
 
     public JobSettings {
         publish = publish == null ? PublishSettings.off() : publish;
         steering = steering == null ? Steering.defaults() : steering;
         selection = selection == null ? TeacherSelection.off() : selection;
+        augmentation = augmentation == null ? TextAugmenter.off() : augmentation;
         new EvalSplit(evalFraction);
         if (dedupWindowMillis < 0) {
             throw new IllegalArgumentException(
@@ -66,6 +71,7 @@ public record JobSettings(
                 exportDir,
                 publish,
                 steering,
-                s);
+                s,
+                augmentation);
     }
 }

@@ -44,6 +44,9 @@ public final class MonitorView {
         if (m.getSamplesSkipped() > 0) {
             notes.append("skipped ").append(m.getSamplesSkipped()).append(' ');
         }
+        if (m.getSamplesAugmented() > 0) {
+            notes.append("variants ").append(m.getSamplesAugmented()).append(' ');
+        }
         if (m.getDriftEvents() > 0) {
             notes.append("drift x").append(m.getDriftEvents()).append(' ');
         }
