@@ -27,6 +27,14 @@ public class TeacherInput {
      */
     public boolean skipped;
 
+    /** Where the sample comes from (TrainingSample {@code source}, else its topic), or null. */
+    public String source;
+
+    /**
+     * The student the sample trains, set by the job's routing; null: the teacher settings' student.
+     */
+    public String student;
+
     /** A variant of a training sample made for the teacher to score (augmentation), unlabelled. */
     public boolean augmented;
 

@@ -162,11 +162,7 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
             output.collect(
                     new StreamRecord<>(
                             ScoredSample.skipped(
-                                    settings.studentName(),
-                                    in.id,
-                                    in.partition,
-                                    in.offset,
-                                    in.eventTime)));
+                                    studentOf(in), in.id, in.partition, in.offset, in.eventTime)));
             return;
         }
         if (buffer.isEmpty()) {
@@ -298,9 +294,14 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         maybeRerank();
     }
 
+    /** The student a sample is routed to: the job's routing, else the settings' student. */
+    private String studentOf(TeacherInput in) {
+        return in.student != null ? in.student : settings.studentName();
+    }
+
     private ScoredSample score(TeacherInput in, TeacherOutput out, float[][] logits, String heads) {
         ScoredSample s = new ScoredSample();
-        s.student = settings.studentName();
+        s.student = studentOf(in);
         s.id = in.id;
         s.tokens = out.tokenIds();
         s.teacherFeatures = out.embedding();

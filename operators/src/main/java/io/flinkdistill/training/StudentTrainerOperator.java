@@ -276,6 +276,10 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                 c.getStudent() == null ? "every student" : c.getStudent(),
                 c.getValues());
         for (String student : effect.students()) {
+            if (!owns(student)) {
+                // Another trainer subtask holds this student (commands reach every subtask).
+                continue;
+            }
             setCurrentKey(student);
             StudentTrainer trainer = existingTrainer(student);
             if (trainer == null) {
@@ -294,6 +298,16 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                 publishNow(trainer);
             }
         }
+    }
+
+    /** Whether this subtask holds the key group of {@code student}. */
+    private boolean owns(String student) {
+        var task = getRuntimeContext().getTaskInfo();
+        return org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignKeyToParallelOperator(
+                        student,
+                        task.getMaxNumberOfParallelSubtasks(),
+                        task.getNumberOfParallelSubtasks())
+                == task.getIndexOfThisSubtask();
     }
 
     /** The trainer of a student that has state (in memory or checkpointed), else null. */

@@ -466,6 +466,15 @@ class DistillCliTest {
                 .contains("Invalid option --benchmark: name 'a.b' must be letters, digits");
         assertThat(run(concat(base, "--benchmark", "yelp=missing.tsv")).err())
                 .contains("Invalid option --benchmark: file missing.tsv does not exist");
+        assertThat(run(concat(base, "--route", "alpha")).err())
+                .contains(
+                        "Invalid option --route: expected STUDENT=SOURCE[,SOURCE...], got 'alpha'");
+        assertThat(run(concat(base, "--route", "a=x", "--route", "b=y,x")).err())
+                .contains("Invalid option --route: source 'x' is routed to a and b");
+        assertThat(run(concat(base, "--route", "student=x")).err())
+                .contains("Invalid option --route: student is the default student (--student)");
+        assertThat(run(concat(base, "--trainer-parallelism", "0")).err())
+                .contains("Invalid option --trainer-parallelism: must be >= 1, got 0");
         assertThat(run(concat(base, "--augment-copies", "-1")).err())
                 .contains("Invalid option --augment-copies: must be in [0, 64], got -1");
         assertThat(

@@ -213,6 +213,129 @@ class DistillationJobITCase {
         }
     }
 
+    /**
+     * Three students in one job, routed by the samples' source, on two trainer subtasks of one JVM
+     * (the MiniCluster): each trains exactly the samples routed to it, keeps its own counts and
+     * final file, and learns.
+     */
+    @Test
+    void shouldTrainSeveralStudentsRoutedBySourceOnTwoTrainerSubtasks() throws Exception {
+        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
+        String f = "-routed";
+        Topics.ensure(
+                client,
+                Map.of("samples" + f, 2, "metrics" + f, 1, "dlq" + f, 1, "models" + f, 1),
+                Duration.ofSeconds(30));
+        TsvDataset sst2 =
+                TsvDataset.read(
+                        copyResource(
+                                "/data/sst2/train.tsv", dir.resolve("sst2-train" + f + ".tsv")));
+        List<TsvRow> rows = new ArrayList<>(sst2.rows());
+        Collections.shuffle(rows, new Random(11));
+        LinearHead head =
+                HeadTraining.fit(
+                        ShippedEncoder.E5_SMALL_V2_Q,
+                        rows.subList(0, HEAD_ROWS),
+                        sst2.classes(),
+                        64,
+                        2);
+        // Three sources of 500 rows: alpha.tsv and beta.tsv are routed, other.tsv is not.
+        List<String> students = List.of("alpha", "beta", "student");
+        List<String> files = List.of("alpha.tsv", "beta.tsv", "other.tsv");
+        Map<String, TsvDataset> byStudent = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 3; i++) {
+            List<TsvRow> part = rows.subList(HEAD_ROWS + 500 * i, HEAD_ROWS + 500 * (i + 1));
+            Path file = dir.resolve(files.get(i));
+            Files.write(file, part.stream().map(r -> r.text() + "\t" + r.label()).toList());
+            TsvDataset data = TsvDataset.read(file);
+            byStudent.put(students.get(i), data);
+            SampleProducer.produce(client, "samples" + f, data, data.rows(), 1, r -> false, 0);
+        }
+        // The three students land on both trainer subtasks (key groups of 128, parallelism 2).
+        assertThat(
+                        students.stream()
+                                .map(
+                                        s ->
+                                                org.apache.flink.runtime.state
+                                                        .KeyGroupRangeAssignment
+                                                        .assignKeyToParallelOperator(s, 128, 2))
+                                .distinct()
+                                .count())
+                .isEqualTo(2);
+        JobSettings base = settings(head, "models-store" + f);
+        JobSettings settings =
+                new JobSettings(
+                        base.teacher(),
+                        base.trainer(),
+                        base.evalFraction(),
+                        base.maxChars(),
+                        base.deadLetterLongText(),
+                        base.teacherParallelism(),
+                        base.dedupWindowMillis(),
+                        dir.resolve("students" + f).toString(),
+                        base.publish(),
+                        base.steering(),
+                        null,
+                        null,
+                        new io.flinkdistill.pipeline.job.StudentRouting(
+                                Map.of("alpha", List.of("alpha.tsv*"), "beta", List.of("beta*")),
+                                2));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.setMaxParallelism(128);
+        env.enableCheckpointing(1000);
+        KafkaWiring.KafkaSettings k =
+                new KafkaWiring.KafkaSettings(
+                        client,
+                        "samples" + f,
+                        "metrics" + f,
+                        "dlq" + f,
+                        "control" + f,
+                        "models" + f,
+                        "it" + f,
+                        true);
+        KafkaWiring.sinks(DistillationJob.build(KafkaWiring.source(env, k), settings), k);
+        env.executeAsync("distillation-routed-it")
+                .getJobExecutionResult()
+                .get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+        Map<String, List<DistillMetrics>> metrics = new java.util.TreeMap<>();
+        for (byte[] value : readAll("metrics" + f)) {
+            DistillMetrics m = DistillMetrics.fromByteBuffer(ByteBuffer.wrap(value));
+            metrics.computeIfAbsent(m.getStudent().toString(), x -> new ArrayList<>()).add(m);
+        }
+        assertThat(metrics.keySet()).containsExactlyInAnyOrderElementsOf(students);
+        EvalSplit split = new EvalSplit(EVAL_FRACTION);
+        for (String student : students) {
+            TsvDataset data = byStudent.get(student);
+            List<TsvRow> train =
+                    data.rows().stream().filter(r -> !split.isEval(data.idOf(r))).toList();
+            List<TsvRow> eval =
+                    data.rows().stream().filter(r -> split.isEval(data.idOf(r))).toList();
+            List<DistillMetrics> own = metrics.get(student);
+            DistillMetrics last = own.get(own.size() - 1);
+            assertThat(last.getSamplesTrained()).as(student).isEqualTo(train.size());
+            assertThat(last.getEvalWindow()).as(student).isEqualTo(eval.size());
+            long digest = 0;
+            for (TsvRow r : train) {
+                digest += io.flinkdistill.training.TrainedSamples.idHash(data.idOf(r));
+            }
+            Map<String, String> provenance =
+                    io.flinkdistill.training.StudentFile.read(
+                                    dir.resolve("students" + f).resolve(student + ".student"))
+                            .provenance();
+            assertThat(provenance)
+                    .as("%s trained exactly its own samples", student)
+                    .containsEntry(
+                            io.flinkdistill.training.TrainedSamples.ID_DIGEST,
+                            Long.toHexString(digest));
+            double before = untrainedAgreement(head, settings.trainer().student(), eval);
+            assertThat(last.getEvalAgreement())
+                    .as("%s: agreement after training vs. untrained (%.3f)", student, before)
+                    .isGreaterThan(before + 0.05);
+        }
+    }
+
     /** A teacher budget of half the unlabelled training samples, drawn at random by id. */
     private static final io.flinkdistill.pipeline.job.TeacherSelection HALF_RANDOM =
             new io.flinkdistill.pipeline.job.TeacherSelection(
@@ -491,6 +614,7 @@ class DistillationJobITCase {
                         null,
                         null,
                         null,
+                        null,
                         null);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
@@ -596,7 +720,8 @@ class DistillationJobITCase {
                         dir.resolve(store).toUri().toString(), 0.0, 20),
                 null,
                 selection,
-                augmentation);
+                augmentation,
+                null);
     }
 
     /** Agreement with the teacher of a student with the job's initial weights, on the eval rows. */

@@ -356,6 +356,7 @@ class SteeringITCase {
                 null,
                 new Steering("dwa", 0.0, null),
                 null,
+                null,
                 null);
     }
 

@@ -408,6 +408,8 @@ public class JobOptions {
 
     @picocli.CommandLine.Mixin AugmentOptions augment = new AugmentOptions();
 
+    @picocli.CommandLine.Mixin RoutingOptions routing = new RoutingOptions();
+
     /** Set by a command that publishes to a store of its own without --model-store (the demo). */
     boolean publishesByDefault;
 
@@ -518,6 +520,7 @@ public class JobOptions {
         publish.validate();
         selection.validate(publish.modelStore != null || publishesByDefault);
         augment.settings();
+        routing.settings(student);
         atLeast("--dedup-window-ms", dedupWindowMs, 0);
         if (!longText.equals("truncate") && !longText.equals("dead-letter")) {
             throw new OptionException(
@@ -817,7 +820,8 @@ public class JobOptions {
                         metricsEverySeconds,
                         inputDriftThreshold),
                 teacherSelection(kafka.bootstrapServers),
-                augment.settings());
+                augment.settings(),
+                routing.settings(student));
     }
 
     /**

@@ -29,6 +29,7 @@ final class AvroSampleDecoder implements RecordDecoder {
                 s.getText(),
                 s.getLabel(),
                 features,
-                s.getEventTime() == null ? 0 : s.getEventTime().toEpochMilli());
+                s.getEventTime() == null ? 0 : s.getEventTime().toEpochMilli(),
+                s.getSource());
     }
 }

@@ -47,6 +47,8 @@ public final class AugmentForTeacher extends ProcessFunction<TeacherInput, Teach
                             in.offset);
             v.topic = in.topic;
             v.eventTime = in.eventTime;
+            v.source = in.source;
+            v.student = in.student;
             v.augmented = true;
             out.collect(v);
         }

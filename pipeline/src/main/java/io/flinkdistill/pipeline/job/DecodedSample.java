@@ -16,6 +16,9 @@ public class DecodedSample {
     /** When the sample happened (ms since the epoch): its own event time, else the record's. */
     public long eventTime;
 
+    /** Where the sample comes from: its TrainingSample {@code source}, else its topic. */
+    public String source;
+
     /** Dense features as sent, or null. */
     public float[] features;
 

@@ -116,6 +116,15 @@ public final class DistillationJob {
             toTeacher = unique;
             deadLetters = deadLetters.union(unique.getSideOutput(ValidateAndSplit.DEAD_LETTERS));
         }
+        if (settings.routing().active()) {
+            toTeacher =
+                    toTeacher
+                            .map(
+                                    new RouteToStudent(
+                                            settings.routing(), settings.teacher().studentName()))
+                            .name("route-to-student")
+                            .uid("route-to-student");
+        }
         if (settings.selection().active()) {
             toTeacher =
                     toTeacher
@@ -162,12 +171,16 @@ public final class DistillationJob {
                                 new TeacherOperator(settings.teacher()))
                         .uid("teacher")
                         .setParallelism(settings.teacherParallelism());
+        int trainers = settings.routing().trainerParallelism();
         SingleOutputStreamOperator<StudentVersion> trainer =
                 scored.keyBy(s -> s.student, Types.STRING)
-                        // The trainer runs as one subtask, so every command reaches it through a
-                        // global edge; unlike a broadcast edge, that one takes unaligned
-                        // checkpoint barriers, so a backlog of samples does not hold commands.
-                        .connect(trainerCommands.global())
+                        // One trainer subtask takes every command through a global edge; unlike a
+                        // broadcast edge, that one takes unaligned checkpoint barriers, so a
+                        // backlog of samples does not hold commands. Several need them all.
+                        .connect(
+                                trainers == 1
+                                        ? trainerCommands.global()
+                                        : trainerCommands.broadcast())
                         .transform(
                                 "student-trainer",
                                 TypeInformation.of(StudentVersion.class),
@@ -178,9 +191,9 @@ public final class DistillationJob {
                                         settings.steering().benchmarks(),
                                         settings.steering().metricsEverySeconds() * 1000L))
                         .uid("student-trainer")
-                        // DJL allows one gradient collection per JVM at a time; one trainer
-                        // subtask per key group range keeps that true on a MiniCluster.
-                        .setParallelism(1);
+                        // Students spread over subtasks by key group; each trainer drives
+                        // autograd on its own thread, so several can train in one JVM.
+                        .setParallelism(trainers);
         DataStream<DistillMetrics> metrics =
                 trainer.getSideOutput(StudentTrainerOperator.METRICS)
                         .connect(deadLetters.global())

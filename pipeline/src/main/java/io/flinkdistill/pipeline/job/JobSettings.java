@@ -23,6 +23,8 @@ import java.io.Serializable;
  *     TeacherSelection#off()}
  * @param augmentation variants of each training sample the teacher scores; null: {@link
  *     TextAugmenter#off()}
+ * @param routing which student each sample trains and the trainer's parallelism; null: {@link
+ *     StudentRouting#none()}
  */
 public record JobSettings(
         TeacherSettings teacher,
@@ -36,7 +38,8 @@ public record JobSettings(
         PublishSettings publish,
         Steering steering,
         TeacherSelection selection,
-        TextAugmenter augmentation)
+        TextAugmenter augmentation,
+        StudentRouting routing)
         implements Serializable {
 
     public JobSettings {
@@ -44,6 +47,7 @@ public record JobSettings(
         steering = steering == null ? Steering.defaults() : steering;
         selection = selection == null ? TeacherSelection.off() : selection;
         augmentation = augmentation == null ? TextAugmenter.off() : augmentation;
+        routing = routing == null ? StudentRouting.none() : routing;
         new EvalSplit(evalFraction);
         if (dedupWindowMillis < 0) {
             throw new IllegalArgumentException(
@@ -72,6 +76,7 @@ public record JobSettings(
                 publish,
                 steering,
                 s,
-                augmentation);
+                augmentation,
+                routing);
     }
 }

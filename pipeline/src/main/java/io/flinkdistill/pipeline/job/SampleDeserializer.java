@@ -61,6 +61,7 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
             d.label = f.label();
             d.features = f.features();
             d.eventTime = f.eventTime() > 0 ? f.eventTime() : Math.max(0, record.timestamp());
+            d.source = f.source() != null ? f.source() : record.topic();
         } catch (BadRecordException e) {
             d.error = e.getMessage();
             d.raw = value;

@@ -57,6 +57,7 @@ public final class ValidateAndSplit extends ProcessFunction<DecodedSample, Teach
                 new TeacherInput(d.id, text, d.label, split.isEval(d.id), d.partition, d.offset);
         in.topic = d.topic;
         in.eventTime = d.eventTime;
+        in.source = d.source;
         out.collect(in);
     }
 
