@@ -507,8 +507,19 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         if (inputId != 1) {
             return;
         }
-        for (Map.Entry<String, StudentTrainer> e : trainers.entrySet()) {
-            StudentTrainer trainer = e.getValue();
+        // Every student of this subtask, also those restored from a checkpoint that saw no sample
+        // since (their pending batch still trains, their final file is still written).
+        java.util.SortedSet<String> students = new java.util.TreeSet<>(trainers.keySet());
+        try (java.util.stream.Stream<Object> keys =
+                getKeyedStateBackend()
+                        .getKeys(
+                                "student-trainer",
+                                org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
+            keys.forEach(k -> students.add((String) k));
+        }
+        for (String student : students) {
+            setCurrentKey(student);
+            StudentTrainer trainer = trainerFor(student);
             if (trainer.flush() != null) {
                 stepsCounter.inc();
             }

@@ -215,11 +215,12 @@ class DistillationJobITCase {
 
     /**
      * Three students in one job, routed by the samples' source, on two trainer subtasks of one JVM
-     * (the MiniCluster): each trains exactly the samples routed to it, keeps its own counts and
+     * (the MiniCluster), stopped part way with a savepoint and finished on one trainer subtask
+     * restored from it: each trains exactly the samples routed to it, keeps its own counts and
      * final file, and learns.
      */
     @Test
-    void shouldTrainSeveralStudentsRoutedBySourceOnTwoTrainerSubtasks() throws Exception {
+    void shouldTrainSeveralStudentsRoutedBySourceAndRescaleThemFromASavepoint() throws Exception {
         Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
         String f = "-routed";
         Topics.ensure(
@@ -262,42 +263,70 @@ class DistillationJobITCase {
                                 .distinct()
                                 .count())
                 .isEqualTo(2);
-        JobSettings base = settings(head, "models-store" + f);
-        JobSettings settings =
-                new JobSettings(
-                        base.teacher(),
-                        base.trainer(),
-                        base.evalFraction(),
-                        base.maxChars(),
-                        base.deadLetterLongText(),
-                        base.teacherParallelism(),
-                        base.dedupWindowMillis(),
-                        dir.resolve("students" + f).toString(),
-                        base.publish(),
-                        base.steering(),
-                        null,
-                        null,
-                        new io.flinkdistill.pipeline.job.StudentRouting(
-                                Map.of("alpha", List.of("alpha.tsv*"), "beta", List.of("beta*")),
-                                2));
+        // Part way through on two trainer subtasks, stopped with a savepoint; then on to the end of
+        // the topic on one, restored from it: students move with their state.
+        JobSettings two = routed(head, f, 2);
+        String savepoint;
+        {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.setMaxParallelism(128);
+            env.enableCheckpointing(1000);
+            KafkaWiring.KafkaSettings k = routedKafka(client, f, false);
+            KafkaWiring.sinks(DistillationJob.build(KafkaWiring.source(env, k), two), k);
+            JobClient job = env.executeAsync("distillation-routed-it-2");
+            long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+            long trained = 0;
+            while (trained < 400) {
+                assertThat(System.nanoTime())
+                        .as("deadline for 400 trained samples")
+                        .isLessThan(deadline);
+                Thread.sleep(500);
+                Map<String, Long> latest = new java.util.HashMap<>();
+                for (byte[] value : readAll("metrics" + f)) {
+                    DistillMetrics m = DistillMetrics.fromByteBuffer(ByteBuffer.wrap(value));
+                    latest.merge(m.getStudent().toString(), m.getSamplesTrained(), Math::max);
+                }
+                trained = latest.values().stream().mapToLong(Long::longValue).sum();
+            }
+            savepoint =
+                    job.stopWithSavepoint(
+                                    false,
+                                    dir.resolve("savepoints" + f).toUri().toString(),
+                                    org.apache.flink.core.execution.SavepointFormatType.CANONICAL)
+                            .get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+        JobSettings settings = routed(head, f, 1);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         env.setMaxParallelism(128);
         env.enableCheckpointing(1000);
-        KafkaWiring.KafkaSettings k =
-                new KafkaWiring.KafkaSettings(
-                        client,
-                        "samples" + f,
-                        "metrics" + f,
-                        "dlq" + f,
-                        "control" + f,
-                        "models" + f,
-                        "it" + f,
-                        true);
+        // Unbounded again: a restored Kafka split keeps the stopping offset it was saved with
+        // (none). Once the group's committed offsets reach the end of the topic, the job is
+        // stopped with a drain, so every operator ends its input (final files written).
+        KafkaWiring.KafkaSettings k = routedKafka(client, f, false);
         KafkaWiring.sinks(DistillationJob.build(KafkaWiring.source(env, k), settings), k);
-        env.executeAsync("distillation-routed-it")
-                .getJobExecutionResult()
+        org.apache.flink.streaming.api.graph.StreamGraph graph = env.getStreamGraph();
+        graph.setSavepointRestoreSettings(
+                org.apache.flink.runtime.jobgraph.SavepointRestoreSettings.forPath(savepoint));
+        JobClient job = env.executeAsync(graph);
+        try (io.flinkdistill.pipeline.kafka.ConsumerLag lag =
+                new io.flinkdistill.pipeline.kafka.ConsumerLag(
+                        client, "it" + f, List.of("samples" + f), null)) {
+            long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+            while (lag.records() > 0) {
+                assertThat(System.nanoTime())
+                        .as("deadline for the topic's end")
+                        .isLessThan(deadline);
+                Thread.sleep(500);
+            }
+        }
+        job.stopWithSavepoint(
+                        true,
+                        dir.resolve("savepoints" + f).toUri().toString(),
+                        org.apache.flink.core.execution.SavepointFormatType.CANONICAL)
                 .get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        job.getJobExecutionResult().get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
         Map<String, List<DistillMetrics>> metrics = new java.util.TreeMap<>();
         for (byte[] value : readAll("metrics" + f)) {
@@ -334,6 +363,40 @@ class DistillationJobITCase {
                     .as("%s: agreement after training vs. untrained (%.3f)", student, before)
                     .isGreaterThan(before + 0.05);
         }
+    }
+
+    /** The routed test's settings: alpha.tsv and beta* routed, the rest to the default student. */
+    private static JobSettings routed(LinearHead head, String f, int trainers) {
+        JobSettings base = settings(head, "models-store" + f);
+        return new JobSettings(
+                base.teacher(),
+                base.trainer(),
+                base.evalFraction(),
+                base.maxChars(),
+                base.deadLetterLongText(),
+                base.teacherParallelism(),
+                base.dedupWindowMillis(),
+                dir.resolve("students" + f).toString(),
+                base.publish(),
+                base.steering(),
+                null,
+                null,
+                new io.flinkdistill.pipeline.job.StudentRouting(
+                        Map.of("alpha", List.of("alpha.tsv*"), "beta", List.of("beta*")),
+                        trainers));
+    }
+
+    private static KafkaWiring.KafkaSettings routedKafka(
+            Map<String, Object> client, String f, boolean bounded) {
+        return new KafkaWiring.KafkaSettings(
+                client,
+                "samples" + f,
+                "metrics" + f,
+                "dlq" + f,
+                "control" + f,
+                "models" + f,
+                "it" + f,
+                bounded);
     }
 
     /** A teacher budget of half the unlabelled training samples, drawn at random by id. */
