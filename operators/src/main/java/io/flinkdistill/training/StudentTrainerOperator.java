@@ -361,6 +361,20 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             control.know(key);
             applyOverrides(trainer);
             reporter.registerGauges(getRuntimeContext().getMetricGroup(), key);
+            if (publisher.enabled()) {
+                publishedByKey.putIfAbsent(key, PublishedVersion.fromState(published.value()));
+            }
+            getRuntimeContext()
+                    .getMetricGroup()
+                    .addGroup("student", key)
+                    .gauge(
+                            "publishedVersion",
+                            () -> {
+                                PublishedVersion v = publishedByKey.get(key);
+                                return v == null || v.version() == 0
+                                        ? Double.NaN
+                                        : (double) v.version();
+                            });
         }
         return trainer;
     }
