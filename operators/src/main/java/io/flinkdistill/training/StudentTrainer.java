@@ -229,10 +229,19 @@ public final class StudentTrainer implements AutoCloseable {
             return null;
         }
         pending.add(sample);
-        if (pending.size() >= settings.batchSize()) {
+        if (pending.size() >= settings.batchSize() + settings.shufflePool()) {
             return flush();
         }
         return null;
+    }
+
+    /** Trains on everything buffered, a batch at a time (end of a bounded stream). */
+    public StepLosses flushAll() {
+        StepLosses last = null;
+        while (!pending.isEmpty()) {
+            last = flush();
+        }
+        return last;
     }
 
     /** Trains on whatever is buffered, even a partial batch (end of a bounded stream). */
@@ -240,8 +249,21 @@ public final class StudentTrainer implements AutoCloseable {
         if (pending.isEmpty()) {
             return null;
         }
-        List<ScoredSample> fresh = new ArrayList<>(pending);
-        pending.clear();
+        List<ScoredSample> fresh;
+        if (settings.shufflePool() > 0 && pending.size() > settings.batchSize()) {
+            // A batch drawn from the pool, by the seed and the step (a restored trainer draws
+            // the same); the others wait for the next batch.
+            java.util.Random random =
+                    new java.util.Random(
+                            settings.student().seed() * 1_000_003L + optimizer.steps());
+            fresh = new ArrayList<>(settings.batchSize());
+            for (int i = 0; i < settings.batchSize(); i++) {
+                fresh.add(pending.remove(random.nextInt(pending.size())));
+            }
+        } else {
+            fresh = new ArrayList<>(pending);
+            pending.clear();
+        }
         List<ScoredSample> batch = fresh;
         if (settings.replayRatio() > 0) {
             batch = new ArrayList<>(fresh);

@@ -534,7 +534,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         for (String student : students) {
             setCurrentKey(student);
             StudentTrainer trainer = trainerFor(student);
-            if (trainer.flush() != null) {
+            if (trainer.flushAll() != null) {
                 stepsCounter.inc();
             }
             emitMetrics(trainer);

@@ -28,6 +28,10 @@ import java.io.Serializable;
  * @param lossPolicy the loss reweighting policy the job runs (reported in the metrics)
  * @param threads libtorch intra-op threads of the trainer's task thread (0: libtorch's default, one
  *     per core of the machine; see {@link TorchThreads})
+ * @param shufflePool training samples held beyond a batch, so that each batch is drawn at random
+ *     from {@code batchSize + shufflePool} arrivals instead of being the last {@code batchSize} (0:
+ *     arrival order); mixes a sample's augmented variants, which arrive together, into different
+ *     batches
  */
 public record TrainerSettings(
         StudentConfig student,
@@ -49,7 +53,8 @@ public record TrainerSettings(
         double replayRatio,
         int replayCapacity,
         boolean restartOnDrift,
-        int threads)
+        int threads,
+        int shufflePool)
         implements Serializable {
 
     /**
@@ -82,6 +87,7 @@ public record TrainerSettings(
         b.replayCapacity = replayCapacity;
         b.restartOnDrift = restartOnDrift;
         b.threads = threads;
+        b.shufflePool = shufflePool;
         return b;
     }
 
@@ -107,6 +113,7 @@ public record TrainerSettings(
         private int replayCapacity = 2000;
         private boolean restartOnDrift;
         private int threads;
+        private int shufflePool;
 
         private Builder(StudentConfig student) {
             this.student = student;
@@ -212,6 +219,12 @@ public record TrainerSettings(
         }
 
         /** The loss reweighting policy of the job, as the metrics report it. */
+        /** Draws each batch at random from {@code batchSize + pool} arrivals (0: arrival order). */
+        public Builder optShufflePool(int pool) {
+            this.shufflePool = pool;
+            return this;
+        }
+
         public Builder optLossPolicy(String lossPolicy) {
             this.lossPolicy = lossPolicy;
             return this;
@@ -238,7 +251,8 @@ public record TrainerSettings(
                     replayRatio,
                     replayCapacity,
                     restartOnDrift,
-                    threads);
+                    threads,
+                    shufflePool);
         }
     }
 
@@ -258,6 +272,9 @@ public record TrainerSettings(
     public static final String TEACHER_OUTPUT_EMBEDDINGS = "teacher-output:";
 
     public TrainerSettings {
+        if (shufflePool < 0) {
+            throw new IllegalArgumentException("shuffle pool must be >= 0, got " + shufflePool);
+        }
         if (attentionLengthScale < 0) {
             throw new IllegalArgumentException(
                     "attention-length-scale must be >= 0 (0: off), got " + attentionLengthScale);

@@ -96,6 +96,42 @@ class StudentTrainerTest {
     }
 
     @Test
+    void shouldDrawBatchesFromAShufflePoolAndTrainEverySampleByTheEnd() {
+        TrainerSettings settings =
+                TrainerFixtures.tinySettings().toBuilder().optShufflePool(24).build();
+        List<ScoredSample> samples = SyntheticSamples.generate(50, 1, false);
+        try (StudentTrainer trainer = new StudentTrainer("student", settings)) {
+            samples.subList(0, 40).forEach(trainer::accept);
+            // Batches of 8 once 8 + 24 are held: 40 arrivals, 2 steps, 24 still held.
+            assertThat(trainer.steps()).isEqualTo(2);
+            assertThat(trainer.samplesTrained()).isEqualTo(16);
+            TrainerState state = trainer.snapshot();
+            assertThat(state.pending()).hasSize(24);
+            // Not simply the first 16 arrivals.
+            assertThat(state.pending())
+                    .extracting(s -> s.id)
+                    .isNotEqualTo(samples.subList(16, 40).stream().map(s -> s.id).toList());
+            try (StudentTrainer restored =
+                    StudentTrainer.restore(TrainerState.fromBytes(state.toBytes()), settings)) {
+                samples.subList(40, 50).forEach(trainer::accept);
+                samples.subList(40, 50).forEach(restored::accept);
+                assertIdentical(restored.snapshot().weights(), trainer.snapshot().weights());
+                restored.flushAll();
+                trainer.flushAll();
+                assertIdentical(restored.snapshot().weights(), trainer.snapshot().weights());
+                assertThat(trainer.samplesTrained()).isEqualTo(50);
+                assertThat(trainer.snapshot().pending()).isEmpty();
+                long digest = 0;
+                for (ScoredSample s : samples) {
+                    digest += TrainedSamples.idHash(s.id);
+                }
+                assertThat(trainer.snapshot().provenance())
+                        .containsEntry(TrainedSamples.ID_DIGEST, Long.toHexString(digest));
+            }
+        }
+    }
+
+    @Test
     void shouldRestartTheCosineCycleOnDriftOnlyWhenAskedTo() {
         for (boolean restart : new boolean[] {false, true}) {
             TrainerSettings settings =

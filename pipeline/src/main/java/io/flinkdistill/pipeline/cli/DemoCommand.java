@@ -683,7 +683,11 @@ public final class DemoCommand implements Callable<Integer> {
         conf.set(
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                 out.resolve("checkpoints").toAbsolutePath().toUri().toString());
-        int parallelism = Math.max(1, job.teacherParallelism);
+        // Slots for the widest operator: the teacher's or, with several students, the trainer's.
+        int parallelism =
+                Math.max(
+                        1,
+                        Math.max(job.teacherParallelism, settings.routing().trainerParallelism()));
         java.net.URI rest = JobWatcher.localRest(conf);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
@@ -704,12 +708,18 @@ public final class DemoCommand implements Callable<Integer> {
                 kafka);
         Path finalStudent = Path.of(settings.exportDir()).resolve(job.student + ".student");
         Files.deleteIfExists(finalStudent);
+        // With --route, the job has several students; the demo reports on --student.
+        java.util.concurrent.atomic.AtomicReference<DistillMetrics> own =
+                new java.util.concurrent.atomic.AtomicReference<>();
         try (TopicFollower<DistillMetrics> follower =
                         TopicFollower.metrics(
                                 client,
                                 job.metricsTopic,
                                 m -> {
                                     recorded.add(m);
+                                    if (m.getStudent().toString().equals(job.student)) {
+                                        own.set(m);
+                                    }
                                     visibleAfterMillis.add(
                                             System.currentTimeMillis()
                                                     - m.getTimestamp().toEpochMilli());
@@ -753,7 +763,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             // Let the follower print the final record.
             Thread.sleep(1500);
-            return follower.latest();
+            return own.get();
         }
     }
 

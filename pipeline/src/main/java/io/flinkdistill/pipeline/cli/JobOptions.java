@@ -312,6 +312,13 @@ public class JobOptions {
     int replayCapacity;
 
     @Option(
+            names = "--shuffle-pool",
+            defaultValue = "0",
+            description =
+                    "Training samples held beyond a batch so that each batch is drawn at random from batch size + N arrivals (0: arrival order). Mixes a sample's --augment-copies variants, which arrive together, into different batches; held samples are checkpointed with the trainer (default: ${DEFAULT-VALUE}).")
+    int shufflePool;
+
+    @Option(
             names = "--input-drift-threshold",
             defaultValue = "5",
             description =
@@ -456,6 +463,10 @@ public class JobOptions {
                     "must be in [0, 16] (0 turns replay off), got " + replayRatio);
         }
         positive("--replay-capacity", replayCapacity);
+        if (shufflePool < 0 || shufflePool > 100_000) {
+            throw new OptionException(
+                    "--shuffle-pool", "must be in [0, 100000], got " + shufflePool);
+        }
         if (!(inputDriftThreshold == 0 || inputDriftThreshold > 1)
                 || Double.isInfinite(inputDriftThreshold)) {
             throw new OptionException(
@@ -802,6 +813,7 @@ public class JobOptions {
                         .optReplay(replayRatio, replayCapacity)
                         .optRestartOnDrift(restartOnDrift)
                         .optThreads(trainerThreads)
+                        .optShufflePool(shufflePool)
                         .build();
         return new JobSettings(
                 t,
