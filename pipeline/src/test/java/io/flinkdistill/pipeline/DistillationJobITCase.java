@@ -221,25 +221,11 @@ class DistillationJobITCase {
      */
     @Test
     void shouldTrainSeveralStudentsRoutedBySourceAndRescaleThemFromASavepoint() throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
         String f = "-routed";
-        Topics.ensure(
-                client,
-                Map.of("samples" + f, 2, "metrics" + f, 1, "dlq" + f, 1, "models" + f, 1),
-                Duration.ofSeconds(30));
-        TsvDataset sst2 =
-                TsvDataset.read(
-                        copyResource(
-                                "/data/sst2/train.tsv", dir.resolve("sst2-train" + f + ".tsv")));
-        List<TsvRow> rows = new ArrayList<>(sst2.rows());
-        Collections.shuffle(rows, new Random(11));
-        LinearHead head =
-                HeadTraining.fit(
-                        ShippedEncoder.E5_SMALL_V2_Q,
-                        rows.subList(0, HEAD_ROWS),
-                        sst2.classes(),
-                        64,
-                        2);
+        Prepared p = prepare(f, 11);
+        Map<String, Object> client = p.client();
+        List<TsvRow> rows = p.rows();
+        LinearHead head = p.head();
         // Three sources of 500 rows: alpha.tsv and beta.tsv are routed, other.tsv is not.
         List<String> students = List.of("alpha", "beta", "student");
         List<String> files = List.of("alpha.tsv", "beta.tsv", "other.tsv");
@@ -365,6 +351,35 @@ class DistillationJobITCase {
         }
     }
 
+    /**
+     * A test's topics, the SST-2 sample file shuffled by a seed, and a head fitted on its first
+     * rows.
+     */
+    private record Prepared(
+            Map<String, Object> client, TsvDataset sst2, List<TsvRow> rows, LinearHead head) {}
+
+    private static Prepared prepare(String f, long shuffleSeed) throws Exception {
+        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
+        Topics.ensure(
+                client,
+                Map.of("samples" + f, 2, "metrics" + f, 1, "dlq" + f, 1, "models" + f, 1),
+                Duration.ofSeconds(30));
+        TsvDataset sst2 =
+                TsvDataset.read(
+                        copyResource(
+                                "/data/sst2/train.tsv", dir.resolve("sst2-train" + f + ".tsv")));
+        List<TsvRow> rows = new ArrayList<>(sst2.rows());
+        Collections.shuffle(rows, new Random(shuffleSeed));
+        LinearHead head =
+                HeadTraining.fit(
+                        ShippedEncoder.E5_SMALL_V2_Q,
+                        rows.subList(0, HEAD_ROWS),
+                        sst2.classes(),
+                        64,
+                        2);
+        return new Prepared(client, sst2, rows, head);
+    }
+
     /** The routed test's settings: alpha.tsv and beta* routed, the rest to the default student. */
     private static JobSettings routed(LinearHead head, String f, int trainers) {
         JobSettings base = settings(head, "models-store" + f);
@@ -433,26 +448,13 @@ class DistillationJobITCase {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"source", "teacher", "trainer"})
     void shouldCountEverySampleExactlyOnceThroughAFailureAndRestartMidTraining(String where)
             throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
         String f = "-f-" + where;
         boolean budgeted = where.equals("teacher");
-        Topics.ensure(
-                client,
-                Map.of("samples" + f, 2, "metrics" + f, 1, "dlq" + f, 1, "models" + f, 1),
-                Duration.ofSeconds(30));
-        TsvDataset sst2 =
-                TsvDataset.read(
-                        copyResource(
-                                "/data/sst2/train.tsv", dir.resolve("sst2-train" + f + ".tsv")));
-        List<TsvRow> rows = new ArrayList<>(sst2.rows());
-        Collections.shuffle(rows, new Random(5));
-        LinearHead head =
-                HeadTraining.fit(
-                        ShippedEncoder.E5_SMALL_V2_Q,
-                        rows.subList(0, HEAD_ROWS),
-                        sst2.classes(),
-                        64,
-                        2);
+        Prepared p = prepare(f, 5);
+        Map<String, Object> client = p.client();
+        TsvDataset sst2 = p.sst2();
+        List<TsvRow> rows = p.rows();
+        LinearHead head = p.head();
         List<TsvRow> stream = rows.subList(HEAD_ROWS, HEAD_ROWS + STREAM_ROWS);
         SampleProducer.produce(
                 client, "samples" + f, sst2, stream, 1, DistillationJobITCase::labelled, 0);
