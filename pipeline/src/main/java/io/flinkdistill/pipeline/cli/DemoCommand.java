@@ -723,7 +723,7 @@ public final class DemoCommand implements Callable<Integer> {
                                     visibleAfterMillis.add(
                                             System.currentTimeMillis()
                                                     - m.getTimestamp().toEpochMilli());
-                                    ProgressLine.print(m, jobStart);
+                                    ProgressLine.print(m, jobStart, settings.routing().active());
                                 });
                 TopicFollower<io.flinkdistill.schemas.ControlCommand> commands =
                         new TopicFollower<>(

@@ -7,6 +7,16 @@ final class ProgressLine {
     private ProgressLine() {}
 
     static void print(DistillMetrics m, long jobStart) {
+        print(m, jobStart, false);
+    }
+
+    /**
+     * @param named prefix the line with the student's name (a job with several students)
+     */
+    static void print(DistillMetrics m, long jobStart, boolean named) {
+        if (named) {
+            System.out.print(m.getStudent() + " ");
+        }
         String acc =
                 m.getEvalAccuracy() == null ? "  n/a" : String.format("%.3f", m.getEvalAccuracy());
         StringBuilder sets = new StringBuilder();

@@ -172,7 +172,7 @@ public final class RunCommand implements Callable<Integer> {
                 TopicFollower.metricsFromNow(
                         job.kafkaClientConfig(job.kafka.bootstrapServers),
                         job.metricsTopic,
-                        m -> ProgressLine.print(m, start))) {
+                        m -> ProgressLine.print(m, start, settings.routing().active()))) {
             JobClient client = env.executeAsync("flink-distill " + job.student);
             out.printf(
                     Locale.ROOT,
