@@ -98,6 +98,32 @@ class StudentTrainerOperatorTest {
     }
 
     @Test
+    void shouldFinishAStudentRestoredFromACheckpointEvenWithoutANewSample() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var harness = harness(TrainerFixtures.tinySettings())) {
+            harness.open();
+            for (ScoredSample s : SyntheticSamples.generate(13, 1, false)) {
+                harness.processElement1(new StreamRecord<>(s));
+            }
+            snapshot = harness.snapshot(1L, 1L);
+        }
+        try (var restored = harness(TrainerFixtures.tinySettings())) {
+            restored.initializeState(snapshot);
+            restored.open();
+            // The input ends before any sample of the student arrives again.
+            restored.endInput1();
+            List<StudentVersion> versions = restored.extractOutputValues();
+            assertThat(versions).as("the restored student is written out").hasSize(1);
+            assertThat(versions.get(0).samplesTrained)
+                    .as("its pending batch trained too")
+                    .isEqualTo(13L);
+            assertThat(metrics(restored))
+                    .last()
+                    .satisfies(m -> assertThat(m.getSamplesTrained()).isEqualTo(13L));
+        }
+    }
+
+    @Test
     void shouldPublishVersionsThatNeverRepeatAcrossARestart(@TempDir Path storeDir)
             throws Exception {
         TrainerSettings settings = TrainerFixtures.tinySettings();
