@@ -382,23 +382,13 @@ class DistillationJobITCase {
 
     /** The routed test's settings: alpha.tsv and beta* routed, the rest to the default student. */
     private static JobSettings routed(LinearHead head, String f, int trainers) {
-        JobSettings base = settings(head, "models-store" + f);
-        return new JobSettings(
-                base.teacher(),
-                base.trainer(),
-                base.evalFraction(),
-                base.maxChars(),
-                base.deadLetterLongText(),
-                base.teacherParallelism(),
-                base.dedupWindowMillis(),
-                dir.resolve("students" + f).toString(),
-                base.publish(),
-                base.steering(),
-                null,
-                null,
-                new io.flinkdistill.pipeline.job.StudentRouting(
-                        Map.of("alpha", List.of("alpha.tsv*"), "beta", List.of("beta*")),
-                        trainers));
+        return settings(head, "models-store" + f).toBuilder()
+                .optExportDir(dir.resolve("students" + f).toString())
+                .optRouting(
+                        new io.flinkdistill.pipeline.job.StudentRouting(
+                                Map.of("alpha", List.of("alpha.tsv*"), "beta", List.of("beta*")),
+                                trainers))
+                .build();
     }
 
     private static KafkaWiring.KafkaSettings routedKafka(
@@ -667,20 +657,11 @@ class DistillationJobITCase {
                         .optTeacherNames(List.of("e5-small-v2-q", "all-minilm-l6-v2-q"))
                         .build();
         JobSettings settings =
-                new JobSettings(
-                        fused,
-                        trainer,
-                        EVAL_FRACTION,
-                        4000,
-                        false,
-                        1,
-                        60_000,
-                        dir.resolve("students-u").toString(),
-                        null,
-                        null,
-                        null,
-                        null,
-                        null);
+                JobSettings.builder(fused, trainer)
+                        .optEvalFraction(EVAL_FRACTION)
+                        .optDedupWindowMillis(60_000)
+                        .optExportDir(dir.resolve("students-u").toString())
+                        .build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         env.enableCheckpointing(1000);
@@ -772,21 +753,16 @@ class DistillationJobITCase {
                         .optEmbeddingInit(TrainerSettings.TEACHER_EMBEDDINGS + "e5-small-v2-q")
                         .build();
         TeacherSettings teacher = TeacherSettings.single(head, 32, 50, 2, 64, "student", 1);
-        return new JobSettings(
-                teacher,
-                trainer,
-                EVAL_FRACTION,
-                4000,
-                false,
-                1,
-                60_000,
-                dir.resolve("students").toString(),
-                new io.flinkdistill.publish.PublishSettings(
-                        dir.resolve(store).toUri().toString(), 0.0, 20),
-                null,
-                selection,
-                augmentation,
-                null);
+        return JobSettings.builder(teacher, trainer)
+                .optEvalFraction(EVAL_FRACTION)
+                .optDedupWindowMillis(60_000)
+                .optExportDir(dir.resolve("students").toString())
+                .optPublish(
+                        new io.flinkdistill.publish.PublishSettings(
+                                dir.resolve(store).toUri().toString(), 0.0, 20))
+                .optSelection(selection)
+                .optAugmentation(augmentation)
+                .build();
     }
 
     /** Agreement with the teacher of a student with the job's initial weights, on the eval rows. */

@@ -344,20 +344,12 @@ class SteeringITCase {
                         .optLossPolicy("dwa")
                         .build();
         TeacherSettings teacher = TeacherSettings.single(head, 32, 50, 2, 64, "student", 1);
-        return new JobSettings(
-                teacher,
-                trainer,
-                0.2,
-                4000,
-                false,
-                1,
-                60_000,
-                dir.resolve("students").toString(),
-                null,
-                new Steering("dwa", 0.0, null),
-                null,
-                null,
-                null);
+        return JobSettings.builder(teacher, trainer)
+                .optEvalFraction(0.2)
+                .optDedupWindowMillis(60_000)
+                .optExportDir(dir.resolve("students").toString())
+                .optSteering(new Steering("dwa", 0.0, null))
+                .build();
     }
 
     private static Path copyResource(String resource) throws Exception {

@@ -815,25 +815,25 @@ public class JobOptions {
                         .optThreads(trainerThreads)
                         .optShufflePool(shufflePool)
                         .build();
-        return new JobSettings(
-                t,
-                tr,
-                evalFraction,
-                maxChars,
-                longText.equals("dead-letter"),
-                teacherParallelism,
-                dedupWindowMs,
-                exportDir,
-                publish.settings(),
-                new io.flinkdistill.pipeline.job.Steering(
-                        lossPolicy.label(),
-                        driftMargin,
-                        benchmarks.settings(primary, t.classes()),
-                        metricsEverySeconds,
-                        inputDriftThreshold),
-                teacherSelection(kafka.bootstrapServers),
-                augment.settings(),
-                routing.settings(student));
+        return JobSettings.builder(t, tr)
+                .optEvalFraction(evalFraction)
+                .optMaxChars(maxChars)
+                .optDeadLetterLongText(longText.equals("dead-letter"))
+                .optTeacherParallelism(teacherParallelism)
+                .optDedupWindowMillis(dedupWindowMs)
+                .optExportDir(exportDir)
+                .optPublish(publish.settings())
+                .optSteering(
+                        new io.flinkdistill.pipeline.job.Steering(
+                                lossPolicy.label(),
+                                driftMargin,
+                                benchmarks.settings(primary, t.classes()),
+                                metricsEverySeconds,
+                                inputDriftThreshold))
+                .optSelection(teacherSelection(kafka.bootstrapServers))
+                .optAugmentation(augment.settings())
+                .optRouting(routing.settings(student))
+                .build();
     }
 
     /**

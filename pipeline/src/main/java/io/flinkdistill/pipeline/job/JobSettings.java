@@ -64,19 +64,126 @@ public record JobSettings(
 
     /** The same settings with another teacher selection (once the broker's address is known). */
     public JobSettings withSelection(TeacherSelection s) {
-        return new JobSettings(
-                teacher,
-                trainer,
-                evalFraction,
-                maxChars,
-                deadLetterLongText,
-                teacherParallelism,
-                dedupWindowMillis,
-                exportDir,
-                publish,
-                steering,
-                s,
-                augmentation,
-                routing);
+        return toBuilder().optSelection(s).build();
+    }
+
+    /**
+     * Settings for a teacher and a trainer, every other value at its default (eval fraction 0.05,
+     * 4000 characters truncated, teacher parallelism 1, a 10-minute dedup window, final students
+     * under {@code students}, no publishing, default steering, no budget, no augmentation, one
+     * student), to be changed with the builder's {@code optX} methods.
+     */
+    public static Builder builder(TeacherSettings teacher, TrainerSettings trainer) {
+        return new Builder(teacher, trainer);
+    }
+
+    /** A builder holding these settings, to derive others from them. */
+    public Builder toBuilder() {
+        return new Builder(teacher, trainer)
+                .optEvalFraction(evalFraction)
+                .optMaxChars(maxChars)
+                .optDeadLetterLongText(deadLetterLongText)
+                .optTeacherParallelism(teacherParallelism)
+                .optDedupWindowMillis(dedupWindowMillis)
+                .optExportDir(exportDir)
+                .optPublish(publish)
+                .optSteering(steering)
+                .optSelection(selection)
+                .optAugmentation(augmentation)
+                .optRouting(routing);
+    }
+
+    /** Builds {@link JobSettings}; the record's constructor validates. */
+    public static final class Builder {
+        private final TeacherSettings teacher;
+        private final TrainerSettings trainer;
+        private double evalFraction = 0.05;
+        private int maxChars = 4000;
+        private boolean deadLetterLongText;
+        private int teacherParallelism = 1;
+        private long dedupWindowMillis = 600_000;
+        private String exportDir = "students";
+        private PublishSettings publish;
+        private Steering steering;
+        private TeacherSelection selection;
+        private TextAugmenter augmentation;
+        private StudentRouting routing;
+
+        private Builder(TeacherSettings teacher, TrainerSettings trainer) {
+            this.teacher = teacher;
+            this.trainer = trainer;
+        }
+
+        public Builder optEvalFraction(double evalFraction) {
+            this.evalFraction = evalFraction;
+            return this;
+        }
+
+        public Builder optMaxChars(int maxChars) {
+            this.maxChars = maxChars;
+            return this;
+        }
+
+        public Builder optDeadLetterLongText(boolean deadLetterLongText) {
+            this.deadLetterLongText = deadLetterLongText;
+            return this;
+        }
+
+        public Builder optTeacherParallelism(int teacherParallelism) {
+            this.teacherParallelism = teacherParallelism;
+            return this;
+        }
+
+        public Builder optDedupWindowMillis(long dedupWindowMillis) {
+            this.dedupWindowMillis = dedupWindowMillis;
+            return this;
+        }
+
+        public Builder optExportDir(String exportDir) {
+            this.exportDir = exportDir;
+            return this;
+        }
+
+        public Builder optPublish(PublishSettings publish) {
+            this.publish = publish;
+            return this;
+        }
+
+        public Builder optSteering(Steering steering) {
+            this.steering = steering;
+            return this;
+        }
+
+        public Builder optSelection(TeacherSelection selection) {
+            this.selection = selection;
+            return this;
+        }
+
+        public Builder optAugmentation(TextAugmenter augmentation) {
+            this.augmentation = augmentation;
+            return this;
+        }
+
+        public Builder optRouting(StudentRouting routing) {
+            this.routing = routing;
+            return this;
+        }
+
+        public JobSettings build() {
+            return new JobSettings(
+                    teacher,
+                    trainer,
+                    evalFraction,
+                    maxChars,
+                    deadLetterLongText,
+                    teacherParallelism,
+                    dedupWindowMillis,
+                    exportDir,
+                    publish,
+                    steering,
+                    selection,
+                    augmentation,
+                    routing);
+        }
     }
 }
