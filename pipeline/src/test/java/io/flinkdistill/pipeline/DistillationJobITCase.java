@@ -254,13 +254,7 @@ class DistillationJobITCase {
         JobSettings two = routed(head, f, 2);
         String savepoint;
         {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
-            env.setMaxParallelism(128);
-            env.enableCheckpointing(1000);
-            KafkaWiring.KafkaSettings k = routedKafka(client, f, false);
-            KafkaWiring.sinks(DistillationJob.build(KafkaWiring.source(env, k), two), k);
-            JobClient job = env.executeAsync("distillation-routed-it-2");
+            JobClient job = routedJob(client, f, two).executeAsync("distillation-routed-it-2");
             long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
             long trained = 0;
             while (trained < 400) {
@@ -283,15 +277,10 @@ class DistillationJobITCase {
                             .get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         }
         JobSettings settings = routed(head, f, 1);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
-        env.setMaxParallelism(128);
-        env.enableCheckpointing(1000);
         // Unbounded again: a restored Kafka split keeps the stopping offset it was saved with
         // (none). Once the group's committed offsets reach the end of the topic, the job is
         // stopped with a drain, so every operator ends its input (final files written).
-        KafkaWiring.KafkaSettings k = routedKafka(client, f, false);
-        KafkaWiring.sinks(DistillationJob.build(KafkaWiring.source(env, k), settings), k);
+        StreamExecutionEnvironment env = routedJob(client, f, settings);
         org.apache.flink.streaming.api.graph.StreamGraph graph = env.getStreamGraph();
         graph.setSavepointRestoreSettings(
                 org.apache.flink.runtime.jobgraph.SavepointRestoreSettings.forPath(savepoint));
@@ -391,8 +380,19 @@ class DistillationJobITCase {
                 .build();
     }
 
-    private static KafkaWiring.KafkaSettings routedKafka(
-            Map<String, Object> client, String f, boolean bounded) {
+    /** The routed job on the test's MiniCluster, reading the topic unbounded. */
+    private static StreamExecutionEnvironment routedJob(
+            Map<String, Object> client, String f, JobSettings settings) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.setMaxParallelism(128);
+        env.enableCheckpointing(1000);
+        KafkaWiring.KafkaSettings k = routedKafka(client, f);
+        KafkaWiring.sinks(DistillationJob.build(KafkaWiring.source(env, k), settings), k);
+        return env;
+    }
+
+    private static KafkaWiring.KafkaSettings routedKafka(Map<String, Object> client, String f) {
         return new KafkaWiring.KafkaSettings(
                 client,
                 "samples" + f,
@@ -401,7 +401,7 @@ class DistillationJobITCase {
                 "control" + f,
                 "models" + f,
                 "it" + f,
-                bounded);
+                false);
     }
 
     /** A teacher budget of half the unlabelled training samples, drawn at random by id. */

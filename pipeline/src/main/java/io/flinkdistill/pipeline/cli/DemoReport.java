@@ -121,12 +121,7 @@ final class DemoReport {
                         saved.samplesTrained()
                                 / (double) Math.max(1, saved.samplesTrained() + skipped)));
         // Augmentation: variants scored by the teacher and trained on, beside the stream's samples.
-        long augmented =
-                Long.parseLong(
-                        run.saved()
-                                .provenance()
-                                .getOrDefault(
-                                        io.flinkdistill.training.TrainedSamples.AUGMENTED, "0"));
+        long augmented = counted(io.flinkdistill.training.TrainedSamples.AUGMENTED);
         ObjectNode aug = report.putObject("augmentation");
         aug.put("copies", settings.augmentation().copies());
         aug.put("samples_augmented", augmented);
@@ -376,10 +371,12 @@ final class DemoReport {
      * Training samples the teacher budget skipped, as the final student's provenance counts them.
      */
     private long skipped() {
-        return Long.parseLong(
-                run.saved()
-                        .provenance()
-                        .getOrDefault(io.flinkdistill.training.TrainedSamples.SKIPPED, "0"));
+        return counted(io.flinkdistill.training.TrainedSamples.SKIPPED);
+    }
+
+    /** A count the final student's provenance records under {@code key} (0 when absent). */
+    private long counted(String key) {
+        return Long.parseLong(run.saved().provenance().getOrDefault(key, "0"));
     }
 
     private static void printPicks(
