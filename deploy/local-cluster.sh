@@ -7,8 +7,14 @@
 #                                                 options, e.g. run --bootstrap-servers H:P --teacher-head F
 #                                                 (SAVEPOINT=path resumes from a savepoint; PARALLELISM=n)
 #   deploy/local-cluster.sh savepoint JOB_ID      stop the job with a savepoint; prints its location
+#   deploy/local-cluster.sh drain JOB_ID          the same, draining first: every operator ends its input
+#                                                 (the trainer writes its final files), as a bounded job ends
 #   deploy/local-cluster.sh status                TaskManagers, slots and jobs
-#   deploy/local-cluster.sh kill-busy-taskmanager kill -9 a TaskManager that runs tasks; prints its name
+#   deploy/local-cluster.sh wait JOB_ID [SECONDS] wait until a (bounded) job has finished (default 600 s);
+#                                                 fails naming the state if it failed or was cancelled
+#   deploy/local-cluster.sh kill-busy-taskmanager [JOB_ID]
+#                                                 kill -9 the TaskManager with the most busy slots (of those
+#                                                 running JOB_ID's subtasks, if given); prints its name
 #   deploy/local-cluster.sh add-taskmanager       start one more TaskManager
 #   deploy/local-cluster.sh stop                  stop every JVM of the cluster
 #
@@ -153,10 +159,10 @@ print(json.dumps(b))' "$@")"
   echo "$job"
 }
 
-savepoint() {
-  local job="${1:?savepoint needs a job id}" request status location deadline=$((SECONDS + 300))
+savepoint() { # savepoint JOB_ID [DRAIN=false|true]
+  local job="${1:?savepoint needs a job id}" drain="${2:-false}" request status location deadline=$((SECONDS + 300))
   request="$(curl -sf -X POST -H 'Content-Type: application/json' \
-    -d "{\"targetDirectory\": \"file://$dir/savepoints\", \"drain\": false}" "$url/jobs/$job/stop" | json request-id)"
+    -d "{\"targetDirectory\": \"file://$dir/savepoints\", \"drain\": $drain}" "$url/jobs/$job/stop" | json request-id)"
   while (( SECONDS < deadline )); do
     status="$(curl -sf "$url/jobs/$job/savepoints/$request")"
     if [[ "$(json status.id <<< "$status")" == "COMPLETED" ]]; then
@@ -170,16 +176,42 @@ savepoint() {
   die "no savepoint of $job within 300 s"
 }
 
-kill_busy_taskmanager() {
-  local busy
-  busy="$(curl -sf "$url/taskmanagers" | python3 -c 'import json,sys
+taskmanagers_of() { # JOB_ID -> the TaskManagers running its subtasks, one per line
+  local vertex
+  for vertex in $(curl -sf "$url/jobs/$1" | python3 -c 'import json,sys
+print(" ".join(v["id"] for v in json.load(sys.stdin)["vertices"]))'); do
+    curl -sf "$url/jobs/$1/vertices/$vertex/taskmanagers" | python3 -c 'import json,sys
 for t in json.load(sys.stdin)["taskmanagers"]:
-    if t["freeSlots"] < t["slotsNumber"]:
-        print(t["id"]); break')"
-  [[ -n "$busy" && -f "$dir/$busy.pid" ]] || die "no busy TaskManager of this cluster found"
+    print(t["taskmanager-id"])'
+  done | sort -u
+}
+
+kill_busy_taskmanager() { # [JOB_ID]
+  local busy candidates=""
+  [[ -n "${1:-}" ]] && candidates="$(taskmanagers_of "$1" | tr '\n' ' ')"
+  busy="$(curl -sf "$url/taskmanagers" | python3 -c 'import json,sys
+only = sys.argv[1].split()
+busy = [(t["slotsNumber"] - t["freeSlots"], t["id"]) for t in json.load(sys.stdin)["taskmanagers"]]
+busy = [b for b in busy if b[0] > 0 and (not only or b[1] in only)]
+if busy:
+    print(max(busy)[1])' "$candidates")"
+  [[ -n "$busy" && -f "$dir/$busy.pid" ]] || die "no busy TaskManager of this cluster found${1:+ running job $1}"
   kill -9 "$(cat "$dir/$busy.pid")"
   rm -f "$dir/$busy.pid"
   echo "$busy"
+}
+
+wait_job() {
+  local job="${1:?wait needs a job id}" deadline=$((SECONDS + ${2:-600})) state
+  while (( SECONDS < deadline )); do
+    state="$(curl -sf "$url/jobs/$job" | json state 2>/dev/null || true)"
+    case "$state" in
+      FINISHED) echo "$job FINISHED"; return 0 ;;
+      FAILED|CANCELED) die "job $job ended $state; see $dir/log" ;;
+    esac
+    sleep 1
+  done
+  die "job $job not finished within ${2:-600} s (state ${state:-unknown})"
 }
 
 add_taskmanager() {
@@ -214,10 +246,12 @@ stop() {
 case "${1:-}" in
   start) start ;;
   submit) shift; submit "$@" ;;
-  savepoint) shift; savepoint "$@" ;;
+  savepoint) savepoint "${2:-}" false ;;
+  drain) savepoint "${2:-}" true ;;
   status) status ;;
-  kill-busy-taskmanager) kill_busy_taskmanager ;;
+  wait) shift; wait_job "$@" ;;
+  kill-busy-taskmanager) kill_busy_taskmanager "${2:-}" ;;
   add-taskmanager) add_taskmanager ;;
   stop) stop ;;
-  *) sed -n '2,18p' "$0"; exit 2 ;;
+  *) sed -n '2,24p' "$0"; exit 2 ;;
 esac

@@ -10,7 +10,6 @@ import io.flinkdistill.schemas.StudentModelPublished;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,98 +30,6 @@ class ClusterFaultsITCase {
     @TempDir static Path dir;
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
     @RegisterExtension static final StandaloneCluster CLUSTER = new StandaloneCluster(2);
-
-    /**
-     * Kills the TaskManager that runs the job ({@code kill -9}), starts a fresh one, and waits
-     * until the JobManager's log shows the job restarting and running again; prints Flink's view of
-     * the outage: kill to failure noticed, noticed to running again.
-     */
-    private static String killAndAwaitRestart() throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        java.time.LocalTime kill = java.time.LocalTime.now();
-        String killed = null;
-        while (killed == null) {
-            try {
-                killed = CLUSTER.run("kill-busy-taskmanager");
-            } catch (AssertionError notYetRunning) {
-                assertThat(System.nanoTime()).as("a busy TaskManager to kill").isLessThan(deadline);
-                Thread.sleep(500);
-                kill = java.time.LocalTime.now();
-            }
-        }
-        CLUSTER.run("add-taskmanager");
-        java.time.format.DateTimeFormatter f =
-                java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss,SSS");
-        java.util.regex.Pattern transition =
-                java.util.regex.Pattern.compile(
-                        "(\\d\\d:\\d\\d:\\d\\d,\\d{3}) .*switched from state (\\w+) to (\\w+)\\.");
-        while (true) {
-            java.time.LocalTime noticed = null;
-            java.time.LocalTime back = null;
-            java.util.regex.Matcher m =
-                    transition.matcher(
-                            Files.readString(CLUSTER.dir().resolve("log/jobmanager.log")));
-            while (m.find()) {
-                java.time.LocalTime t = java.time.LocalTime.parse(m.group(1), f);
-                if (t.isBefore(kill)) {
-                    continue;
-                }
-                if (noticed == null && m.group(3).equals("RESTARTING")) {
-                    noticed = t;
-                } else if (noticed != null && m.group(3).equals("RUNNING")) {
-                    back = t;
-                    break;
-                }
-            }
-            if (back != null) {
-                System.out.printf(
-                        "Killed %s: failure noticed after %d ms, job running again %d ms later.%n",
-                        killed,
-                        Duration.between(kill, noticed).toMillis(),
-                        Duration.between(noticed, back).toMillis());
-                return killed;
-            }
-            assertThat(System.nanoTime())
-                    .as("the job restarted after the kill")
-                    .isLessThan(deadline);
-            Thread.sleep(500);
-        }
-    }
-
-    /** Agreement of two published fp32 students (by URI) with the teacher. */
-    private static double[] agreementWithTeacher(
-            TsvDataset data, List<TsvRow> stream, Path head, List<String> uris) throws Exception {
-        io.flinkdistill.pipeline.job.EvalSplit split =
-                new io.flinkdistill.pipeline.job.EvalSplit(0.1);
-        List<String> texts =
-                stream.stream().filter(r -> split.isEval(data.idOf(r))).map(TsvRow::text).toList();
-        int[] teacher;
-        try (io.flinkdistill.teacher.OnnxTeacher t =
-                io.flinkdistill.teacher.OnnxTeacher.open(
-                        io.flinkdistill.teacher.ShippedEncoder.E5_SMALL_V2_Q,
-                        io.flinkdistill.teacher.LinearHead.load(head),
-                        64,
-                        2)) {
-            teacher =
-                    t.infer(texts).stream()
-                            .mapToInt(io.flinkdistill.teacher.TeacherOutput::predictedClass)
-                            .toArray();
-        }
-        double[] agreement = new double[2];
-        for (int k = 0; k < 2; k++) {
-            try (io.flinkdistill.serving.OnnxStudent s =
-                    io.flinkdistill.serving.OnnxStudent.open(
-                            Files.readAllBytes(Path.of(java.net.URI.create(uris.get(k)))), 2)) {
-                float[][] p = s.predict(texts);
-                int agree = 0;
-                for (int i = 0; i < p.length; i++) {
-                    agree += io.flinkdistill.loss.Logits.argmax(p[i]) == teacher[i] ? 1 : 0;
-                }
-                agreement[k] = agree / (double) p.length;
-            }
-        }
-        return agreement;
-    }
 
     @Test
     void shouldNeitherLoseNorDoubleCountThroughTaskManagerKillsAndABrokerRestart()
@@ -174,9 +81,9 @@ class ClusterFaultsITCase {
                         });
 
         ClusterRuns.waitForSamples(bootstrap, 320);
-        String killed = killAndAwaitRestart();
+        String killed = CLUSTER.killBusyTaskManagerAndAwaitRestart().taskManager();
         ClusterRuns.waitForSamples(bootstrap, 640);
-        String killedAgain = killAndAwaitRestart();
+        String killedAgain = CLUSTER.killBusyTaskManagerAndAwaitRestart().taskManager();
         ClusterRuns.waitForSamples(bootstrap, 960);
         long t0 = System.nanoTime();
         KAFKA.restart();
@@ -242,8 +149,10 @@ class ClusterFaultsITCase {
         // record's agreement is measured on about 14 eval samples, too few to compare with.)
         assertThat(uris).as("published versions").hasSizeGreaterThanOrEqualTo(2);
         double[] firstAndLast =
-                agreementWithTeacher(
-                        sst2, stream, headFile, List.of(uris.get(0), uris.get(uris.size() - 1)));
+                ClusterRuns.agreementWithTeacher(
+                        ClusterRuns.evalTexts(sst2, stream),
+                        headFile,
+                        List.of(uris.get(0), uris.get(uris.size() - 1)));
         System.out.printf(
                 "Agreement with the teacher on the stream's eval rows: first published version %.3f,"
                         + " last %.3f%n",

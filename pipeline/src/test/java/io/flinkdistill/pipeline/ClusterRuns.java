@@ -98,4 +98,38 @@ final class ClusterRuns {
         throw new AssertionError(
                 "no metrics with " + n + " samples trained within " + DEADLINE + "; last: " + last);
     }
+
+    /** The texts of the eval-slice rows of a stream (eval fraction 0.1). */
+    static List<String> evalTexts(TsvDataset data, List<TsvRow> stream) {
+        EvalSplit split = new EvalSplit(0.1);
+        return stream.stream().filter(r -> split.isEval(data.idOf(r))).map(TsvRow::text).toList();
+    }
+
+    /** Agreement of published fp32 students (by URI) with the teacher on these texts. */
+    static double[] agreementWithTeacher(List<String> texts, Path head, List<String> uris)
+            throws Exception {
+        int[] teacher;
+        try (io.flinkdistill.teacher.OnnxTeacher t =
+                io.flinkdistill.teacher.OnnxTeacher.open(
+                        ShippedEncoder.E5_SMALL_V2_Q, LinearHead.load(head), 64, 2)) {
+            teacher =
+                    t.infer(texts).stream()
+                            .mapToInt(io.flinkdistill.teacher.TeacherOutput::predictedClass)
+                            .toArray();
+        }
+        double[] agreement = new double[uris.size()];
+        for (int k = 0; k < uris.size(); k++) {
+            try (io.flinkdistill.serving.OnnxStudent s =
+                    io.flinkdistill.serving.OnnxStudent.open(
+                            Files.readAllBytes(Path.of(java.net.URI.create(uris.get(k)))), 2)) {
+                float[][] p = s.predict(texts);
+                int agree = 0;
+                for (int i = 0; i < p.length; i++) {
+                    agree += io.flinkdistill.loss.Logits.argmax(p[i]) == teacher[i] ? 1 : 0;
+                }
+                agreement[k] = agree / (double) p.length;
+            }
+        }
+        return agreement;
+    }
 }
