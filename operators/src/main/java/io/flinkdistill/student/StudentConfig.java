@@ -34,6 +34,22 @@ public record StudentConfig(
         require(dropout >= 0 && dropout < 1, "dropout in [0, 1)", dropout);
     }
 
+    /** This student with another embedding width, hidden size, head count and FFN width. */
+    public StudentConfig withShape(int embedDim, int hidden, int heads, int ffn) {
+        return new StudentConfig(
+                vocabSize,
+                embedDim,
+                hidden,
+                layers,
+                heads,
+                ffn,
+                maxTokens,
+                numClasses,
+                teacherDim,
+                dropout,
+                seed);
+    }
+
     /** The default student for a teacher with a BERT vocabulary: H128, 2 layers, 4 heads. */
     public static StudentConfig small(int vocabSize, int numClasses, int teacherDim, long seed) {
         return new StudentConfig(

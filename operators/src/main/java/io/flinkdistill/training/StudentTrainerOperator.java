@@ -263,7 +263,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                         c,
                         student -> {
                             StudentTrainer t = trainers.get(student);
-                            return t != null ? t.lossWeights() : settings.lossWeights();
+                            return t != null
+                                    ? t.lossWeights()
+                                    : settings.forStudent(student).lossWeights();
                         });
         if (!effect.applied()) {
             return;
@@ -336,10 +338,10 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         if (trainer == null) {
             byte[] saved = state.value();
             if (saved == null) {
-                trainer = new StudentTrainer(key, settings);
+                trainer = new StudentTrainer(key, settings.forStudent(key));
             } else {
                 TrainerState restored = TrainerState.fromBytes(saved);
-                trainer = StudentTrainer.restore(restored, settings);
+                trainer = StudentTrainer.restore(restored, settings.forStudent(key));
                 LOG.info(
                         "Restored student {} at step {} after {} samples, weights fingerprint {}",
                         key,

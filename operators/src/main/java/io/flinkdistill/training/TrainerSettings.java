@@ -32,6 +32,8 @@ import java.io.Serializable;
  *     from {@code batchSize + shufflePool} arrivals instead of being the last {@code batchSize} (0:
  *     arrival order); mixes a sample's augmented variants, which arrive together, into different
  *     batches
+ * @param students settings of named students that differ from these (shape, loss weights, learning
+ *     rate), each complete; a student not named here trains with these ({@link #forStudent})
  */
 public record TrainerSettings(
         StudentConfig student,
@@ -54,7 +56,8 @@ public record TrainerSettings(
         int replayCapacity,
         boolean restartOnDrift,
         int threads,
-        int shufflePool)
+        int shufflePool,
+        java.util.Map<String, TrainerSettings> students)
         implements Serializable {
 
     /**
@@ -88,12 +91,18 @@ public record TrainerSettings(
         b.restartOnDrift = restartOnDrift;
         b.threads = threads;
         b.shufflePool = shufflePool;
+        b.students = students;
         return b;
+    }
+
+    /** The settings a student of this name trains with. */
+    public TrainerSettings forStudent(String name) {
+        return students.getOrDefault(name, this);
     }
 
     /** Builds {@link TrainerSettings}; {@link #build()} validates. */
     public static final class Builder {
-        private final StudentConfig student;
+        private StudentConfig student;
         private LossWeights lossWeights = LossWeights.defaults();
         private int batchSize = 32;
         private double learningRate = 1e-3;
@@ -114,6 +123,7 @@ public record TrainerSettings(
         private boolean restartOnDrift;
         private int threads;
         private int shufflePool;
+        private java.util.Map<String, TrainerSettings> students = java.util.Map.of();
 
         private Builder(StudentConfig student) {
             this.student = student;
@@ -225,6 +235,18 @@ public record TrainerSettings(
             return this;
         }
 
+        /** The student's shape (the other settings stay). */
+        public Builder optStudent(StudentConfig student) {
+            this.student = student;
+            return this;
+        }
+
+        /** Named students whose settings differ from these ({@link TrainerSettings#students}). */
+        public Builder optStudents(java.util.Map<String, TrainerSettings> students) {
+            this.students = students;
+            return this;
+        }
+
         public Builder optLossPolicy(String lossPolicy) {
             this.lossPolicy = lossPolicy;
             return this;
@@ -252,7 +274,8 @@ public record TrainerSettings(
                     replayCapacity,
                     restartOnDrift,
                     threads,
-                    shufflePool);
+                    shufflePool,
+                    students);
         }
     }
 
@@ -272,6 +295,12 @@ public record TrainerSettings(
     public static final String TEACHER_OUTPUT_EMBEDDINGS = "teacher-output:";
 
     public TrainerSettings {
+        students = java.util.Map.copyOf(students);
+        for (TrainerSettings own : students.values()) {
+            if (!own.students.isEmpty()) {
+                throw new IllegalArgumentException("a student's own settings name no students");
+            }
+        }
         if (shufflePool < 0) {
             throw new IllegalArgumentException("shuffle pool must be >= 0, got " + shufflePool);
         }

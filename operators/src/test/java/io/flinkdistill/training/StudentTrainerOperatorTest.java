@@ -98,6 +98,53 @@ class StudentTrainerOperatorTest {
     }
 
     @Test
+    void shouldTrainEachStudentWithItsOwnShapeLossWeightsAndLearningRate() throws Exception {
+        TrainerSettings job = TrainerFixtures.tinySettings();
+        TrainerSettings wide =
+                job.toBuilder()
+                        .optStudent(job.student().withShape(8, 32, 4, 48))
+                        .optLossWeights(
+                                new io.flinkdistill.loss.LossWeights(0.2, 0.1, 0.0, 0.7, 2.0))
+                        .optLearningRate(1e-3)
+                        .build();
+        TrainerSettings settings = job.toBuilder().optStudents(Map.of("wide", wide)).build();
+        try (var harness = harness(settings)) {
+            harness.open();
+            for (ScoredSample s : SyntheticSamples.generate(40, 1, false)) {
+                harness.processElement1(new StreamRecord<>(s));
+            }
+            for (ScoredSample s : SyntheticSamples.generate(40, 2, false)) {
+                s.student = "wide";
+                harness.processElement1(new StreamRecord<>(s));
+            }
+            harness.endInput1();
+            Map<String, StudentFile.Loaded> saved = new java.util.TreeMap<>();
+            for (StudentVersion v : harness.extractOutputValues()) {
+                saved.put(v.student, StudentFile.read(Path.of(v.path)));
+            }
+            assertThat(saved.keySet()).containsExactly("student", "wide");
+            assertThat(saved.get("student").config()).isEqualTo(job.student());
+            assertThat(saved.get("wide").config()).isEqualTo(wide.student());
+            assertThat(saved.get("wide").weights().values().stream().mapToLong(w -> w.length).sum())
+                    .as("the wide student's parameters")
+                    .isGreaterThan(
+                            saved.get("student").weights().values().stream()
+                                    .mapToLong(w -> w.length)
+                                    .sum());
+            Map<String, DistillMetrics> last = new java.util.TreeMap<>();
+            for (DistillMetrics m : metrics(harness)) {
+                last.put(m.getStudent().toString(), m);
+            }
+            assertThat(last.get("wide").getWeightSoft()).isEqualTo(0.2);
+            assertThat(last.get("wide").getWeightFeature()).isEqualTo(0.1);
+            assertThat(last.get("student").getWeightSoft()).isEqualTo(job.lossWeights().soft());
+            // After warm-up, each near its own peak (3e-3 for the job, 1e-3 for wide).
+            assertThat(last.get("wide").getLearningRate()).isBetween(0.9e-3, 1e-3);
+            assertThat(last.get("student").getLearningRate()).isBetween(2.7e-3, 3e-3);
+        }
+    }
+
+    @Test
     void shouldFinishAStudentRestoredFromACheckpointEvenWithoutANewSample() throws Exception {
         OperatorSubtaskState snapshot;
         try (var harness = harness(TrainerFixtures.tinySettings())) {

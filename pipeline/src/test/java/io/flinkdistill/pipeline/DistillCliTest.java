@@ -473,6 +473,28 @@ class DistillCliTest {
                 .contains("Invalid option --route: source 'x' is routed to a and b");
         assertThat(run(concat(base, "--route", "student=x")).err())
                 .contains("Invalid option --route: student is the default student (--student)");
+        String[] routed = concat(base, "--route", "alpha=a*");
+        assertThat(run(concat(routed, "--student-setting", "alpha")).err())
+                .contains(
+                        "Invalid option --student-setting: expected STUDENT:OPTION=VALUE, got"
+                                + " 'alpha'");
+        assertThat(run(concat(routed, "--student-setting", "beta:alpha=0.5")).err())
+                .contains(
+                        "Invalid option --student-setting: no student beta in this job (routed or"
+                                + " --student: [alpha, student])");
+        assertThat(run(concat(routed, "--student-setting", "alpha:student-layers=3")).err())
+                .contains("Invalid option --student-setting: 'student-layers' cannot differ")
+                .contains("mapped to the job's --student-layers");
+        assertThat(run(concat(routed, "--student-setting", "alpha:student-hidden=1.5")).err())
+                .contains(
+                        "Invalid option --student-setting: alpha:student-hidden must be a whole"
+                                + " number >= 1, got '1.5'");
+        assertThat(run(concat(routed, "--student-setting", "alpha:student-hidden=130")).err())
+                .contains("Invalid option --student-setting: alpha: ")
+                .contains("hidden (a multiple of heads)");
+        assertThat(run(concat(routed, "--student-setting", "student:temperature=0")).err())
+                .contains("Invalid option --student-setting: student: ")
+                .contains("temperature must be > 0");
         assertThat(run(concat(base, "--trainer-parallelism", "0")).err())
                 .contains("Invalid option --trainer-parallelism: must be >= 1, got 0");
         assertThat(run(concat(base, "--augment-copies", "-1")).err())

@@ -156,6 +156,44 @@ class RunCommandITCase {
     }
 
     @Test
+    void shouldRefuseToStartWhenOneOfItsTopicsIsMissingNamingTheOption() throws Exception {
+        // Found on a cluster: a metrics topic that did not exist restarted the job every minute
+        // ("Topic ... not present in metadata after 60000 ms"), with nothing said at submission.
+        String[][] cases = {
+            {"--samples-topic", "no.such.samples"},
+            {"--metrics-topic", "no.such.metrics"},
+            {"--dlq-topic", "no.such.dlq"},
+            {"--control-topic", "no.such.control"},
+            {"--models-topic", "no.such.models"}
+        };
+        for (String[] c : cases) {
+            Path work = Files.createDirectories(dir.resolve("missing" + c[0]));
+            try (Command run =
+                    Command.start(
+                            work,
+                            "run",
+                            "--bootstrap-servers",
+                            KAFKA.bootstrapServers(),
+                            "--teacher-head",
+                            prepared.headFile().toString(),
+                            c[0],
+                            c[1])) {
+                int code = run.exitCode();
+                String out = String.join("\n", run.output());
+                assertThat(code).as("exit code; output:%n%s", out).isEqualTo(2);
+                assertThat(out)
+                        .contains(
+                                "Invalid option "
+                                        + c[0]
+                                        + ": topic "
+                                        + c[1]
+                                        + " does not exist on "
+                                        + KAFKA.bootstrapServers());
+            }
+        }
+    }
+
+    @Test
     void shouldStopNamingTheCheckpointDirWhenCheckpointsCannotBeWritten() throws Exception {
         Path checkpoints = dir.resolve("broken-checkpoints");
         Path work = Files.createDirectories(dir.resolve("broken-run"));

@@ -532,6 +532,27 @@ public class JobOptions {
         selection.validate(publish.modelStore != null || publishesByDefault);
         augment.settings();
         routing.settings(student);
+        // Each student's settings on the job's shape and loss (the vocabulary, classes and
+        // teacher width are the teacher's, known once it is open).
+        routing.perStudent(
+                TrainerSettings.builder(
+                                new StudentConfig(
+                                        1,
+                                        studentEmbed,
+                                        studentHidden,
+                                        studentLayers,
+                                        studentHeads,
+                                        studentFfn,
+                                        Math.max(2, maxTokens),
+                                        2,
+                                        1,
+                                        0.1f,
+                                        seed))
+                        .optLossWeights(
+                                new LossWeights(alpha, beta, gamma, hardWeight, temperature))
+                        .optLearningRate(learningRate)
+                        .build(),
+                student);
         atLeast("--dedup-window-ms", dedupWindowMs, 0);
         if (!longText.equals("truncate") && !longText.equals("dead-letter")) {
             throw new OptionException(
@@ -815,6 +836,7 @@ public class JobOptions {
                         .optThreads(trainerThreads)
                         .optShufflePool(shufflePool)
                         .build();
+        tr = tr.toBuilder().optStudents(routing.perStudent(tr, student)).build();
         return JobSettings.builder(t, tr)
                 .optEvalFraction(evalFraction)
                 .optMaxChars(maxChars)

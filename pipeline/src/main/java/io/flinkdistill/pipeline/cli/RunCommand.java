@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.DeploymentOptions;
@@ -75,26 +76,41 @@ public final class RunCommand implements Callable<Integer> {
                 throw new JobOptions.OptionException("--schema-registry-url", e.getMessage());
             }
         }
+        // The job's own topics too: a metrics, dead-letter, control or models topic that does not
+        // exist would only show in the running job, restarting it again and again.
+        Map<String, String> optionOf = new java.util.LinkedHashMap<>();
+        inputs.topics().forEach(t -> optionOf.put(t, "--samples-topic"));
+        optionOf.putIfAbsent(job.metricsTopic, "--metrics-topic");
+        optionOf.putIfAbsent(job.deadLetterTopic, "--dlq-topic");
+        optionOf.putIfAbsent(job.controlTopic, "--control-topic");
+        optionOf.putIfAbsent(job.modelsTopic, "--models-topic");
         List<String> missing;
         try {
             missing =
                     io.flinkdistill.pipeline.kafka.Topics.missing(
                             job.kafkaSettings(job.kafka.bootstrapServers, bounded).clientConfig(),
-                            // With a pattern, topics may appear later: only the brokers are
-                            // checked.
-                            inputs.topics(),
+                            // With a pattern, topics may appear later: only the brokers and the
+                            // job's output topics are checked.
+                            List.copyOf(optionOf.keySet()),
                             java.time.Duration.ofSeconds(kafkaTimeoutSeconds));
         } catch (IllegalStateException e) {
             throw new JobOptions.OptionException("--bootstrap-servers", e.getMessage());
         }
         if (!missing.isEmpty()) {
+            String option = optionOf.get(missing.get(0));
+            List<String> same =
+                    missing.stream().filter(t -> optionOf.get(t).equals(option)).toList();
             throw new JobOptions.OptionException(
-                    "--samples-topic",
-                    (missing.size() == 1 ? "topic " : "topics ")
-                            + String.join(", ", missing)
-                            + (missing.size() == 1 ? " does" : " do")
+                    option,
+                    (same.size() == 1 ? "topic " : "topics ")
+                            + String.join(", ", same)
+                            + (same.size() == 1 ? " does" : " do")
                             + " not exist on "
-                            + job.kafka.bootstrapServers);
+                            + job.kafka.bootstrapServers
+                            + (option.equals("--samples-topic")
+                                    ? ""
+                                    : " (the job writes or reads it: create it, one partition is"
+                                            + " enough)"));
         }
     }
 
