@@ -7,30 +7,10 @@
 #
 # Starts (and stops) its own Kafka broker and cluster: 2 TaskManagers x 2 slots.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
 n="${1:-6000}"
-work="${SCALING_DIR:-$here/target/scaling}"
-export CLUSTER_DIR="$work/cluster" TASKMANAGERS=2 SLOTS=2 REST_PORT="${REST_PORT:-8091}"
-jar="$root/pipeline/target/flink-distill.jar"
-distill=(java -Dai.djl.offline=true --add-opens=java.base/java.util=ALL-UNNAMED
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED -jar "$jar")
-url="http://127.0.0.1:$REST_PORT"
-rm -rf "$work"; mkdir -p "$work"
-
-"$here/local-cluster.sh" start
-"${distill[@]}" kafka --dir "$work/kafka" > "$work/kafka.log" 2>&1 &
-kafka_pid=$!
-trap '"$here/local-cluster.sh" stop; kill $kafka_pid 2>/dev/null || true' EXIT
-deadline=$((SECONDS + 60))
-until grep -q bootstrap.servers= "$work/kafka.log"; do
-  (( SECONDS < deadline )) || { echo "Kafka did not start" >&2; exit 1; }
-  sleep 1
-done
-bootstrap="$(sed -n 's/^bootstrap.servers=//p' "$work/kafka.log")"
-
-head -n $((n + 1)) "$root/pipeline/src/main/resources/data/sst2/train.tsv" > "$work/data.tsv"
-"${distill[@]}" fit-head --data "$work/data.tsv" --out "$work/head.json" --max-samples 1000 > /dev/null
+work="${SCALING_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/target/scaling}"
+REST_PORT="${REST_PORT:-8091}"
+source "$(dirname "${BASH_SOURCE[0]}")/bench-cluster.sh"
 "${distill[@]}" produce --data "$work/data.tsv" --bootstrap-servers "$bootstrap" --labelled-fraction 0.05 > /dev/null
 
 duration() { # duration JOB_ID -> seconds once FINISHED

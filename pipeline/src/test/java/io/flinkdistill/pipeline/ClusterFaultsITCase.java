@@ -44,24 +44,16 @@ class ClusterFaultsITCase {
         long expected = ClusterRuns.trainCount(sst2, stream);
 
         CLUSTER.run(
-                "submit",
-                "run",
-                "--bootstrap-servers",
-                bootstrap,
-                "--teacher-head",
-                headFile.toString(),
-                "--checkpoint-interval-ms",
-                "1000",
-                "--metrics-every",
-                "5",
-                "--eval-fraction",
-                "0.1",
-                "--model-store",
-                dir.resolve("models").toUri().toString(),
-                "--publish-margin",
-                "-1",
-                "--publish-min-eval",
-                "20");
+                Map.of(),
+                ClusterRuns.submitRun(
+                        bootstrap,
+                        headFile,
+                        "--model-store",
+                        dir.resolve("models").toUri().toString(),
+                        "--publish-margin",
+                        "-1",
+                        "--publish-min-eval",
+                        "20"));
         // Live data: about 100 samples/s, so that the faults land in the middle of training.
         CompletableFuture<Long> producer =
                 CompletableFuture.supplyAsync(

@@ -99,6 +99,30 @@ final class ClusterRuns {
                 "no metrics with " + n + " samples trained within " + DEADLINE + "; last: " + last);
     }
 
+    /**
+     * The arguments of {@code local-cluster.sh submit run} with the cluster tests' common options
+     * (checkpoints every second, metrics every 5 steps, eval fraction 0.1), then {@code more}.
+     */
+    static List<String> submitRun(String bootstrapServers, Path head, String... more) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "submit",
+                                "run",
+                                "--bootstrap-servers",
+                                bootstrapServers,
+                                "--teacher-head",
+                                head.toString(),
+                                "--checkpoint-interval-ms",
+                                "1000",
+                                "--metrics-every",
+                                "5",
+                                "--eval-fraction",
+                                "0.1"));
+        args.addAll(List.of(more));
+        return args;
+    }
+
     /** The texts of the eval-slice rows of a stream (eval fraction 0.1). */
     static List<String> evalTexts(TsvDataset data, List<TsvRow> stream) {
         EvalSplit split = new EvalSplit(0.1);

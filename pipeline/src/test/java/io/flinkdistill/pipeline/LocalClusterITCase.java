@@ -48,22 +48,8 @@ class LocalClusterITCase {
                 rows.subList(2000, 2050).stream().map(r -> r.text() + "\t" + r.label()).toList());
 
         List<String> args =
-                new ArrayList<>(
-                        List.of(
-                                "submit",
-                                "run",
-                                "--bootstrap-servers",
-                                KAFKA.bootstrapServers(),
-                                "--teacher-head",
-                                headFile.toString(),
-                                "--checkpoint-interval-ms",
-                                "1000",
-                                "--metrics-every",
-                                "5",
-                                "--eval-fraction",
-                                "0.1",
-                                "--benchmark",
-                                "small=" + bench));
+                ClusterRuns.submitRun(
+                        KAFKA.bootstrapServers(), headFile, "--benchmark", "small=" + bench);
         String job = CLUSTER.run(args.toArray(String[]::new));
         ClusterRuns.waitForSamples(
                 KAFKA.bootstrapServers(), ClusterRuns.trainCount(sst2, first) / 2);

@@ -83,18 +83,9 @@ class ManyStudentsClusterITCase {
                             jobB ? "b.models" : "distill.models"));
         }
         List<String> common =
-                List.of(
-                        "run",
-                        "--bootstrap-servers",
+                ClusterRuns.submitRun(
                         bootstrap,
-                        "--teacher-head",
-                        run.headFile().toString(),
-                        "--checkpoint-interval-ms",
-                        "1000",
-                        "--metrics-every",
-                        "5",
-                        "--eval-fraction",
-                        "0.1",
+                        run.headFile(),
                         "--publish-margin",
                         "-1",
                         // The first version is published after 5 steps (nearly untrained).
@@ -137,7 +128,7 @@ class ManyStudentsClusterITCase {
                         dir.resolve("models-a").toUri().toString(),
                         "--export-dir",
                         dir.resolve("students-a").toString()));
-        String a = CLUSTER.run(Map.of(), submit(jobA));
+        String a = CLUSTER.run(Map.of(), jobA);
         List<String> jobB = new ArrayList<>(common);
         jobB.addAll(
                 List.of(
@@ -159,7 +150,7 @@ class ManyStudentsClusterITCase {
                         dir.resolve("models-b").toUri().toString(),
                         "--export-dir",
                         dir.resolve("students-b").toString()));
-        String b = CLUSTER.run(Map.of(), submit(jobB));
+        String b = CLUSTER.run(Map.of(), jobB);
 
         // Live data, each source at the same pace (the one student of job B would otherwise be
         // done before the three of job A, which share a teacher, are a third of the way).
@@ -269,13 +260,6 @@ class ManyStudentsClusterITCase {
         }
         CLUSTER.run("drain", job);
         assertThat(CLUSTER.run("wait", job, "300")).endsWith("FINISHED");
-    }
-
-    private static List<String> submit(List<String> jobArgs) {
-        List<String> args = new ArrayList<>();
-        args.add("submit");
-        args.addAll(jobArgs);
-        return args;
     }
 
     /** The newest metrics record of each student on a metrics topic (by samples trained). */
