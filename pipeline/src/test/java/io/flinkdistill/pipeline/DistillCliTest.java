@@ -128,8 +128,14 @@ class DistillCliTest {
         assertThat(r.code).isEqualTo(2);
         assertThat(r.err)
                 .contains(
-                        "Invalid option --attention-heads: must be one of all, graph, top-high,"
-                                + " top-low; got 'some'");
+                        "Invalid value for option '--attention-heads': 'some'; allowed: all, graph,"
+                                + " top-high, top-low");
+        Result longText = run("demo", "--long-text", "cut");
+        assertThat(longText.code).isEqualTo(2);
+        assertThat(longText.err)
+                .contains(
+                        "Invalid value for option '--long-text': 'cut'; allowed: truncate,"
+                                + " dead-letter");
     }
 
     @Test
@@ -565,23 +571,18 @@ class DistillCliTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).doesNotContain("hunter2").doesNotContain("hunter3");
         var settings =
-                new io.flinkdistill.pipeline.job.KafkaWiring.KafkaSettings(
-                        java.util.Map.of(
-                                "bootstrap.servers",
-                                "b:9092",
-                                "sasl.jaas.config",
-                                jaas,
-                                "ssl.truststore.password",
-                                "hunter3",
-                                "security.protocol",
-                                "SASL_SSL"),
-                        "s",
-                        "m",
-                        "d",
-                        "c",
-                        "o",
-                        "g",
-                        false);
+                io.flinkdistill.pipeline.job.KafkaWiring.KafkaSettings.builder(
+                                java.util.Map.of(
+                                        "bootstrap.servers",
+                                        "b:9092",
+                                        "sasl.jaas.config",
+                                        jaas,
+                                        "ssl.truststore.password",
+                                        "hunter3",
+                                        "security.protocol",
+                                        "SASL_SSL"),
+                                io.flinkdistill.pipeline.input.SampleInputs.avro("s"))
+                        .build();
         assertThat(settings.toString())
                 .doesNotContain("hunter2")
                 .doesNotContain("hunter3")

@@ -109,9 +109,7 @@ class DistillationJobITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         env.enableCheckpointing(1000);
-        KafkaWiring.KafkaSettings k =
-                new KafkaWiring.KafkaSettings(
-                        client, "samples", "metrics", "dlq", "control", "models", "it", true);
+        KafkaWiring.KafkaSettings k = itKafka(client, "", "it").optBounded(true).build();
         KafkaWiring.sinks(DistillationJob.build(KafkaWiring.source(env, k), settings), k);
         JobClient job = env.executeAsync("distillation-it");
         job.getJobExecutionResult().get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -393,15 +391,20 @@ class DistillationJobITCase {
     }
 
     private static KafkaWiring.KafkaSettings routedKafka(Map<String, Object> client, String f) {
-        return new KafkaWiring.KafkaSettings(
-                client,
-                "samples" + f,
-                "metrics" + f,
-                "dlq" + f,
-                "control" + f,
-                "models" + f,
-                "it" + f,
-                false);
+        return itKafka(client, f, "it" + f).build();
+    }
+
+    /** A test's topics: samples, metrics, dlq, control and models, each with this suffix. */
+    private static KafkaWiring.KafkaSettings.Builder itKafka(
+            Map<String, Object> client, String suffix, String group) {
+        return KafkaWiring.KafkaSettings.builder(
+                        client,
+                        io.flinkdistill.pipeline.input.SampleInputs.avro("samples" + suffix))
+                .optMetricsTopic("metrics" + suffix)
+                .optDeadLetterTopic("dlq" + suffix)
+                .optControlTopic("control" + suffix)
+                .optModelsTopic("models" + suffix)
+                .optGroupId(group);
     }
 
     /** A teacher budget of half the unlabelled training samples, drawn at random by id. */
@@ -457,16 +460,10 @@ class DistillationJobITCase {
         boolean exactlyOnceTopics = where.equals("trainer");
         TextAugmenter augmenter = TextAugmenter.tang(where.equals("trainer") ? 2 : 0);
         KafkaWiring.KafkaSettings k =
-                new KafkaWiring.KafkaSettings(
-                        client,
-                        io.flinkdistill.pipeline.input.SampleInputs.avro("samples" + f),
-                        "metrics" + f,
-                        "dlq" + f,
-                        "control" + f,
-                        "models" + f,
-                        "it" + f,
-                        true,
-                        exactlyOnceTopics);
+                itKafka(client, f, "it" + f)
+                        .optBounded(true)
+                        .optExactlyOnceTopics(exactlyOnceTopics)
+                        .build();
         FailOnceAfterCheckpoint.FAILED.set(false);
         io.flinkdistill.faults.FaultInjection.disarmAll();
         if (!where.equals("source")) {
@@ -665,16 +662,7 @@ class DistillationJobITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         env.enableCheckpointing(1000);
-        KafkaWiring.KafkaSettings k =
-                new KafkaWiring.KafkaSettings(
-                        client,
-                        "samples-u",
-                        "metrics-u",
-                        "dlq-u",
-                        "control-u",
-                        "models-u",
-                        "it-u",
-                        true);
+        KafkaWiring.KafkaSettings k = itKafka(client, "-u", "it-u").optBounded(true).build();
         KafkaWiring.sinks(
                 DistillationJob.build(
                         KafkaWiring.source(env, k), KafkaWiring.controlSource(env, k), settings),

@@ -88,15 +88,14 @@ class SteeringITCase {
         env.setParallelism(1);
         env.enableCheckpointing(2000);
         KafkaWiring.KafkaSettings k =
-                new KafkaWiring.KafkaSettings(
-                        client,
-                        "samples",
-                        "metrics",
-                        "dlq",
-                        "control",
-                        "models",
-                        "it-steer",
-                        false);
+                KafkaWiring.KafkaSettings.builder(
+                                client, io.flinkdistill.pipeline.input.SampleInputs.avro("samples"))
+                        .optMetricsTopic("metrics")
+                        .optDeadLetterTopic("dlq")
+                        .optControlTopic("control")
+                        .optModelsTopic("models")
+                        .optGroupId("it-steer")
+                        .build();
         KafkaWiring.sinks(
                 DistillationJob.build(
                         KafkaWiring.source(env, k),

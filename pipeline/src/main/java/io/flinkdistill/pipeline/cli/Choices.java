@@ -71,6 +71,26 @@ final class Choices {
         }
     }
 
+    /** What happens to a text over {@code --max-chars} ({@code --long-text}). */
+    enum LongText implements Labelled {
+        TRUNCATE,
+        DEAD_LETTER
+    }
+
+    /** Which teacher heads make the attention target ({@code --attention-heads}). */
+    enum AttentionHeads implements Labelled {
+        ALL(io.flinkdistill.teacher.TeacherSettings.HeadMode.ALL),
+        GRAPH(io.flinkdistill.teacher.TeacherSettings.HeadMode.GRAPH),
+        TOP_HIGH(io.flinkdistill.teacher.TeacherSettings.HeadMode.TOP_HIGH),
+        TOP_LOW(io.flinkdistill.teacher.TeacherSettings.HeadMode.TOP_LOW);
+
+        final io.flinkdistill.teacher.TeacherSettings.HeadMode mode;
+
+        AttentionHeads(io.flinkdistill.teacher.TeacherSettings.HeadMode mode) {
+            this.mode = mode;
+        }
+    }
+
     /** Registers the converter of every choice above on a command line (and its subcommands). */
     static void register(CommandLine cli) {
         add(cli, Scenario.class);
@@ -80,6 +100,8 @@ final class Choices {
         add(cli, Schedule.class);
         add(cli, ServeFormat.class);
         add(cli, Selection.class);
+        add(cli, LongText.class);
+        add(cli, AttentionHeads.class);
     }
 
     private static <E extends Enum<E> & Labelled> void add(CommandLine cli, Class<E> type) {

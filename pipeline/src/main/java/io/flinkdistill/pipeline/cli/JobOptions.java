@@ -101,7 +101,7 @@ public class JobOptions {
             defaultValue = "all",
             description =
                     "Teacher heads the attention term learns from: all, graph (all, averaged inside the ONNX graph), top-high or top-low (the --attention-top-k heads of highest or lowest attention entropy) (default: ${DEFAULT-VALUE}).")
-    String attentionHeads;
+    Choices.AttentionHeads attentionHeads;
 
     @Option(
             names = "--attention-top-k",
@@ -399,7 +399,7 @@ public class JobOptions {
             defaultValue = "truncate",
             description =
                     "Texts over --max-chars: 'truncate' them or send them to the 'dead-letter' topic (default: ${DEFAULT-VALUE}).")
-    String longText;
+    Choices.LongText longText;
 
     @Option(
             names = "--dedup-window-ms",
@@ -476,11 +476,6 @@ public class JobOptions {
         }
         fusionWeights();
         positive("--fusion-half-life", fusionHalfLife);
-        try {
-            TeacherSettings.HeadMode.parse(attentionHeads);
-        } catch (IllegalArgumentException e) {
-            throw new OptionException("--attention-heads", e.getMessage());
-        }
         positive("--attention-top-k", attentionTopK);
         positive("--attention-rank-after", attentionRankAfter);
         for (String file : teacherHeads) {
@@ -554,10 +549,6 @@ public class JobOptions {
                         .build(),
                 student);
         atLeast("--dedup-window-ms", dedupWindowMs, 0);
-        if (!longText.equals("truncate") && !longText.equals("dead-letter")) {
-            throw new OptionException(
-                    "--long-text", "must be 'truncate' or 'dead-letter', got '" + longText + "'");
-        }
         atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 100);
         if (student == null || !student.matches("[A-Za-z0-9._-]+")) {
             throw new OptionException(
@@ -570,16 +561,15 @@ public class JobOptions {
     }
 
     public KafkaWiring.KafkaSettings kafkaSettings(String bootstrap, boolean bounded) {
-        return new KafkaWiring.KafkaSettings(
-                kafkaClientConfig(bootstrap),
-                input.inputs(),
-                metricsTopic,
-                deadLetterTopic,
-                controlTopic,
-                modelsTopic,
-                groupId,
-                bounded,
-                exactlyOnceTopics);
+        return KafkaWiring.KafkaSettings.builder(kafkaClientConfig(bootstrap), input.inputs())
+                .optMetricsTopic(metricsTopic)
+                .optDeadLetterTopic(deadLetterTopic)
+                .optControlTopic(controlTopic)
+                .optModelsTopic(modelsTopic)
+                .optGroupId(groupId)
+                .optBounded(bounded)
+                .optExactlyOnceTopics(exactlyOnceTopics)
+                .build();
     }
 
     /** Provenance key of the tokenizer the student shares with its primary teacher. */
@@ -682,7 +672,7 @@ public class JobOptions {
                                 maxTokens,
                                 1,
                                 i == 0 ? attentionLayers() : 0,
-                                attentionHeads.equals("graph")));
+                                attentionHeads == Choices.AttentionHeads.GRAPH));
             }
             return probes;
         } catch (IllegalArgumentException | java.io.IOException e) {
@@ -764,7 +754,7 @@ public class JobOptions {
                         student,
                         new TeacherSettings.Attention(
                                 attentionLayers(),
-                                TeacherSettings.HeadMode.parse(attentionHeads),
+                                attentionHeads.mode,
                                 attentionTopK,
                                 attentionRankAfter));
         Map<String, String> provenance = new java.util.LinkedHashMap<>();
@@ -783,7 +773,7 @@ public class JobOptions {
             provenance.put("options.fusion", fusion.label());
         }
         if (attentionLayers() > 0) {
-            provenance.put("options.attention_heads", attentionHeads);
+            provenance.put("options.attention_heads", attentionHeads.label());
         }
         provenance.put("options.drift_margin", Double.toString(driftMargin));
         provenance.put("options.attention_length_scale", Integer.toString(attentionLengthScale));
@@ -840,7 +830,7 @@ public class JobOptions {
         return JobSettings.builder(t, tr)
                 .optEvalFraction(evalFraction)
                 .optMaxChars(maxChars)
-                .optDeadLetterLongText(longText.equals("dead-letter"))
+                .optDeadLetterLongText(longText == Choices.LongText.DEAD_LETTER)
                 .optTeacherParallelism(teacherParallelism)
                 .optDedupWindowMillis(dedupWindowMs)
                 .optExportDir(exportDir)

@@ -35,47 +35,81 @@ public final class KafkaWiring {
             boolean exactlyOnceTopics)
             implements java.io.Serializable {
 
-        /** Metrics and model events at least once (a restart may write a record again). */
-        public KafkaSettings(
-                Map<String, Object> clientConfig,
-                SampleInputs samples,
-                String metricsTopic,
-                String deadLetterTopic,
-                String controlTopic,
-                String modelsTopic,
-                String groupId,
-                boolean bounded) {
-            this(
-                    clientConfig,
-                    samples,
-                    metricsTopic,
-                    deadLetterTopic,
-                    controlTopic,
-                    modelsTopic,
-                    groupId,
-                    bounded,
-                    false);
+        /**
+         * Settings for these samples, every other value at its default (the job options' defaults:
+         * the {@code distill.*} topics, group {@code flink-distill}, unbounded, metrics and model
+         * events at least once), to be changed with the builder's {@code optX} methods.
+         */
+        public static Builder builder(Map<String, Object> clientConfig, SampleInputs samples) {
+            return new Builder(clientConfig, samples);
         }
 
-        /** One samples topic of Avro TrainingSamples. */
-        public KafkaSettings(
-                Map<String, Object> clientConfig,
-                String samplesTopic,
-                String metricsTopic,
-                String deadLetterTopic,
-                String controlTopic,
-                String modelsTopic,
-                String groupId,
-                boolean bounded) {
-            this(
-                    clientConfig,
-                    SampleInputs.avro(samplesTopic),
-                    metricsTopic,
-                    deadLetterTopic,
-                    controlTopic,
-                    modelsTopic,
-                    groupId,
-                    bounded);
+        /** Builds {@link KafkaSettings}. */
+        public static final class Builder {
+            private final Map<String, Object> clientConfig;
+            private final SampleInputs samples;
+            private String metricsTopic = "distill.metrics";
+            private String deadLetterTopic = "distill.samples.dlq";
+            private String controlTopic = "distill.control";
+            private String modelsTopic = "distill.models";
+            private String groupId = "flink-distill";
+            private boolean bounded;
+            private boolean exactlyOnceTopics;
+
+            private Builder(Map<String, Object> clientConfig, SampleInputs samples) {
+                this.clientConfig = clientConfig;
+                this.samples = samples;
+            }
+
+            public Builder optMetricsTopic(String topic) {
+                this.metricsTopic = topic;
+                return this;
+            }
+
+            public Builder optDeadLetterTopic(String topic) {
+                this.deadLetterTopic = topic;
+                return this;
+            }
+
+            public Builder optControlTopic(String topic) {
+                this.controlTopic = topic;
+                return this;
+            }
+
+            public Builder optModelsTopic(String topic) {
+                this.modelsTopic = topic;
+                return this;
+            }
+
+            public Builder optGroupId(String groupId) {
+                this.groupId = groupId;
+                return this;
+            }
+
+            /** Read the samples up to the end offsets at start-up, then end. */
+            public Builder optBounded(boolean bounded) {
+                this.bounded = bounded;
+                return this;
+            }
+
+            /** Metrics and model events in Kafka transactions (readers: read_committed). */
+            public Builder optExactlyOnceTopics(boolean exactlyOnce) {
+                this.exactlyOnceTopics = exactlyOnce;
+                return this;
+            }
+
+            public KafkaSettings build() {
+                return new KafkaSettings(
+                        clientConfig,
+                        samples,
+                        metricsTopic,
+                        deadLetterTopic,
+                        controlTopic,
+                        modelsTopic,
+                        groupId,
+                        bounded,
+                        exactlyOnceTopics);
+            }
         }
 
         /** Client settings with secrets (passwords, JAAS configs, keys, tokens) masked. */
