@@ -130,6 +130,14 @@ class DistillCliTest {
                 .contains(
                         "Invalid value for option '--attention-heads': 'some'; allowed: all, graph,"
                                 + " top-high, top-low");
+        Result bench = run("bench", "teacher", "--attention-heads", "top-high");
+        assertThat(bench.code).isEqualTo(2);
+        assertThat(bench.err)
+                .contains(
+                        "Invalid option --attention-heads: must be 'all' or 'graph' (the bench times"
+                                + " the teacher alone), got 'top-high'");
+        assertThat(run("bench", "teacher", "--attention-heads", "some").err)
+                .contains("Invalid value for option '--attention-heads': 'some'; allowed: all");
         Result longText = run("demo", "--long-text", "cut");
         assertThat(longText.code).isEqualTo(2);
         assertThat(longText.err)

@@ -86,7 +86,7 @@ public final class TeacherBench implements Callable<Integer> {
             defaultValue = "all",
             description =
                     "'all' (averaged by the operator) or 'graph' (averaged inside the ONNX graph) (default: ${DEFAULT-VALUE}).")
-    String attentionHeads;
+    Choices.AttentionHeads attentionHeads;
 
     @picocli.CommandLine.Mixin JsonOutput json = new JsonOutput();
 
@@ -97,9 +97,13 @@ public final class TeacherBench implements Callable<Integer> {
         JobOptions.atLeastOption("--threads", threads, 1);
         JobOptions.atLeastOption("--batch", batch, 1);
         JobOptions.atLeastOption("--attention-layers", attentionLayers, 0);
-        if (!attentionHeads.equals("all") && !attentionHeads.equals("graph")) {
+        if (attentionHeads != Choices.AttentionHeads.ALL
+                && attentionHeads != Choices.AttentionHeads.GRAPH) {
             throw new JobOptions.OptionException(
-                    "--attention-heads", "must be 'all' or 'graph', got '" + attentionHeads + "'");
+                    "--attention-heads",
+                    "must be 'all' or 'graph' (the bench times the teacher alone), got '"
+                            + attentionHeads.label()
+                            + "'");
         }
         TeacherSpec spec;
         try {
@@ -137,7 +141,7 @@ public final class TeacherBench implements Callable<Integer> {
         report.put("threads", threads);
         report.put("batch", batch);
         report.put("attention_layers", attentionLayers);
-        report.put("attention_heads", attentionHeads);
+        report.put("attention_heads", attentionHeads.label());
         report.put("samples", samples);
         report.put("warmup", warmup);
         report.put("bare_samples_per_s", round(bare));
@@ -161,8 +165,7 @@ public final class TeacherBench implements Callable<Integer> {
                 threads,
                 64,
                 "bench",
-                new TeacherSettings.Attention(
-                        attentionLayers, TeacherSettings.HeadMode.parse(attentionHeads), 5, 2000));
+                new TeacherSettings.Attention(attentionLayers, attentionHeads.mode, 5, 2000));
     }
 
     /** The operator's work without Flink: tokenize, group by length, run, build the outputs. */
@@ -181,7 +184,7 @@ public final class TeacherBench implements Callable<Integer> {
                         64,
                         threads,
                         attentionLayers,
-                        attentionHeads.equals("graph"))) {
+                        attentionHeads == Choices.AttentionHeads.GRAPH)) {
             checksum += run(t, texts.subList(0, warmup), pool, bucketing);
             start = System.nanoTime();
             checksum += run(t, texts.subList(warmup, texts.size()), pool, bucketing);
