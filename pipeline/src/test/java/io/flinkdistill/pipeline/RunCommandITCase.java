@@ -168,16 +168,7 @@ class RunCommandITCase {
         };
         for (String[] c : cases) {
             Path work = Files.createDirectories(dir.resolve("missing" + c[0]));
-            try (Command run =
-                    Command.start(
-                            work,
-                            "run",
-                            "--bootstrap-servers",
-                            KAFKA.bootstrapServers(),
-                            "--teacher-head",
-                            prepared.headFile().toString(),
-                            c[0],
-                            c[1])) {
+            try (Command run = startRun(work, c[0], c[1])) {
                 int code = run.exitCode();
                 String out = String.join("\n", run.output());
                 assertThat(code).as("exit code; output:%n%s", out).isEqualTo(2);
@@ -198,13 +189,8 @@ class RunCommandITCase {
         Path checkpoints = dir.resolve("broken-checkpoints");
         Path work = Files.createDirectories(dir.resolve("broken-run"));
         try (Command c =
-                Command.start(
+                startRun(
                         work,
-                        "run",
-                        "--bootstrap-servers",
-                        KAFKA.bootstrapServers(),
-                        "--teacher-head",
-                        prepared.headFile().toString(),
                         "--group-id",
                         "broken",
                         "--checkpoint-dir",
@@ -253,6 +239,20 @@ class RunCommandITCase {
                                             && l.contains("--checkpoint-dir")
                                             && l.contains(jobDir.getFileName().toString()));
         }
+    }
+
+    /** {@code distill run} on the test's broker with its teacher head, then {@code more}. */
+    private static Command startRun(Path work, String... more) throws IOException {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "run",
+                                "--bootstrap-servers",
+                                KAFKA.bootstrapServers(),
+                                "--teacher-head",
+                                prepared.headFile().toString()));
+        args.addAll(List.of(more));
+        return Command.start(work, args.toArray(String[]::new));
     }
 
     private static long trainCount(EvalSplit split, List<TsvRow> rows) {
