@@ -30,4 +30,23 @@ public record LossWeights(
             throw new IllegalArgumentException("Loss weight " + name + " must be >= 0, got " + w);
         }
     }
+
+    /** Writes the five values in order (the layout every state format uses). */
+    public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
+        out.writeDouble(soft);
+        out.writeDouble(feature);
+        out.writeDouble(attention);
+        out.writeDouble(hard);
+        out.writeDouble(temperature);
+    }
+
+    /** Reads what {@link #writeTo} wrote. */
+    public static LossWeights readFrom(java.io.DataInputStream in) throws java.io.IOException {
+        return new LossWeights(
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble());
+    }
 }

@@ -1,12 +1,7 @@
 package io.flinkdistill.teacher;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
+import io.flinkdistill.codec.BinaryCodec;
+import io.flinkdistill.codec.StateFormat;
 import java.util.List;
 
 /**
@@ -23,70 +18,31 @@ public record TeacherKnowledge(
         List<String> appliedCommands) {
 
     /** The format this code writes (and the only one it reads). */
-    public static final int FORMAT = 1;
+    public static final int FORMAT_VERSION = 1;
+
+    private static final StateFormat FORMAT =
+            StateFormat.versionOnly("a teacher state", 1, FORMAT_VERSION);
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(FORMAT);
-            writeDoubles(out, fusion);
-            writeDoubles(out, entropy);
-            out.writeInt(selectionVersion);
-            out.writeInt(heads.length);
-            for (int[] layer : heads) {
-                out.writeInt(layer.length);
-                for (int h : layer) {
-                    out.writeInt(h);
-                }
-            }
-            out.writeInt(appliedCommands.size());
-            for (String id : appliedCommands) {
-                out.writeUTF(id);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return FORMAT.encode(
+                out -> {
+                    BinaryCodec.writeDoubles(out, fusion);
+                    BinaryCodec.writeDoubles(out, entropy);
+                    out.writeInt(selectionVersion);
+                    BinaryCodec.writeIntRows(out, heads);
+                    BinaryCodec.writeStringList(out, appliedCommands);
+                });
     }
 
-    public static TeacherKnowledge fromBytes(byte[] state) throws IOException {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
-            int format = in.readInt();
-            if (format != FORMAT) {
-                throw new IOException(
-                        "Teacher state of format " + format + "; this version reads " + FORMAT);
-            }
-            double[] fusion = readDoubles(in);
-            double[] entropy = readDoubles(in);
-            int version = in.readInt();
-            int[][] heads = new int[in.readInt()][];
-            for (int l = 0; l < heads.length; l++) {
-                heads[l] = new int[in.readInt()];
-                for (int h = 0; h < heads[l].length; h++) {
-                    heads[l][h] = in.readInt();
-                }
-            }
-            int commands = in.readInt();
-            List<String> ids = new ArrayList<>(commands);
-            for (int i = 0; i < commands; i++) {
-                ids.add(in.readUTF());
-            }
-            return new TeacherKnowledge(fusion, entropy, version, heads, ids);
-        }
-    }
-
-    private static void writeDoubles(DataOutputStream out, double[] values) throws IOException {
-        out.writeInt(values.length);
-        for (double v : values) {
-            out.writeDouble(v);
-        }
-    }
-
-    private static double[] readDoubles(DataInputStream in) throws IOException {
-        double[] v = new double[in.readInt()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = in.readDouble();
-        }
-        return v;
+    public static TeacherKnowledge fromBytes(byte[] state) {
+        return FORMAT.decode(
+                state,
+                (in, version) ->
+                        new TeacherKnowledge(
+                                BinaryCodec.readDoubles(in),
+                                BinaryCodec.readDoubles(in),
+                                in.readInt(),
+                                BinaryCodec.readIntRows(in),
+                                BinaryCodec.readStringList(in)));
     }
 }

@@ -1,10 +1,7 @@
 package io.flinkdistill.training;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
+import io.flinkdistill.codec.BinaryCodec;
+import io.flinkdistill.codec.StateFormat;
 import java.util.Map;
 
 /**
@@ -17,33 +14,24 @@ import java.util.Map;
  * @param weights the copied weights, by parameter name
  */
 public record FrozenStudent(long samplesTrained, Map<String, float[]> weights) {
-    private static final int MAGIC = 0x46525a4e; // "FRZN"
-    private static final int VERSION = 1;
+    private static final StateFormat FORMAT =
+            StateFormat.tagged("a frozen student", 0x46525a4e /* "FRZN" */, 1, 1);
 
     public FrozenStudent {
         weights = Map.copyOf(weights);
     }
 
     public byte[] toBytes() {
-        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(MAGIC);
-            out.writeInt(VERSION);
-            out.writeLong(samplesTrained);
-            BinaryCodec.writeArrays(out, new java.util.TreeMap<>(weights));
-            out.flush();
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode a frozen student", e);
-        }
+        return FORMAT.encode(
+                out -> {
+                    out.writeLong(samplesTrained);
+                    BinaryCodec.writeArrays(out, new java.util.TreeMap<>(weights));
+                });
     }
 
     public static FrozenStudent fromBytes(byte[] data) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            BinaryCodec.readHeader(in, MAGIC, VERSION, "a frozen student");
-            return new FrozenStudent(in.readLong(), BinaryCodec.readArrays(in));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot decode a frozen student", e);
-        }
+        return FORMAT.decode(
+                data,
+                (in, version) -> new FrozenStudent(in.readLong(), BinaryCodec.readArrays(in)));
     }
 }

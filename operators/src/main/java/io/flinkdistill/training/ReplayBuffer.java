@@ -1,12 +1,7 @@
 package io.flinkdistill.training;
 
+import io.flinkdistill.codec.StateFormat;
 import io.flinkdistill.sample.ScoredSample;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -21,8 +16,8 @@ import java.util.SplittableRandom;
  * trainer state's sample encoding.
  */
 public final class ReplayBuffer {
-    private static final int MAGIC = 0x52504c59; // "RPLY"
-    private static final int VERSION = 1;
+    private static final StateFormat FORMAT =
+            StateFormat.tagged("a replay buffer", 0x52504c59 /* "RPLY" */, 1, 1);
 
     private final int capacity;
     private final long seed;
@@ -93,31 +88,25 @@ public final class ReplayBuffer {
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(MAGIC);
-            out.writeInt(VERSION);
-            out.writeLong(offered);
-            // The layout of trainer-state format 6: a replayed sample is not counted, so
-            // whether it was a variant does not matter here.
-            TrainerState.writeSamples(out, kept, 6);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return FORMAT.encode(
+                out -> {
+                    out.writeLong(offered);
+                    // The layout of trainer-state format 6: a replayed sample is not counted, so
+                    // whether it was a variant does not matter here.
+                    TrainerState.writeSamples(out, kept, 6);
+                });
     }
 
     /** Restores a buffer; with a smaller capacity than it was written with, the first ones stay. */
     public static ReplayBuffer fromBytes(byte[] data, int capacity, long seed) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            BinaryCodec.readHeader(in, MAGIC, VERSION, "a replay buffer");
-            ReplayBuffer b = new ReplayBuffer(capacity, seed);
-            b.offered = in.readLong();
-            List<ScoredSample> samples = TrainerState.readSamples(in, 6);
-            b.kept.addAll(samples.subList(0, Math.min(capacity, samples.size())));
-            return b;
-        } catch (IOException e) {
-            throw new UncheckedIOException("Corrupt replay buffer", e);
-        }
+        return FORMAT.decode(
+                data,
+                (in, version) -> {
+                    ReplayBuffer b = new ReplayBuffer(capacity, seed);
+                    b.offered = in.readLong();
+                    List<ScoredSample> samples = TrainerState.readSamples(in, 6);
+                    b.kept.addAll(samples.subList(0, Math.min(capacity, samples.size())));
+                    return b;
+                });
     }
 }

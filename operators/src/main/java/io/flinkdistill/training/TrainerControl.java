@@ -1,15 +1,11 @@
 package io.flinkdistill.training;
 
+import io.flinkdistill.codec.BinaryCodec;
+import io.flinkdistill.codec.StateFormat;
 import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.ControlType;
 import io.flinkdistill.schemas.ControlValues;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -155,88 +151,63 @@ public final class TrainerControl {
         return io.flinkdistill.loss.LossComponent.apply(values, now);
     }
 
+    private static final StateFormat FORMAT =
+            StateFormat.versionOnly("a trainer control state", 1, FORMAT_VERSION);
+
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(FORMAT_VERSION);
-            out.writeInt(applied.size());
-            for (String id : applied) {
-                out.writeUTF(id);
-            }
-            out.writeInt(students.size());
-            for (String s : students) {
-                out.writeUTF(s);
-            }
-            out.writeInt(overrides.size());
-            for (Map.Entry<String, Overrides> e : overrides.entrySet()) {
-                out.writeUTF(e.getKey());
-                Overrides o = e.getValue();
-                out.writeBoolean(o.weights != null);
-                if (o.weights != null) {
-                    out.writeDouble(o.weights.soft());
-                    out.writeDouble(o.weights.feature());
-                    out.writeDouble(o.weights.attention());
-                    out.writeDouble(o.weights.hard());
-                    out.writeDouble(o.weights.temperature());
-                }
-                out.writeDouble(o.temperature);
-                out.writeBoolean(o.paused);
-            }
-            out.writeInt(samplesPaused.size());
-            for (Map.Entry<String, Long> e : samplesPaused.entrySet()) {
-                out.writeUTF(e.getKey());
-                out.writeLong(e.getValue());
-            }
-            out.writeInt(driftEvents.size());
-            for (Map.Entry<String, Integer> e : driftEvents.entrySet()) {
-                out.writeUTF(e.getKey());
-                out.writeInt(e.getValue());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return FORMAT.encode(
+                out -> {
+                    BinaryCodec.writeStringList(out, applied);
+                    BinaryCodec.writeStringList(out, students);
+                    out.writeInt(overrides.size());
+                    for (Map.Entry<String, Overrides> e : overrides.entrySet()) {
+                        out.writeUTF(e.getKey());
+                        Overrides o = e.getValue();
+                        out.writeBoolean(o.weights != null);
+                        if (o.weights != null) {
+                            o.weights.writeTo(out);
+                        }
+                        out.writeDouble(o.temperature);
+                        out.writeBoolean(o.paused);
+                    }
+                    out.writeInt(samplesPaused.size());
+                    for (Map.Entry<String, Long> e : samplesPaused.entrySet()) {
+                        out.writeUTF(e.getKey());
+                        out.writeLong(e.getValue());
+                    }
+                    out.writeInt(driftEvents.size());
+                    for (Map.Entry<String, Integer> e : driftEvents.entrySet()) {
+                        out.writeUTF(e.getKey());
+                        out.writeInt(e.getValue());
+                    }
+                });
     }
 
     public static TrainerControl fromBytes(byte[] data) {
-        TrainerControl c = new TrainerControl();
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            int version = in.readInt();
-            if (version != FORMAT_VERSION) {
-                throw new IllegalStateException("Trainer control format " + version);
-            }
-            for (int i = in.readInt(); i > 0; i--) {
-                c.applied.add(in.readUTF());
-            }
-            for (int i = in.readInt(); i > 0; i--) {
-                c.students.add(in.readUTF());
-            }
-            for (int i = in.readInt(); i > 0; i--) {
-                String key = in.readUTF();
-                Overrides o = new Overrides();
-                if (in.readBoolean()) {
-                    o.weights =
-                            new LossWeights(
-                                    in.readDouble(),
-                                    in.readDouble(),
-                                    in.readDouble(),
-                                    in.readDouble(),
-                                    in.readDouble());
-                }
-                o.temperature = in.readDouble();
-                o.paused = in.readBoolean();
-                c.overrides.put(key, o);
-            }
-            for (int i = in.readInt(); i > 0; i--) {
-                c.samplesPaused.put(in.readUTF(), in.readLong());
-            }
-            for (int i = in.readInt(); i > 0; i--) {
-                c.driftEvents.put(in.readUTF(), in.readInt());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Corrupt trainer control state", e);
-        }
-        return c;
+        return FORMAT.decode(
+                data,
+                (in, version) -> {
+                    TrainerControl c = new TrainerControl();
+                    c.applied.addAll(BinaryCodec.readStringList(in));
+                    c.students.addAll(BinaryCodec.readStringList(in));
+                    for (int i = in.readInt(); i > 0; i--) {
+                        String key = in.readUTF();
+                        Overrides o = new Overrides();
+                        if (in.readBoolean()) {
+                            o.weights = LossWeights.readFrom(in);
+                        }
+                        o.temperature = in.readDouble();
+                        o.paused = in.readBoolean();
+                        c.overrides.put(key, o);
+                    }
+                    for (int i = in.readInt(); i > 0; i--) {
+                        c.samplesPaused.put(in.readUTF(), in.readLong());
+                    }
+                    for (int i = in.readInt(); i > 0; i--) {
+                        c.driftEvents.put(in.readUTF(), in.readInt());
+                    }
+                    return c;
+                });
     }
 
     /** Merges states of several subtasks (after rescaling): the union of everything. */

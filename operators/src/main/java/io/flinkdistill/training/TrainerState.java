@@ -1,22 +1,20 @@
 package io.flinkdistill.training;
 
-import static io.flinkdistill.training.BinaryCodec.readArrays;
-import static io.flinkdistill.training.BinaryCodec.readFloats;
-import static io.flinkdistill.training.BinaryCodec.readPartitionLongs;
-import static io.flinkdistill.training.BinaryCodec.readStrings;
-import static io.flinkdistill.training.BinaryCodec.writeArrays;
-import static io.flinkdistill.training.BinaryCodec.writeFloats;
-import static io.flinkdistill.training.BinaryCodec.writePartitionLongs;
-import static io.flinkdistill.training.BinaryCodec.writeStrings;
+import static io.flinkdistill.codec.BinaryCodec.readArrays;
+import static io.flinkdistill.codec.BinaryCodec.readFloats;
+import static io.flinkdistill.codec.BinaryCodec.readPartitionLongs;
+import static io.flinkdistill.codec.BinaryCodec.readStrings;
+import static io.flinkdistill.codec.BinaryCodec.writeArrays;
+import static io.flinkdistill.codec.BinaryCodec.writeFloats;
+import static io.flinkdistill.codec.BinaryCodec.writePartitionLongs;
+import static io.flinkdistill.codec.BinaryCodec.writeStrings;
 
+import io.flinkdistill.codec.StateFormat;
 import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.sample.ScoredSample;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +49,9 @@ public record TrainerState(
      */
     private static final int FORMAT_VERSION = 7;
 
+    private static final StateFormat FORMAT =
+            StateFormat.versionOnly("a trainer state", 1, FORMAT_VERSION);
+
     /** A hash of every weight by name: equal weights give equal fingerprints (logs, tests). */
     public String weightsFingerprint() {
         long h = 17;
@@ -62,100 +63,74 @@ public record TrainerState(
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out =
-                new DataOutputStream(new java.io.BufferedOutputStream(bytes, 1 << 16))) {
-            out.writeInt(FORMAT_VERSION);
-            out.writeUTF(student);
-            writeArrays(out, weights);
-            out.writeLong(optimizerSteps);
-            writeArrays(out, optimizerState);
-            out.writeLong(samplesTrained);
-            out.writeLong(evalSamplesSeen);
-            out.writeDouble(lossWeights.soft());
-            out.writeDouble(lossWeights.feature());
-            out.writeDouble(lossWeights.attention());
-            out.writeDouble(lossWeights.hard());
-            out.writeDouble(lossWeights.temperature());
-            writeSamples(out, pending, FORMAT_VERSION);
-            writeSamples(out, evalWindow, FORMAT_VERSION);
-            out.writeLong(skippedSteps);
-            out.writeDouble(learningRateScale);
-            out.writeLong(schedulePosition);
-            writePartitionLongs(out, samplesPerPartition);
-            writePartitionLongs(out, offsetsSeen);
-            writeStrings(out, provenance);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return FORMAT.encode(
+                out -> {
+                    out.writeUTF(student);
+                    writeArrays(out, weights);
+                    out.writeLong(optimizerSteps);
+                    writeArrays(out, optimizerState);
+                    out.writeLong(samplesTrained);
+                    out.writeLong(evalSamplesSeen);
+                    lossWeights.writeTo(out);
+                    writeSamples(out, pending, FORMAT_VERSION);
+                    writeSamples(out, evalWindow, FORMAT_VERSION);
+                    out.writeLong(skippedSteps);
+                    out.writeDouble(learningRateScale);
+                    out.writeLong(schedulePosition);
+                    writePartitionLongs(out, samplesPerPartition);
+                    writePartitionLongs(out, offsetsSeen);
+                    writeStrings(out, provenance);
+                });
     }
 
     public static TrainerState fromBytes(byte[] data) {
-        try (DataInputStream in =
-                new DataInputStream(
-                        new java.io.BufferedInputStream(new ByteArrayInputStream(data), 1 << 16))) {
-            int version = in.readInt();
-            if (version < 1 || version > FORMAT_VERSION) {
-                throw new IllegalStateException(
-                        "Trainer state format "
-                                + version
-                                + " is not supported (expected "
-                                + FORMAT_VERSION
-                                + ")");
+        return FORMAT.decode(data, TrainerState::read);
+    }
+
+    private static TrainerState read(DataInputStream in, int version) throws IOException {
+        String student = in.readUTF();
+        Map<String, float[]> weights = readArrays(in);
+        long steps = in.readLong();
+        Map<String, float[]> opt = readArrays(in);
+        long trained = in.readLong();
+        long evalSeen = in.readLong();
+        LossWeights lw = LossWeights.readFrom(in);
+        List<ScoredSample> pending = readSamples(in, version);
+        List<ScoredSample> window = readSamples(in, version);
+        long skipped = 0;
+        double lrScale = 1.0;
+        Map<Integer, Long> perPartition = new java.util.TreeMap<>();
+        long position = trained;
+        if (version >= 2) {
+            skipped = in.readLong();
+            lrScale = in.readDouble();
+            if (version >= 3) {
+                position = in.readLong();
             }
-            String student = in.readUTF();
-            Map<String, float[]> weights = readArrays(in);
-            long steps = in.readLong();
-            Map<String, float[]> opt = readArrays(in);
-            long trained = in.readLong();
-            long evalSeen = in.readLong();
-            LossWeights lw =
-                    new LossWeights(
-                            in.readDouble(),
-                            in.readDouble(),
-                            in.readDouble(),
-                            in.readDouble(),
-                            in.readDouble());
-            List<ScoredSample> pending = readSamples(in, version);
-            List<ScoredSample> window = readSamples(in, version);
-            long skipped = 0;
-            double lrScale = 1.0;
-            Map<Integer, Long> perPartition = new java.util.TreeMap<>();
-            long position = trained;
-            if (version >= 2) {
-                skipped = in.readLong();
-                lrScale = in.readDouble();
-                if (version >= 3) {
-                    position = in.readLong();
-                }
-                perPartition = readPartitionLongs(in);
-            }
-            Map<Integer, Long> offsets = new java.util.TreeMap<>();
-            Map<String, String> provenance = new LinkedHashMap<>();
-            if (version >= 5) {
-                offsets = readPartitionLongs(in);
-                provenance = readStrings(in);
-            }
-            return new TrainerState(
-                    student,
-                    weights,
-                    steps,
-                    opt,
-                    trained,
-                    evalSeen,
-                    lw,
-                    pending,
-                    window,
-                    skipped,
-                    lrScale,
-                    position,
-                    perPartition,
-                    offsets,
-                    provenance);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Corrupt trainer state", e);
+            perPartition = readPartitionLongs(in);
         }
+        Map<Integer, Long> offsets = new java.util.TreeMap<>();
+        Map<String, String> provenance = new LinkedHashMap<>();
+        if (version >= 5) {
+            offsets = readPartitionLongs(in);
+            provenance = readStrings(in);
+        }
+        return new TrainerState(
+                student,
+                weights,
+                steps,
+                opt,
+                trained,
+                evalSeen,
+                lw,
+                pending,
+                window,
+                skipped,
+                lrScale,
+                position,
+                perPartition,
+                offsets,
+                provenance);
     }
 
     /** Writes samples in the layout of trainer-state format {@code version} (6 or later). */

@@ -191,6 +191,21 @@ class GoldenFilesTest {
                 .isEqualTo(expected.draw(8, 3));
     }
 
+    /**
+     * The current formats write exactly the bytes of their golden files: a change of layout that
+     * keeps the version number fails here before it fails a restore in production.
+     */
+    @Test
+    void shouldWriteTheCurrentFormatsByteForByteAsTheirGoldenFiles() throws Exception {
+        assertThat(goldenKnowledge().toBytes()).isEqualTo(golden("teacher-knowledge-v1.bin"));
+        assertThat(goldenFrozen().toBytes()).isEqualTo(golden("frozen-student-v1.bin"));
+        assertThat(goldenReplay().toBytes()).isEqualTo(golden("replay-buffer-v1.bin"));
+        assertThat(TrainerControl.fromBytes(golden("trainer-control-v1.bin")).toBytes())
+                .isEqualTo(golden("trainer-control-v1.bin"));
+        assertThat(TrainerState.fromBytes(golden("trainer-state-v7.bin")).toBytes())
+                .isEqualTo(golden("trainer-state-v7.bin"));
+    }
+
     /** What {@code frozen-student-v1.bin} holds. */
     private static FrozenStudent goldenFrozen() {
         return new FrozenStudent(
