@@ -1,9 +1,12 @@
 package io.flinkdistill.export;
 
+import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.teacher.ShippedEncoder;
 import io.flinkdistill.teacher.TeacherSpec;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,13 +15,7 @@ import java.util.Map;
  * limit, so that a server needs nothing but the file; the provenance rides along.
  */
 public final class StudentExporter {
-    /** Provenance and metadata key of the tokenizer location. */
-    public static final String TOKENIZER = "teacher.tokenizer";
-
-    /** Provenance and metadata key of the text prefix. */
-    public static final String PREFIX = "teacher.prefix";
-
-    public static final String CLASSES = "teacher.classes";
+    /** Metadata key of the longest input the graph takes, in tokens. */
     public static final String MAX_TOKENS = "student.max_tokens";
 
     private StudentExporter() {}
@@ -27,7 +24,7 @@ public final class StudentExporter {
     public static byte[] export(
             StudentConfig config,
             Map<String, float[]> weights,
-            Map<String, String> provenance,
+            Provenance provenance,
             StudentOnnxExport.Precision precision) {
         return export(config, weights, provenance, precision, 0);
     }
@@ -39,7 +36,7 @@ public final class StudentExporter {
     public static byte[] export(
             StudentConfig config,
             Map<String, float[]> weights,
-            Map<String, String> provenance,
+            Provenance provenance,
             StudentOnnxExport.Precision precision,
             double pruneThreshold) {
         Map<String, String> meta = metadata(config, provenance);
@@ -53,28 +50,34 @@ public final class StudentExporter {
         return StudentOnnxExport.export(config, w, precision, meta).toByteArray();
     }
 
-    /** What a server needs besides the graph, filled in from the provenance. */
-    public static Map<String, String> metadata(
-            StudentConfig config, Map<String, String> provenance) {
-        Map<String, String> m = new LinkedHashMap<>(provenance);
-        if (!m.containsKey(TOKENIZER)) {
-            // Students trained before the key existed had a shipped teacher.
-            TeacherSpec spec =
-                    TeacherSpec.shipped(
-                            ShippedEncoder.byId(
-                                    provenance.getOrDefault("teacher.model", "e5-small-v2-q")));
-            m.put(TOKENIZER, spec.tokenizer());
-            m.put(PREFIX, spec.prefix());
+    /**
+     * What a server needs besides the graph: the provenance (which names the tokenizer, the text
+     * prefix and the classes) and the token limit. A student from before the tokenizer was recorded
+     * gets its shipped teacher's; one that names neither fails here, not in a server.
+     */
+    public static Map<String, String> metadata(StudentConfig config, Provenance provenance) {
+        Provenance.Builder b = provenance.toBuilder();
+        if (provenance.tokenizer().isEmpty()) {
+            String teacher =
+                    provenance
+                            .teacherModel()
+                            .orElseThrow(
+                                    () ->
+                                            new IllegalArgumentException(
+                                                    "the student's provenance names neither its"
+                                                            + " tokenizer nor its teacher"));
+            TeacherSpec spec = TeacherSpec.shipped(ShippedEncoder.byId(teacher));
+            b.tokenizerOf(spec.tokenizer(), spec.prefix());
         }
-        m.putIfAbsent(PREFIX, "");
-        m.put(MAX_TOKENS, Integer.toString(config.maxTokens()));
-        if (!m.containsKey(CLASSES)) {
-            StringBuilder sb = new StringBuilder();
+        if (provenance.classes().isEmpty()) {
+            List<String> classes = new ArrayList<>();
             for (int i = 0; i < config.numClasses(); i++) {
-                sb.append(i == 0 ? "" : ",").append(i);
+                classes.add(Integer.toString(i));
             }
-            m.put(CLASSES, sb.toString());
+            b.classes(classes);
         }
+        Map<String, String> m = new LinkedHashMap<>(b.build().entries());
+        m.put(MAX_TOKENS, Integer.toString(config.maxTokens()));
         return m;
     }
 }

@@ -1,6 +1,7 @@
 package io.flinkdistill.publish;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkdistill.provenance.Provenance;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
@@ -84,7 +85,7 @@ public final class ModelStore {
             byte[] fp32,
             byte[] int8,
             Map<String, Double> metrics,
-            Map<String, String> provenance)
+            Provenance provenance)
             throws IOException {
         String stem = "student-" + student + "-v" + version;
         StoredFile a = write(stem + ".onnx", fp32, "onnx-fp32");
@@ -94,7 +95,7 @@ public final class ModelStore {
         meta.put("version", version);
         meta.put("files", java.util.List.of(a, b));
         meta.put("metrics", metrics);
-        meta.put("provenance", provenance);
+        meta.put("provenance", provenance.entries());
         write(
                 stem + ".json",
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta),

@@ -3,6 +3,7 @@ package io.flinkdistill.publish;
 import io.flinkdistill.export.FfnPruning;
 import io.flinkdistill.export.StudentExporter;
 import io.flinkdistill.export.StudentOnnxExport;
+import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.student.StudentConfig;
 import java.io.Serializable;
 import java.util.Map;
@@ -79,7 +80,7 @@ public record Pruning(Mode mode, double threshold, double maxAgreementLoss)
     public Choice choose(
             StudentConfig config,
             Map<String, float[]> weights,
-            Map<String, String> provenance,
+            Provenance provenance,
             ToDoubleFunction<byte[]> agreementOf) {
         int original = config.ffn() * config.layers();
         byte[] unpruned =
@@ -113,7 +114,7 @@ public record Pruning(Mode mode, double threshold, double maxAgreementLoss)
     private static byte[] exportAt(
             StudentConfig config,
             Map<String, float[]> weights,
-            Map<String, String> provenance,
+            Provenance provenance,
             double threshold) {
         return StudentExporter.export(
                 config, weights, provenance, StudentOnnxExport.Precision.FP32, threshold);

@@ -3,6 +3,7 @@ package io.flinkdistill.publish;
 import io.flinkdistill.evaluation.EvalResult;
 import io.flinkdistill.export.StudentExporter;
 import io.flinkdistill.export.StudentOnnxExport;
+import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.schemas.DeferralPoint;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.student.StudentConfig;
@@ -36,7 +37,7 @@ public final class StudentPublisher {
             String student,
             StudentConfig config,
             Map<String, float[]> weights,
-            Map<String, String> provenance,
+            Provenance provenance,
             EvalResult eval,
             long steps,
             long samplesTrained,
@@ -116,7 +117,7 @@ public final class StudentPublisher {
                                                 .setSha256(f.sha256())
                                                 .setSizeBytes(f.sizeBytes())
                                                 .setMetrics(metrics)
-                                                .setProvenance(c.provenance())
+                                                .setProvenance(c.provenance().entries())
                                                 .setDeferralCurve(curves.get(f.format()))
                                                 .setBenchmarkDeferralCurves(onSets.get(f.format()))
                                                 .setTimestamp(now)

@@ -46,16 +46,16 @@ public final class OnnxStudent implements AutoCloseable {
         } catch (OrtException e) {
             throw new IOException("ONNX Runtime cannot load the student model", e);
         }
-        String tok = metadata.get(StudentExporter.TOKENIZER);
+        io.flinkdistill.provenance.Provenance recorded =
+                io.flinkdistill.provenance.Provenance.of(metadata);
+        String tok = recorded.tokenizer().orElse(null);
         if (tok == null) {
             close();
             throw new IOException(
-                    "The model has no '"
-                            + StudentExporter.TOKENIZER
-                            + "' metadata: not a flink-distill student");
+                    "The model's metadata names no tokenizer: not a flink-distill student");
         }
-        prefix = metadata.getOrDefault(StudentExporter.PREFIX, "");
-        classes = List.of(metadata.getOrDefault(StudentExporter.CLASSES, "0,1").split(","));
+        prefix = recorded.prefix();
+        classes = recorded.classes().isEmpty() ? List.of("0", "1") : recorded.classes();
         String maxTokens = metadata.getOrDefault(StudentExporter.MAX_TOKENS, "64");
         if (!withTokenizer) {
             tokenizer = null;

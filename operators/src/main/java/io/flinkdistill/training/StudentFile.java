@@ -2,6 +2,7 @@ package io.flinkdistill.training;
 
 import io.flinkdistill.codec.BinaryCodec;
 import io.flinkdistill.codec.StateFormat;
+import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.student.StudentConfig;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -25,7 +26,7 @@ public final class StudentFile {
             Map<String, float[]> weights,
             long step,
             long samplesTrained,
-            Map<String, String> provenance) {}
+            Provenance provenance) {}
 
     public static void write(
             Path file,
@@ -33,7 +34,7 @@ public final class StudentFile {
             Map<String, float[]> weights,
             long step,
             long samplesTrained,
-            Map<String, String> provenance)
+            Provenance provenance)
             throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (java.io.OutputStream stream = Files.newOutputStream(tmp)) {
@@ -53,7 +54,7 @@ public final class StudentFile {
                         out.writeLong(c.seed());
                         out.writeLong(step);
                         out.writeLong(samplesTrained);
-                        BinaryCodec.writeStrings(out, provenance);
+                        BinaryCodec.writeStrings(out, provenance.entries());
                         BinaryCodec.writeArrays(out, weights);
                     });
         }
@@ -84,7 +85,7 @@ public final class StudentFile {
                         in.readLong());
         long step = in.readLong();
         long samplesTrained = in.readLong();
-        Map<String, String> provenance = BinaryCodec.readStrings(in);
+        Provenance provenance = Provenance.of(BinaryCodec.readStrings(in));
         Map<String, float[]> weights = BinaryCodec.readArrays(in);
         return new Loaded(c, weights, step, samplesTrained, provenance);
     }

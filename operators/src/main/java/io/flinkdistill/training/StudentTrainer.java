@@ -7,6 +7,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.flinkdistill.evaluation.EvalResult;
 import io.flinkdistill.evaluation.StudentEvaluator;
 import io.flinkdistill.loss.LossWeights;
+import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.student.StudentModel;
 import java.util.ArrayDeque;
@@ -65,9 +66,6 @@ public final class StudentTrainer implements AutoCloseable {
     private float[] teacherWeights = new float[0];
     private String attentionHeads = "";
 
-    /** Provenance key of the teacher attention heads the student learned from last. */
-    public static final String ATTENTION_HEADS = "teacher.attention_heads";
-
     private double lastLearningRate;
 
     /** Temperature set by a control command (NaN: the schedule or the settings decide). */
@@ -113,7 +111,7 @@ public final class StudentTrainer implements AutoCloseable {
         t.schedulePosition = state.schedulePosition();
         t.learningRateScale = state.learningRateScale();
         t.trained.restore(state);
-        t.attentionHeads = state.provenance().getOrDefault(ATTENTION_HEADS, "");
+        t.attentionHeads = state.provenance().attentionHeads();
         t.lastGood = state;
         return t;
     }
@@ -522,51 +520,38 @@ public final class StudentTrainer implements AutoCloseable {
     /**
      * What produced the student as it is now: the job's static provenance (teacher and its sha256,
      * options, code version) and the trainer's own record (samples, steps, phase, loss weights,
-     * temperature, learning-rate scale, skipped steps, Kafka offsets seen).
+     * temperature, learning-rate scale, skipped steps, Kafka offsets seen, what it trained).
      */
-    public java.util.Map<String, String> provenance() {
-        java.util.Map<String, String> p = new java.util.LinkedHashMap<>(settings.provenance());
-        p.put(TEACHER_NAMES, String.join(",", settings.teacherNames()));
-        p.put(LOSS_POLICY, settings.lossPolicy());
-        p.put("student.name", name);
-        p.put("student.config", settings.student().toString());
-        p.put("training.samples", Long.toString(samplesTrained));
-        p.put("training.steps", Long.toString(optimizer.steps()));
-        p.put("training.skipped_steps", Long.toString(skippedSteps));
-        p.put("training.phase", phaseLabel());
-        p.put("training.loss_weights", lossWeights.toString());
-        p.put("training.temperature", Double.toString(temperature()));
-        p.put("training.learning_rate_scale", Double.toString(learningRateScale));
-        p.put("training.embedding_init", settings.embeddingInit());
-        if (!attentionHeads.isEmpty()) {
-            p.put(ATTENTION_HEADS, attentionHeads);
-        }
-        if (teacherWeights.length > 0) {
-            p.put("teacher.weights", java.util.Arrays.toString(teacherWeights));
-        }
-        trained.writeProvenance(p);
-        return p;
+    public Provenance provenance() {
+        return settings.provenance().toBuilder()
+                .student(
+                        name,
+                        settings.student().toString(),
+                        settings.embeddingInit(),
+                        settings.lossPolicy())
+                .teachers(settings.teacherNames(), attentionHeads, teacherWeights)
+                .progress(samplesTrained, optimizer.steps(), skippedSteps, phaseLabel())
+                .schedule(lossWeights, temperature(), learningRateScale)
+                .trained(trained.counts())
+                .build();
     }
-
-    /** Provenance key listing the job's teacher names, comma-separated, in order. */
-    public static final String TEACHER_NAMES = "teacher.names";
-
-    /** Provenance key naming the loss reweighting policy of the job. */
-    public static final String LOSS_POLICY = "training.loss_policy";
 
     /** Writes the student as it is now, with its provenance (see {@link StudentFile}). */
     public void saveStudent(java.nio.file.Path file) throws java.io.IOException {
-        saveStudent(file, java.util.Map.of());
+        saveStudent(file, provenance());
     }
 
-    /** Writes the student as it is now, with its provenance and these entries added. */
-    public void saveStudent(java.nio.file.Path file, java.util.Map<String, String> extra)
+    /** Writes the student as it is now with the given provenance (its own, completed). */
+    public void saveStudent(java.nio.file.Path file, Provenance provenance)
             throws java.io.IOException {
         noGrad();
-        java.util.Map<String, String> p = new java.util.LinkedHashMap<>(provenance());
-        p.putAll(extra);
         StudentFile.write(
-                file, model.config(), model.exportWeights(), optimizer.steps(), samplesTrained, p);
+                file,
+                model.config(),
+                model.exportWeights(),
+                optimizer.steps(),
+                samplesTrained,
+                provenance);
     }
 
     /** Samples trained per Kafka partition of the input (all restarts included). */

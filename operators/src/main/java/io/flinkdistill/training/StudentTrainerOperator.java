@@ -507,9 +507,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                     snapshot.weightsFingerprint(),
                     new java.util.TreeMap<>(snapshot.samplesPerPartition()),
                     new java.util.TreeMap<>(snapshot.offsetsSeen()),
-                    snapshot.provenance().get(TrainedSamples.ID_DIGEST),
-                    snapshot.provenance().getOrDefault(TrainedSamples.SKIPPED, "0"),
-                    snapshot.provenance().getOrDefault(TrainedSamples.SKIPPED_DIGEST, "0"));
+                    Long.toHexString(snapshot.provenance().trained().idDigest()),
+                    snapshot.provenance().trained().skipped(),
+                    Long.toHexString(snapshot.provenance().trained().skippedDigest()));
             PublishedVersion p = publishedByKey.get(e.getKey());
             if (p != null) {
                 published.update(p.toState());
@@ -553,8 +553,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
 
     /**
      * Writes the final student with the pruning its publication would get, decided on the eval
-     * window as for every published version ({@link Pruning}), in its provenance ({@link
-     * #PRUNE_THRESHOLD}).
+     * window as for every published version ({@link Pruning}), in its provenance.
      */
     private Path writeStudent(StudentTrainer trainer) throws IOException {
         Path dir = Path.of(exportDir);
@@ -571,12 +570,10 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                                     WindowAgreement.over(trainer.evalWindow()))
                             .threshold();
         }
-        trainer.saveStudent(file, Map.of(PRUNE_THRESHOLD, Double.toString(threshold)));
+        trainer.saveStudent(
+                file, trainer.provenance().toBuilder().pruneThreshold(threshold).build());
         return file;
     }
-
-    /** Provenance key, in the final student file, of the FFN pruning threshold decided for it. */
-    public static final String PRUNE_THRESHOLD = "publish.prune_threshold";
 
     /** The live trainer of a key, or null if that key has not been seen since (re)start. */
     StudentTrainer trainer(String key) {

@@ -1,6 +1,7 @@
 package io.flinkdistill.training;
 
 import io.flinkdistill.loss.LossWeights;
+import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.student.StudentConfig;
 import java.io.Serializable;
 
@@ -48,7 +49,7 @@ public record TrainerSettings(
         int maxConsecutiveSkips,
         String embeddingInit,
         boolean progressive,
-        java.util.Map<String, String> provenance,
+        Provenance provenance,
         int attentionLengthScale,
         java.util.List<String> teacherNames,
         String lossPolicy,
@@ -114,7 +115,7 @@ public record TrainerSettings(
         private int maxConsecutiveSkips = 5;
         private String embeddingInit = RANDOM_EMBEDDINGS;
         private boolean progressive;
-        private java.util.Map<String, String> provenance = java.util.Map.of();
+        private Provenance provenance = Provenance.EMPTY;
         private int attentionLengthScale;
         private java.util.List<String> teacherNames = java.util.List.of("teacher");
         private String lossPolicy = "fixed";
@@ -210,7 +211,7 @@ public record TrainerSettings(
         }
 
         /** The job's static provenance (teacher and its sha256, options, code version). */
-        public Builder optProvenance(java.util.Map<String, String> provenance) {
+        public Builder optProvenance(Provenance provenance) {
             this.provenance = provenance;
             return this;
         }
@@ -308,8 +309,7 @@ public record TrainerSettings(
             throw new IllegalArgumentException(
                     "attention-length-scale must be >= 0 (0: off), got " + attentionLengthScale);
         }
-        provenance =
-                java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(provenance));
+        java.util.Objects.requireNonNull(provenance, "provenance");
         teacherNames = java.util.List.copyOf(teacherNames);
         if (teacherNames.isEmpty() || lossPolicy == null || lossPolicy.isBlank()) {
             throw new IllegalArgumentException(

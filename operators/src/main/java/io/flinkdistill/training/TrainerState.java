@@ -11,12 +11,12 @@ import static io.flinkdistill.codec.BinaryCodec.writeStrings;
 
 import io.flinkdistill.codec.StateFormat;
 import io.flinkdistill.loss.LossWeights;
+import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.sample.ScoredSample;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,7 +39,7 @@ public record TrainerState(
         long schedulePosition,
         Map<Integer, Long> samplesPerPartition,
         Map<Integer, Long> offsetsSeen,
-        Map<String, String> provenance) {
+        Provenance provenance) {
 
     /**
      * Version 2 added skipped steps, the learning-rate scale and samples per partition; version 3
@@ -79,7 +79,7 @@ public record TrainerState(
                     out.writeLong(schedulePosition);
                     writePartitionLongs(out, samplesPerPartition);
                     writePartitionLongs(out, offsetsSeen);
-                    writeStrings(out, provenance);
+                    writeStrings(out, provenance.entries());
                 });
     }
 
@@ -110,10 +110,10 @@ public record TrainerState(
             perPartition = readPartitionLongs(in);
         }
         Map<Integer, Long> offsets = new java.util.TreeMap<>();
-        Map<String, String> provenance = new LinkedHashMap<>();
+        Provenance provenance = Provenance.EMPTY;
         if (version >= 5) {
             offsets = readPartitionLongs(in);
-            provenance = readStrings(in);
+            provenance = Provenance.of(readStrings(in));
         }
         return new TrainerState(
                 student,

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.flinkdistill.training.TrainedSamples;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -119,6 +118,6 @@ class TeacherSelectorTest {
     }
 
     private static double draw(String id) {
-        return TeacherSelector.draw(TrainedSamples.idHash("teacher-budget:" + id));
+        return TeacherSelector.draw(io.flinkdistill.sample.SampleIds.hash("teacher-budget:" + id));
     }
 }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import io.flinkdistill.evaluation.DeferralCurve;
 import io.flinkdistill.export.StudentExporter;
 import io.flinkdistill.export.StudentOnnxExport;
+import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.publish.ModelStore;
 import io.flinkdistill.schemas.DeferralPoint;
 import io.flinkdistill.schemas.StudentModelPublished;
@@ -110,8 +111,10 @@ class CascadeTest {
     @Test
     void shouldPickTheThresholdAgainAtAHotSwapAndDeferToTheTeacher() throws Exception {
         ModelStore store = new ModelStore(dir.toUri().toString());
-        ModelStore.Published v1 = store.publish("s", 1, model(1), model(1), Map.of(), Map.of());
-        ModelStore.Published v2 = store.publish("s", 2, model(2), model(2), Map.of(), Map.of());
+        ModelStore.Published v1 =
+                store.publish("s", 1, model(1), model(1), Map.of(), Provenance.EMPTY);
+        ModelStore.Published v2 =
+                store.publish("s", 2, model(2), model(2), Map.of(), Provenance.EMPTY);
         LinearHead head = randomHead();
         List<String> deferred = new ArrayList<>();
         try (HotSwapModel served = new HotSwapModel("s", "onnx-fp32", 1);
@@ -149,7 +152,8 @@ class CascadeTest {
     @Test
     void shouldPickFromTheCurveOfANamedBenchmarkSetWhenAsked() throws Exception {
         ModelStore store = new ModelStore(dir.toUri().toString());
-        ModelStore.Published v1 = store.publish("s", 1, model(1), model(1), Map.of(), Map.of());
+        ModelStore.Published v1 =
+                store.publish("s", 1, model(1), model(1), Map.of(), Provenance.EMPTY);
         StudentModelPublished e =
                 StudentModelPublished.newBuilder(event(v1, curve(1.01, 0.0, 0.97)))
                         .setBenchmarkDeferralCurves(Map.of("traffic", curve(0.0, 0.0, 0.97)))
@@ -193,7 +197,8 @@ class CascadeTest {
     @Test
     void shouldAnswerAnErrorForTheQueryWhenTheTeacherFails() throws Exception {
         ModelStore store = new ModelStore(dir.toUri().toString());
-        ModelStore.Published v1 = store.publish("s", 1, model(1), model(1), Map.of(), Map.of());
+        ModelStore.Published v1 =
+                store.publish("s", 1, model(1), model(1), Map.of(), Provenance.EMPTY);
         try (HotSwapModel served = new HotSwapModel("s", "onnx-fp32", 1)) {
             served.offer(event(v1, List.of()));
             Cascade.Teacher broken =
@@ -277,7 +282,10 @@ class CascadeTest {
         try (NDManager m = NDManager.newBaseManager("PyTorch");
                 StudentModel s = StudentModel.create(c, m)) {
             return StudentExporter.export(
-                    c, s.exportWeights(), Map.of(), StudentOnnxExport.Precision.FP32);
+                    c,
+                    s.exportWeights(),
+                    io.flinkdistill.provenance.ShippedTeacher.PROVENANCE,
+                    StudentOnnxExport.Precision.FP32);
         }
     }
 }

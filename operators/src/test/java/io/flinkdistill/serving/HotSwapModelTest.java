@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDManager;
 import io.flinkdistill.export.StudentExporter;
 import io.flinkdistill.export.StudentOnnxExport;
+import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.publish.ModelStore;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.student.StudentConfig;
@@ -25,8 +26,10 @@ class HotSwapModelTest {
     @Test
     void shouldSwapInNewerVersionsAndRefuseAFileWhoseShaDiffers() throws Exception {
         ModelStore store = new ModelStore(dir.toUri().toString());
-        ModelStore.Published v1 = store.publish("s", 1, model(1), model(1), Map.of(), Map.of());
-        ModelStore.Published v2 = store.publish("s", 2, model(2), model(2), Map.of(), Map.of());
+        ModelStore.Published v1 =
+                store.publish("s", 1, model(1), model(1), Map.of(), Provenance.EMPTY);
+        ModelStore.Published v2 =
+                store.publish("s", 2, model(2), model(2), Map.of(), Provenance.EMPTY);
         try (HotSwapModel served = new HotSwapModel("s", "onnx-fp32", 1)) {
             assertThat(served.predict(List.of("a fine film"))).as("nothing yet").isNull();
             assertThat(served.offer(event(v1, v1.fp32()))).isTrue();
@@ -39,7 +42,8 @@ class HotSwapModelTest {
             assertThat(served.offer(event(v1, v1.fp32()))).as("older").isFalse();
 
             // v3's file is changed after its event was written: refused, v2 keeps serving.
-            ModelStore.Published v3 = store.publish("s", 3, model(3), model(3), Map.of(), Map.of());
+            ModelStore.Published v3 =
+                    store.publish("s", 3, model(3), model(3), Map.of(), Provenance.EMPTY);
             Files.write(Path.of(java.net.URI.create(v3.fp32().uri())), model(4));
             assertThatThrownBy(() -> served.offer(event(v3, v3.fp32())))
                     .hasMessageContaining("sha256");
@@ -67,7 +71,10 @@ class HotSwapModelTest {
         try (NDManager m = NDManager.newBaseManager("PyTorch");
                 StudentModel s = StudentModel.create(c, m)) {
             return StudentExporter.export(
-                    c, s.exportWeights(), Map.of(), StudentOnnxExport.Precision.FP32);
+                    c,
+                    s.exportWeights(),
+                    io.flinkdistill.provenance.ShippedTeacher.PROVENANCE,
+                    StudentOnnxExport.Precision.FP32);
         }
     }
 }

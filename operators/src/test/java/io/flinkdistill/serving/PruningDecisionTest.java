@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flinkdistill.export.FfnPruning;
 import io.flinkdistill.export.StudentExporter;
 import io.flinkdistill.export.StudentOnnxExport;
+import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.publish.Pruning;
 import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.student.StudentConfig;
@@ -24,7 +25,8 @@ class PruningDecisionTest {
             new StudentConfig(1000, 16, 32, 2, 4, 64, 24, 3, 48, 0.1f, 5);
 
     /** No provenance: the files name the shipped teacher's tokenizer. */
-    private static final Map<String, String> PROVENANCE = Map.of();
+    private static final Provenance PROVENANCE =
+            io.flinkdistill.provenance.ShippedTeacher.PROVENANCE;
 
     private static Map<String, float[]> weights;
     private static List<ScoredSample> window;

@@ -82,28 +82,23 @@ class ParallelTrainersTest {
         }
     }
 
+    /** The tiny student without dropout, seeded: two seeds give two different students. */
     private static TrainerSettings settings(long seed) {
-        StudentConfig config =
-                new StudentConfig(
-                        SyntheticSamples.VOCAB,
-                        8,
-                        16,
-                        1,
-                        2,
-                        32,
-                        16,
-                        SyntheticSamples.CLASSES,
-                        SyntheticSamples.TEACHER_DIM,
-                        0f,
-                        seed);
-        return TrainerSettings.builder(config)
-                .optBatchSize(8)
-                .optLearningRate(3e-3)
-                .optWarmupSteps(2)
-                .optCycleSamples(10_000)
-                .optMetricsEverySteps(5)
-                .optEvalWindow(64)
-                .optMaxConsecutiveSkips(3)
+        TrainerSettings tiny = TrainerFixtures.tinySettings();
+        return tiny.toBuilder()
+                .optStudent(
+                        new StudentConfig(
+                                tiny.student().vocabSize(),
+                                tiny.student().embedDim(),
+                                tiny.student().hidden(),
+                                tiny.student().layers(),
+                                tiny.student().heads(),
+                                tiny.student().ffn(),
+                                tiny.student().maxTokens(),
+                                tiny.student().numClasses(),
+                                tiny.student().teacherDim(),
+                                0f,
+                                seed))
                 .build();
     }
 }

@@ -89,11 +89,11 @@ class StudentTrainerOperatorTest {
             assertThat(saved.samplesTrained()).isEqualTo(13L);
             assertThat(saved.step()).isEqualTo(2L);
             // The student carries what produced it, Kafka offsets included (partition = i % 2).
-            assertThat(saved.provenance())
-                    .containsEntry("training.samples", "13")
-                    .containsEntry("kafka.offset.p0", "12")
-                    .containsEntry("kafka.offset.p1", "11")
-                    .containsKey("training.loss_weights");
+            assertThat(saved.provenance().samplesTrained()).hasValue(13);
+            assertThat(saved.provenance().trained().highestOffsets())
+                    .containsEntry(0, 12L)
+                    .containsEntry(1, 11L);
+            assertThat(saved.provenance().entries()).containsKey("training.loss_weights");
         }
     }
 
@@ -225,8 +225,9 @@ class StudentTrainerOperatorTest {
             assertThat(
                             io.flinkdistill.training.StudentFile.read(
                                             Path.of(restored.extractOutputValues().get(0).path))
-                                    .provenance())
-                    .containsKey(StudentTrainerOperator.PRUNE_THRESHOLD);
+                                    .provenance()
+                                    .entries())
+                    .containsKey("publish.prune_threshold");
         }
     }
 

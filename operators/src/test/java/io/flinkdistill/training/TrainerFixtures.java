@@ -30,6 +30,9 @@ final class TrainerFixtures {
                 .optMetricsEverySteps(5)
                 .optEvalWindow(64)
                 .optMaxConsecutiveSkips(3)
+                .optProvenance(
+                        io.flinkdistill.provenance.ShippedTeacher.withClasses(
+                                SyntheticSamples.CLASSES))
                 .build();
     }
 }

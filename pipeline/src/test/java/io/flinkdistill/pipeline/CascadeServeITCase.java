@@ -55,7 +55,14 @@ class CascadeServeITCase {
                 Duration.ofSeconds(30));
         ModelStore store = new ModelStore(dir.resolve("models").toUri().toString());
         byte[] model = model();
-        ModelStore.Published v1 = store.publish("student", 1, model, model, Map.of(), Map.of());
+        ModelStore.Published v1 =
+                store.publish(
+                        "student",
+                        1,
+                        model,
+                        model,
+                        Map.of(),
+                        io.flinkdistill.provenance.Provenance.EMPTY);
         // The published curve reaches 97 % agreement only when every query is deferred.
         List<DeferralPoint> curve = new ArrayList<>();
         for (double t : DeferralCurve.THRESHOLDS) {
@@ -167,7 +174,10 @@ class CascadeServeITCase {
         try (NDManager m = NDManager.newBaseManager("PyTorch");
                 StudentModel s = StudentModel.create(c, m)) {
             return StudentExporter.export(
-                    c, s.exportWeights(), Map.of(), StudentOnnxExport.Precision.FP32);
+                    c,
+                    s.exportWeights(),
+                    ShippedE5.provenance(List.of("0", "1")),
+                    StudentOnnxExport.Precision.FP32);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.flinkdistill.pipeline;
 
-import io.flinkdistill.pipeline.cli.HeadTraining;
 import io.flinkdistill.pipeline.job.EvalSplit;
 import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.pipeline.replay.TsvDataset;
@@ -8,16 +7,13 @@ import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.ShippedEncoder;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /** Sample counts and metrics waits shared by the cluster tests (eval fraction 0.1). */
 final class ClusterRuns {
@@ -43,19 +39,10 @@ final class ClusterRuns {
                         "distill.control", 1,
                         "distill.models", 1),
                 Duration.ofSeconds(30));
-        Path train = dir.resolve("train.tsv");
-        try (InputStream in = ClusterRuns.class.getResourceAsStream("/data/sst2/train.tsv")) {
-            Files.copy(in, train);
-        }
-        TsvDataset data = TsvDataset.read(train);
-        List<TsvRow> rows = new ArrayList<>(data.rows());
-        Collections.shuffle(rows, new Random(seed));
-        LinearHead head =
-                HeadTraining.fit(
-                        ShippedEncoder.E5_SMALL_V2_Q, rows.subList(0, 300), data.classes(), 64, 2);
+        Sst2Rows data = Sst2Rows.shuffled(dir.resolve("train.tsv"), seed);
         Path headFile = dir.resolve("head.json");
-        head.save(headFile);
-        return new Prepared(client, data, rows, headFile);
+        data.head(ShippedEncoder.E5_SMALL_V2_Q, 300).save(headFile);
+        return new Prepared(client, data.data(), data.rows(), headFile);
     }
 
     /**

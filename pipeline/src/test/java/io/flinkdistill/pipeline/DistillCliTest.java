@@ -328,7 +328,7 @@ class DistillCliTest {
                     io.flinkdistill.export.StudentExporter.export(
                             c,
                             s.exportWeights(),
-                            java.util.Map.of("teacher.classes", "negative,positive"),
+                            ShippedE5.provenance(java.util.List.of("negative", "positive")),
                             io.flinkdistill.export.StudentOnnxExport.Precision.INT8);
         }
         Path model = dir.resolve("student.onnx");
@@ -371,7 +371,12 @@ class DistillCliTest {
                 io.flinkdistill.student.StudentModel s =
                         io.flinkdistill.student.StudentModel.create(c, m)) {
             io.flinkdistill.training.StudentFile.write(
-                    student, c, s.exportWeights(), 0, 0, java.util.Map.of());
+                    student,
+                    c,
+                    s.exportWeights(),
+                    0,
+                    0,
+                    ShippedE5.provenance(java.util.List.of("0", "1")));
         }
         float[][] w = new float[2][384];
         w[0][0] = 1f;

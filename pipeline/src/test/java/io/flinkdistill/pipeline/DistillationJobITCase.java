@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkdistill.augment.TextAugmenter;
 import io.flinkdistill.loss.Logits;
-import io.flinkdistill.pipeline.cli.HeadTraining;
 import io.flinkdistill.pipeline.job.DistillationJob;
 import io.flinkdistill.pipeline.job.EvalSplit;
 import io.flinkdistill.pipeline.job.JobSettings;
@@ -32,18 +31,15 @@ import io.flinkdistill.teacher.TeacherOutput;
 import io.flinkdistill.teacher.TeacherSettings;
 import io.flinkdistill.teacher.TeacherSpec;
 import io.flinkdistill.training.TrainerSettings;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -79,16 +75,12 @@ class DistillationJobITCase {
                 Map.of("samples", 2, "metrics", 1, "dlq", 1, "models", 1),
                 Duration.ofSeconds(30));
 
-        TsvDataset sst2 =
-                TsvDataset.read(
-                        copyResource("/data/sst2/train.tsv", dir.resolve("sst2-train.tsv")));
-        List<TsvRow> rows = new ArrayList<>(sst2.rows());
-        Collections.shuffle(rows, new Random(3));
+        Sst2Rows data = Sst2Rows.shuffled(dir.resolve("sst2-train.tsv"), 3);
+        TsvDataset sst2 = data.data();
+        List<TsvRow> rows = data.rows();
         List<String> classes = sst2.classes();
-        LinearHead head =
-                HeadTraining.fit(
-                        ShippedEncoder.E5_SMALL_V2_Q, rows.subList(0, HEAD_ROWS), classes, 64, 2);
-        List<TsvRow> stream = rows.subList(HEAD_ROWS, HEAD_ROWS + STREAM_ROWS);
+        LinearHead head = data.head(ShippedEncoder.E5_SMALL_V2_Q, HEAD_ROWS);
+        List<TsvRow> stream = data.after(HEAD_ROWS, STREAM_ROWS);
         SampleProducer.produce(client, "samples", sst2, stream, 1, r -> r.line() % 20 == 0, 0);
         writeRaw("samples", "this is not Avro".getBytes(StandardCharsets.UTF_8));
         writeRaw("samples", SampleProducer.encode(sample("bad-label", "a fine film", "7")));
@@ -320,17 +312,16 @@ class DistillationJobITCase {
             assertThat(last.getEvalWindow()).as(student).isEqualTo(eval.size());
             long digest = 0;
             for (TsvRow r : train) {
-                digest += io.flinkdistill.training.TrainedSamples.idHash(data.idOf(r));
+                digest += io.flinkdistill.sample.SampleIds.hash(data.idOf(r));
             }
-            Map<String, String> provenance =
+            io.flinkdistill.provenance.TrainedCounts trained =
                     io.flinkdistill.training.StudentFile.read(
                                     dir.resolve("students" + f).resolve(student + ".student"))
-                            .provenance();
-            assertThat(provenance)
+                            .provenance()
+                            .trained();
+            assertThat(trained.idDigest())
                     .as("%s trained exactly its own samples", student)
-                    .containsEntry(
-                            io.flinkdistill.training.TrainedSamples.ID_DIGEST,
-                            Long.toHexString(digest));
+                    .isEqualTo(digest);
             double before = untrainedAgreement(head, settings.trainer().student(), eval);
             assertThat(last.getEvalAgreement())
                     .as("%s: agreement after training vs. untrained (%.3f)", student, before)
@@ -351,20 +342,12 @@ class DistillationJobITCase {
                 client,
                 Map.of("samples" + f, 2, "metrics" + f, 1, "dlq" + f, 1, "models" + f, 1),
                 Duration.ofSeconds(30));
-        TsvDataset sst2 =
-                TsvDataset.read(
-                        copyResource(
-                                "/data/sst2/train.tsv", dir.resolve("sst2-train" + f + ".tsv")));
-        List<TsvRow> rows = new ArrayList<>(sst2.rows());
-        Collections.shuffle(rows, new Random(shuffleSeed));
-        LinearHead head =
-                HeadTraining.fit(
-                        ShippedEncoder.E5_SMALL_V2_Q,
-                        rows.subList(0, HEAD_ROWS),
-                        sst2.classes(),
-                        64,
-                        2);
-        return new Prepared(client, sst2, rows, head);
+        Sst2Rows data = Sst2Rows.shuffled(dir.resolve("sst2-train" + f + ".tsv"), shuffleSeed);
+        return new Prepared(
+                client,
+                data.data(),
+                data.rows(),
+                data.head(ShippedEncoder.E5_SMALL_V2_Q, HEAD_ROWS));
     }
 
     /** The routed test's settings: alpha.tsv and beta* routed, the rest to the default student. */
@@ -420,7 +403,7 @@ class DistillationJobITCase {
     private static boolean budgetPicks(TsvDataset data, TsvRow r) {
         return labelled(r)
                 || io.flinkdistill.selection.TeacherSelector.draw(
-                                io.flinkdistill.training.TrainedSamples.idHash(
+                                io.flinkdistill.sample.SampleIds.hash(
                                         "teacher-budget:" + data.idOf(r)))
                         < 0.5;
     }
@@ -537,19 +520,20 @@ class DistillationJobITCase {
         }
         // Not only the total: per partition, and every trained id exactly once (a duplicate and a
         // loss would leave the counts equal but change the digest of ids).
-        Map<String, String> provenance =
+        io.flinkdistill.provenance.TrainedCounts trained =
                 io.flinkdistill.training.StudentFile.read(
                                 dir.resolve("students").resolve("student.student"))
-                        .provenance();
+                        .provenance()
+                        .trained();
         long digest = 0;
         long skippedDigest = 0;
         long[] perPartition = new long[2];
         for (TsvRow r : stream) {
             String id = sst2.idOf(r);
             if (budgeted && !split.isEval(id) && !budgetPicks(sst2, r)) {
-                skippedDigest += io.flinkdistill.training.TrainedSamples.idHash(id);
+                skippedDigest += io.flinkdistill.sample.SampleIds.hash(id);
             } else if (!split.isEval(id)) {
-                digest += io.flinkdistill.training.TrainedSamples.idHash(id);
+                digest += io.flinkdistill.sample.SampleIds.hash(id);
                 perPartition[
                         org.apache.kafka.common.utils.Utils.toPositive(
                                         org.apache.kafka.common.utils.Utils.murmur2(
@@ -557,12 +541,10 @@ class DistillationJobITCase {
                                 % 2]++;
             }
         }
-        assertThat(provenance)
-                .containsEntry("kafka.samples.p0", Long.toString(perPartition[0]))
-                .containsEntry("kafka.samples.p1", Long.toString(perPartition[1]))
-                .containsEntry(
-                        io.flinkdistill.training.TrainedSamples.ID_DIGEST,
-                        Long.toHexString(digest));
+        assertThat(trained.samplesPerPartition())
+                .containsEntry(0, perPartition[0])
+                .containsEntry(1, perPartition[1]);
+        assertThat(trained.idDigest()).isEqualTo(digest);
         // Variants are trained on and counted apart, each exactly once through the restart.
         long variants =
                 stream.stream()
@@ -572,20 +554,13 @@ class DistillationJobITCase {
         assertThat(last.getSamplesAugmented()).isEqualTo(variants);
         if (augmenter.active()) {
             assertThat(variants).as("two variants of most samples").isGreaterThan(trainRows);
-            assertThat(provenance)
-                    .containsEntry(
-                            io.flinkdistill.training.TrainedSamples.AUGMENTED,
-                            Long.toString(variants));
+            assertThat(trained.augmented()).isEqualTo(variants);
         }
         if (budgeted) {
-            assertThat(provenance)
+            assertThat(trained.skipped())
                     .as("every skipped id exactly once")
-                    .containsEntry(
-                            io.flinkdistill.training.TrainedSamples.SKIPPED,
-                            Long.toString(skippedRows))
-                    .containsEntry(
-                            io.flinkdistill.training.TrainedSamples.SKIPPED_DIGEST,
-                            Long.toHexString(skippedDigest));
+                    .isEqualTo(skippedRows);
+            assertThat(trained.skippedDigest()).isEqualTo(skippedDigest);
         }
         if (exactlyOnceTopics) {
             // Transactional sinks through a restart: every record a read_committed reader sees is
@@ -619,17 +594,13 @@ class DistillationJobITCase {
                 client,
                 Map.of("samples-u", 2, "metrics-u", 1, "dlq-u", 1, "control-u", 1, "models-u", 1),
                 Duration.ofSeconds(30));
-        TsvDataset sst2 =
-                TsvDataset.read(
-                        copyResource("/data/sst2/train.tsv", dir.resolve("sst2-train-u.tsv")));
-        List<TsvRow> rows = new ArrayList<>(sst2.rows());
-        Collections.shuffle(rows, new Random(7));
+        Sst2Rows data = Sst2Rows.shuffled(dir.resolve("sst2-train-u.tsv"), 7);
+        TsvDataset sst2 = data.data();
+        List<TsvRow> rows = data.rows();
         List<String> classes = sst2.classes();
-        List<TsvRow> headRows = rows.subList(0, HEAD_ROWS);
-        LinearHead e5 = HeadTraining.fit(ShippedEncoder.E5_SMALL_V2_Q, headRows, classes, 64, 2);
-        LinearHead mini =
-                HeadTraining.fit(ShippedEncoder.ALL_MINILM_L6_V2_Q, headRows, classes, 64, 2);
-        List<TsvRow> stream = rows.subList(HEAD_ROWS, HEAD_ROWS + 600);
+        LinearHead e5 = data.head(ShippedEncoder.E5_SMALL_V2_Q, HEAD_ROWS);
+        LinearHead mini = data.head(ShippedEncoder.ALL_MINILM_L6_V2_Q, HEAD_ROWS);
+        List<TsvRow> stream = data.after(HEAD_ROWS, 600);
         SampleProducer.produce(client, "samples-u", sst2, stream, 1, r -> r.line() % 5 == 0, 0);
         writeRaw(
                 "control-u",
@@ -799,12 +770,5 @@ class DistillationJobITCase {
 
     private static List<byte[]> readAll(String topic) {
         return TopicRecords.readAll(KAFKA.bootstrapServers(), topic);
-    }
-
-    private static Path copyResource(String resource, Path target) throws Exception {
-        try (InputStream in = DistillationJobITCase.class.getResourceAsStream(resource)) {
-            Files.copy(in, target);
-        }
-        return target;
     }
 }

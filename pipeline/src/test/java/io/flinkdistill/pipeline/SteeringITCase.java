@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.flinkdistill.pipeline.cli.HeadTraining;
 import io.flinkdistill.pipeline.job.DistillationJob;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
@@ -12,7 +11,6 @@ import io.flinkdistill.pipeline.job.Steering;
 import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
-import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.reweight.LossReweighter;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.ControlCommands;
@@ -23,7 +21,6 @@ import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.ShippedEncoder;
 import io.flinkdistill.teacher.TeacherSettings;
 import io.flinkdistill.training.TrainerSettings;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -31,10 +28,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.flink.core.execution.JobClient;
@@ -65,21 +60,14 @@ class SteeringITCase {
                 client,
                 Map.of("samples", 1, "metrics", 1, "dlq", 1, "control", 1, "models", 1),
                 Duration.ofSeconds(30));
-        TsvDataset sst2 = TsvDataset.read(copyResource("/data/sst2/train.tsv"));
-        List<TsvRow> rows = new ArrayList<>(sst2.rows());
-        Collections.shuffle(rows, new Random(5));
-        LinearHead head =
-                HeadTraining.fit(
-                        ShippedEncoder.E5_SMALL_V2_Q,
-                        rows.subList(0, HEAD_ROWS),
-                        sst2.classes(),
-                        64,
-                        2);
+        Sst2Rows data = Sst2Rows.shuffled(dir.resolve("sst2-train.tsv"), 5);
+        TsvDataset sst2 = data.data();
+        LinearHead head = data.head(ShippedEncoder.E5_SMALL_V2_Q, HEAD_ROWS);
         SampleProducer.produce(
                 client,
                 "samples",
                 sst2,
-                rows.subList(HEAD_ROWS, HEAD_ROWS + 1500),
+                data.after(HEAD_ROWS, 1500),
                 1,
                 r -> r.line() % 20 == 0,
                 0);
@@ -115,7 +103,7 @@ class SteeringITCase {
                     client,
                     "samples",
                     sst2,
-                    rows.subList(HEAD_ROWS + 1500, HEAD_ROWS + 2100),
+                    data.after(HEAD_ROWS + 1500, 600),
                     1,
                     r -> r.line() % 20 == 0,
                     0);
@@ -183,13 +171,7 @@ class SteeringITCase {
                     "{\"id\":\"ops-2\",\"issuer\":\"console\",\"type\":\"pause\"}",
                     "{\"id\":\"ops-3\",\"type\":\"set-temperature\"}");
             SampleProducer.produce(
-                    client,
-                    "samples",
-                    sst2,
-                    rows.subList(HEAD_ROWS + 2100, HEAD_ROWS + 2700),
-                    1,
-                    r -> false,
-                    0);
+                    client, "samples", sst2, data.after(HEAD_ROWS + 2100, 600), 1, r -> false, 0);
             List<DistillMetrics> paused =
                     waitFor(
                             "a paused record at temperature 1.5",
@@ -349,13 +331,5 @@ class SteeringITCase {
                 .optExportDir(dir.resolve("students").toString())
                 .optSteering(new Steering("dwa", 0.0, null))
                 .build();
-    }
-
-    private static Path copyResource(String resource) throws Exception {
-        Path target = dir.resolve("sst2-train.tsv");
-        try (InputStream in = SteeringITCase.class.getResourceAsStream(resource)) {
-            Files.copy(in, target);
-        }
-        return target;
     }
 }

@@ -3,7 +3,6 @@ package io.flinkdistill.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkdistill.pipeline.job.EvalSplit;
-import io.flinkdistill.training.TrainedSamples;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,7 +53,7 @@ record TrainedLedger(
                 continue;
             }
             samples++;
-            digest += TrainedSamples.idHash(id);
+            digest += io.flinkdistill.sample.SampleIds.hash(id);
             perPartition.merge(r.partition(), 1L, Long::sum);
             highest.merge(r.partition(), r.offset(), Math::max);
         }

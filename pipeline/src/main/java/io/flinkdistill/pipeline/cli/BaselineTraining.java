@@ -152,7 +152,7 @@ final class BaselineTraining {
                 .optLearningRate(learningRate)
                 .optCycleSamples(Math.max(1, cycleSamples))
                 .optProgressive(false)
-                .optProvenance(java.util.Map.of())
+                .optProvenance(io.flinkdistill.provenance.Provenance.EMPTY)
                 .optAttentionLengthScale(0)
                 .build();
     }

@@ -15,7 +15,6 @@ import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.TeacherSpec;
 import io.flinkdistill.training.StudentFile;
-import io.flinkdistill.training.StudentTrainerOperator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,10 +93,7 @@ public final class CascadeBench implements Callable<Integer> {
         StudentFile.Loaded saved = StudentFile.read(student);
         LinearHead head = LinearHead.load(teacherHead);
         TeacherSpec spec = TeacherSpec.parse(head.encoder);
-        double prune =
-                Double.parseDouble(
-                        saved.provenance()
-                                .getOrDefault(StudentTrainerOperator.PRUNE_THRESHOLD, "0"));
+        double prune = saved.provenance().pruneThreshold();
         byte[] int8 =
                 StudentExporter.export(
                         saved.config(),
@@ -105,7 +101,7 @@ public final class CascadeBench implements Callable<Integer> {
                         saved.provenance(),
                         StudentOnnxExport.Precision.INT8,
                         prune);
-        long seed = Long.parseLong(saved.provenance().getOrDefault("options.seed", "42"));
+        long seed = saved.provenance().option("seed").map(Long::parseLong).orElse(42L);
         List<TsvRow> train = new ArrayList<>(BundledData.read("sst2", "train.tsv").rows());
         Collections.shuffle(train, new Random(seed));
         List<TsvRow> validation = ValidationSplit.carve(train, validationSize).validation();

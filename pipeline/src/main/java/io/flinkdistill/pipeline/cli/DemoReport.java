@@ -121,7 +121,7 @@ final class DemoReport {
                         saved.samplesTrained()
                                 / (double) Math.max(1, saved.samplesTrained() + skipped)));
         // Augmentation: variants scored by the teacher and trained on, beside the stream's samples.
-        long augmented = counted(io.flinkdistill.training.TrainedSamples.AUGMENTED);
+        long augmented = run.saved().provenance().trained().augmented();
         ObjectNode aug = report.putObject("augmentation");
         aug.put("copies", settings.augmentation().copies());
         aug.put("samples_augmented", augmented);
@@ -185,7 +185,7 @@ final class DemoReport {
         s.put("int8_agreement_with_fp32", round(serving.int8Agreement()));
         s.put("int8_cpu", cpu.describe());
         ObjectNode provenance = s.putObject("provenance");
-        saved.provenance().forEach(provenance::put);
+        saved.provenance().entries().forEach(provenance::put);
         ObjectNode b = report.putObject("baseline");
         BaselineTraining.Result fit = baseline.result();
         b.put(
@@ -371,12 +371,7 @@ final class DemoReport {
      * Training samples the teacher budget skipped, as the final student's provenance counts them.
      */
     private long skipped() {
-        return counted(io.flinkdistill.training.TrainedSamples.SKIPPED);
-    }
-
-    /** A count the final student's provenance records under {@code key} (0 when absent). */
-    private long counted(String key) {
-        return Long.parseLong(run.saved().provenance().getOrDefault(key, "0"));
+        return run.saved().provenance().trained().skipped();
     }
 
     private static void printPicks(

@@ -4,6 +4,7 @@ import io.flinkdistill.loss.LossWeights;
 import io.flinkdistill.pipeline.input.SampleInputs;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
+import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.student.StudentConfig;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
@@ -572,12 +573,6 @@ public class JobOptions {
                 .build();
     }
 
-    /** Provenance key of the tokenizer the student shares with its primary teacher. */
-    public static final String TOKENIZER_KEY = io.flinkdistill.export.StudentExporter.TOKENIZER;
-
-    /** Provenance key of the text prefix the primary teacher puts before every input. */
-    public static final String PREFIX_KEY = io.flinkdistill.export.StudentExporter.PREFIX;
-
     /** The teachers the options name, parsed; an error names --teacher and the problem. */
     public List<TeacherSpec> teacherSpecs() {
         List<TeacherSpec> specs = new ArrayList<>();
@@ -757,39 +752,41 @@ public class JobOptions {
                                 attentionHeads.mode,
                                 attentionTopK,
                                 attentionRankAfter));
-        Map<String, String> provenance = new java.util.LinkedHashMap<>();
-        provenance.put("teacher.model", primary.name());
-        provenance.put("teacher.sha256", primary.sha256());
-        provenance.put(TOKENIZER_KEY, specs.get(0).tokenizer());
-        provenance.put(PREFIX_KEY, specs.get(0).prefix());
-        provenance.put("teacher.params", Long.toString(primary.parameterCount()));
-        provenance.put("teacher.classes", String.join(",", t.classes()));
-        provenance.put(
-                "teacher.attention_layers", java.util.Arrays.toString(primary.attentionLayers()));
+        Provenance.Builder provenance =
+                Provenance.builder()
+                        .teacher(
+                                primary.name(),
+                                primary.sha256(),
+                                specs.get(0).tokenizer(),
+                                specs.get(0).prefix(),
+                                primary.parameterCount(),
+                                t.classes(),
+                                primary.attentionLayers());
         if (probes.size() > 1) {
             for (OnnxTeacher p : probes.subList(1, probes.size())) {
-                provenance.put("teacher.fused." + p.name() + ".sha256", p.sha256());
+                provenance.fusedTeacher(p.name(), p.sha256());
             }
-            provenance.put("options.fusion", fusion.label());
+            provenance.option("fusion", fusion.label());
         }
         if (attentionLayers() > 0) {
-            provenance.put("options.attention_heads", attentionHeads.label());
+            provenance.option("attention_heads", attentionHeads.label());
         }
-        provenance.put("options.drift_margin", Double.toString(driftMargin));
-        provenance.put("options.attention_length_scale", Integer.toString(attentionLengthScale));
-        provenance.put("options.learning_rate", Double.toString(learningRate));
-        provenance.put("options.batch_size", Integer.toString(batchSize));
-        provenance.put("options.schedule", schedule.label());
-        provenance.put("options.seed", Long.toString(seed));
         SampleInputs inputs = input.inputs();
-        provenance.put(
-                "options.samples_topic",
-                inputs.pattern() != null
-                        ? "/" + inputs.pattern() + "/"
-                        : String.join(",", inputs.topics()));
-        provenance.put("options.input", inputs.describe());
         String version = JobOptions.class.getPackage().getImplementationVersion();
-        provenance.put("code.version", version == null ? "dev" : version);
+        provenance
+                .option("drift_margin", Double.toString(driftMargin))
+                .option("attention_length_scale", Integer.toString(attentionLengthScale))
+                .option("learning_rate", Double.toString(learningRate))
+                .option("batch_size", Integer.toString(batchSize))
+                .option("schedule", schedule.label())
+                .option("seed", Long.toString(seed))
+                .option(
+                        "samples_topic",
+                        inputs.pattern() != null
+                                ? "/" + inputs.pattern() + "/"
+                                : String.join(",", inputs.topics()))
+                .option("input", inputs.describe())
+                .codeVersion(version == null ? "dev" : version);
         StudentConfig sc =
                 new StudentConfig(
                         vocabSize,
@@ -817,7 +814,7 @@ public class JobOptions {
                         .optMaxConsecutiveSkips(maxBadSteps)
                         .optEmbeddingInit(embeddingInit(specs.get(0)))
                         .optProgressive(schedule == Choices.Schedule.PROGRESSIVE)
-                        .optProvenance(provenance)
+                        .optProvenance(provenance.build())
                         .optAttentionLengthScale(attentionLengthScale)
                         .optTeacherNames(t.names())
                         .optLossPolicy(lossPolicy.label())

@@ -141,7 +141,8 @@ final class RoutingOptions {
                     StudentConfig c = job.student();
                     LossWeights w = job.lossWeights();
                     double learningRate = job.learningRate();
-                    Map<String, String> provenance = new LinkedHashMap<>(job.provenance());
+                    io.flinkdistill.provenance.Provenance.Builder provenance =
+                            job.provenance().toBuilder();
                     try {
                         for (StudentSetting s : own) {
                             int i = (int) s.value();
@@ -198,8 +199,7 @@ final class RoutingOptions {
                                 case "learning-rate" -> learningRate = v;
                                 default -> throw new IllegalStateException(s.option());
                             }
-                            provenance.put(
-                                    "options.student_setting." + s.option(), Double.toString(v));
+                            provenance.option("student_setting." + s.option(), Double.toString(v));
                         }
                         out.put(
                                 student,
@@ -207,7 +207,7 @@ final class RoutingOptions {
                                         .optStudent(c)
                                         .optLossWeights(w)
                                         .optLearningRate(learningRate)
-                                        .optProvenance(provenance)
+                                        .optProvenance(provenance.build())
                                         .optStudents(Map.of())
                                         .build());
                     } catch (IllegalArgumentException e) {

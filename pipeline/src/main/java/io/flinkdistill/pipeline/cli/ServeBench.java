@@ -80,7 +80,16 @@ public final class ServeBench implements Callable<Integer> {
                     "file " + student + " does not exist; train one with './distill demo' first");
         }
         StudentFile.Loaded saved = StudentFile.read(student);
-        String teacherName = saved.provenance().getOrDefault("teacher.model", "e5-small-v2-q");
+        String teacherName =
+                saved.provenance()
+                        .teacherModel()
+                        .orElseThrow(
+                                () ->
+                                        new IllegalArgumentException(
+                                                student
+                                                        + " records no teacher; bench serve"
+                                                        + " needs a student trained by this"
+                                                        + " version's demo or run"));
         TeacherSpec spec = TeacherSpec.parse(teacherName);
         List<TsvRow> test =
                 io.flinkdistill.pipeline.replay.BundledData.read("sst2", "test.tsv").rows();
@@ -176,7 +185,7 @@ public final class ServeBench implements Callable<Integer> {
         report.put("teacher_bytes", teacherBytes);
         report.put("student_bytes", fp32.length);
         report.put("student_int8_bytes", int8.length);
-        report.put("teacher_params", saved.provenance().getOrDefault("teacher.params", "?"));
+        report.put("teacher_params", saved.provenance().teacherParameters().orElse(-1));
         report.put("speedup_b1", round(t.p50 / s.p50));
         report.put("speedup_b1_int8", round(t.p50 / q.p50));
         report.put("speedup_b32", round(s.throughput / t.throughput));

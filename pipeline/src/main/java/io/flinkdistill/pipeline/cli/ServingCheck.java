@@ -9,7 +9,6 @@ import io.flinkdistill.serving.OnnxStudent;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.TeacherSpec;
-import io.flinkdistill.training.StudentTrainerOperator;
 import java.util.List;
 
 /**
@@ -49,10 +48,7 @@ final class ServingCheck {
                         .filter(r -> r.label() != null && classes.contains(r.label()))
                         .toList();
         List<String> texts = labelled.stream().map(TsvRow::text).toList();
-        double threshold =
-                Double.parseDouble(
-                        saved.provenance()
-                                .getOrDefault(StudentTrainerOperator.PRUNE_THRESHOLD, "0"));
+        double threshold = saved.provenance().pruneThreshold();
         // Unpruned fp32, then fp32 and INT8 as published.
         StudentOnnxExport.Precision[] precisions = {
             StudentOnnxExport.Precision.FP32,

@@ -5,7 +5,6 @@ import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.selection.TeacherSelector;
 import io.flinkdistill.serving.HotSwapModel;
 import io.flinkdistill.teacher.TeacherInput;
-import io.flinkdistill.training.TrainedSamples;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.List;
@@ -84,7 +83,9 @@ public final class SelectForTeacher extends ProcessFunction<TeacherInput, Teache
             out.collect(in);
             return;
         }
-        double draw = TeacherSelector.draw(TrainedSamples.idHash("teacher-budget:" + in.id));
+        double draw =
+                TeacherSelector.draw(
+                        io.flinkdistill.sample.SampleIds.hash("teacher-budget:" + in.id));
         long now = ctx.timerService().currentProcessingTime();
         if (selector.select(draw, margin(in.text), now)) {
             selected.inc();
