@@ -4,25 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
-import ai.djl.ndarray.NDManager;
 import io.flinkdistill.evaluation.DeferralCurve;
-import io.flinkdistill.export.StudentExporter;
-import io.flinkdistill.export.StudentOnnxExport;
-import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.publish.ModelStore;
 import io.flinkdistill.schemas.DeferralPoint;
 import io.flinkdistill.schemas.StudentModelPublished;
-import io.flinkdistill.student.StudentConfig;
-import io.flinkdistill.student.StudentModel;
 import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.OnnxTeacher;
 import io.flinkdistill.teacher.ShippedEncoder;
+import io.flinkdistill.testing.ShippedTeacher;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,11 +105,9 @@ class CascadeTest {
     @Test
     void shouldPickTheThresholdAgainAtAHotSwapAndDeferToTheTeacher() throws Exception {
         ModelStore store = new ModelStore(dir.toUri().toString());
-        ModelStore.Published v1 =
-                store.publish("s", 1, model(1), model(1), Map.of(), Provenance.EMPTY);
-        ModelStore.Published v2 =
-                store.publish("s", 2, model(2), model(2), Map.of(), Provenance.EMPTY);
-        LinearHead head = randomHead();
+        ModelStore.Published v1 = ShippedTeacher.publishSmallStudent(store, "s", 1);
+        ModelStore.Published v2 = ShippedTeacher.publishSmallStudent(store, "s", 2);
+        LinearHead head = ShippedTeacher.randomHead();
         List<String> deferred = new ArrayList<>();
         try (HotSwapModel served = new HotSwapModel("s", "onnx-fp32", 1);
                 OnnxTeacher teacher = OnnxTeacher.open(ShippedEncoder.E5_SMALL_V2_Q, head, 64, 1)) {
@@ -152,8 +144,7 @@ class CascadeTest {
     @Test
     void shouldPickFromTheCurveOfANamedBenchmarkSetWhenAsked() throws Exception {
         ModelStore store = new ModelStore(dir.toUri().toString());
-        ModelStore.Published v1 =
-                store.publish("s", 1, model(1), model(1), Map.of(), Provenance.EMPTY);
+        ModelStore.Published v1 = ShippedTeacher.publishSmallStudent(store, "s", 1);
         StudentModelPublished e =
                 StudentModelPublished.newBuilder(event(v1, curve(1.01, 0.0, 0.97)))
                         .setBenchmarkDeferralCurves(Map.of("traffic", curve(0.0, 0.0, 0.97)))
@@ -197,8 +188,7 @@ class CascadeTest {
     @Test
     void shouldAnswerAnErrorForTheQueryWhenTheTeacherFails() throws Exception {
         ModelStore store = new ModelStore(dir.toUri().toString());
-        ModelStore.Published v1 =
-                store.publish("s", 1, model(1), model(1), Map.of(), Provenance.EMPTY);
+        ModelStore.Published v1 = ShippedTeacher.publishSmallStudent(store, "s", 1);
         try (HotSwapModel served = new HotSwapModel("s", "onnx-fp32", 1)) {
             served.offer(event(v1, List.of()));
             Cascade.Teacher broken =
@@ -252,17 +242,6 @@ class CascadeTest {
         return org.assertj.core.data.Offset.offset(1e-6);
     }
 
-    private static LinearHead randomHead() {
-        Random r = new Random(1);
-        float[][] w = new float[2][384];
-        for (float[] row : w) {
-            for (int i = 0; i < row.length; i++) {
-                row[i] = (float) r.nextGaussian();
-            }
-        }
-        return new LinearHead("e5-small-v2-q", List.of("0", "1"), w, new float[2]);
-    }
-
     private static StudentModelPublished event(ModelStore.Published p, List<DeferralPoint> curve) {
         return StudentModelPublished.newBuilder()
                 .setStudent(p.student())
@@ -274,18 +253,5 @@ class CascadeTest {
                 .setDeferralCurve(curve)
                 .setTimestamp(Instant.now())
                 .build();
-    }
-
-    /** A small student on the e5 vocabulary, different per seed. */
-    private static byte[] model(long seed) {
-        StudentConfig c = new StudentConfig(30522, 8, 16, 1, 2, 32, 64, 2, 16, 0.1f, seed);
-        try (NDManager m = NDManager.newBaseManager("PyTorch");
-                StudentModel s = StudentModel.create(c, m)) {
-            return StudentExporter.export(
-                    c,
-                    s.exportWeights(),
-                    io.flinkdistill.provenance.ShippedTeacher.PROVENANCE,
-                    StudentOnnxExport.Precision.FP32);
-        }
     }
 }

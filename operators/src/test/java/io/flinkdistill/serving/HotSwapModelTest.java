@@ -3,19 +3,13 @@ package io.flinkdistill.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.djl.ndarray.NDManager;
-import io.flinkdistill.export.StudentExporter;
-import io.flinkdistill.export.StudentOnnxExport;
-import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.publish.ModelStore;
 import io.flinkdistill.schemas.StudentModelPublished;
-import io.flinkdistill.student.StudentConfig;
-import io.flinkdistill.student.StudentModel;
+import io.flinkdistill.testing.ShippedTeacher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,10 +20,8 @@ class HotSwapModelTest {
     @Test
     void shouldSwapInNewerVersionsAndRefuseAFileWhoseShaDiffers() throws Exception {
         ModelStore store = new ModelStore(dir.toUri().toString());
-        ModelStore.Published v1 =
-                store.publish("s", 1, model(1), model(1), Map.of(), Provenance.EMPTY);
-        ModelStore.Published v2 =
-                store.publish("s", 2, model(2), model(2), Map.of(), Provenance.EMPTY);
+        ModelStore.Published v1 = ShippedTeacher.publishSmallStudent(store, "s", 1);
+        ModelStore.Published v2 = ShippedTeacher.publishSmallStudent(store, "s", 2);
         try (HotSwapModel served = new HotSwapModel("s", "onnx-fp32", 1)) {
             assertThat(served.predict(List.of("a fine film"))).as("nothing yet").isNull();
             assertThat(served.offer(event(v1, v1.fp32()))).isTrue();
@@ -42,9 +34,10 @@ class HotSwapModelTest {
             assertThat(served.offer(event(v1, v1.fp32()))).as("older").isFalse();
 
             // v3's file is changed after its event was written: refused, v2 keeps serving.
-            ModelStore.Published v3 =
-                    store.publish("s", 3, model(3), model(3), Map.of(), Provenance.EMPTY);
-            Files.write(Path.of(java.net.URI.create(v3.fp32().uri())), model(4));
+            ModelStore.Published v3 = ShippedTeacher.publishSmallStudent(store, "s", 3);
+            Files.write(
+                    Path.of(java.net.URI.create(v3.fp32().uri())),
+                    ShippedTeacher.smallStudentOnnx(4));
             assertThatThrownBy(() -> served.offer(event(v3, v3.fp32())))
                     .hasMessageContaining("sha256");
             assertThat(served.version()).isEqualTo(2);
@@ -63,18 +56,5 @@ class HotSwapModelTest {
                 .setSizeBytes(f.sizeBytes())
                 .setTimestamp(Instant.now())
                 .build();
-    }
-
-    /** A small student on the e5 vocabulary, different per seed. */
-    private static byte[] model(long seed) {
-        StudentConfig c = new StudentConfig(30522, 8, 16, 1, 2, 32, 64, 2, 16, 0.1f, seed);
-        try (NDManager m = NDManager.newBaseManager("PyTorch");
-                StudentModel s = StudentModel.create(c, m)) {
-            return StudentExporter.export(
-                    c,
-                    s.exportWeights(),
-                    io.flinkdistill.provenance.ShippedTeacher.PROVENANCE,
-                    StudentOnnxExport.Precision.FP32);
-        }
     }
 }

@@ -25,8 +25,7 @@ class PruningDecisionTest {
             new StudentConfig(1000, 16, 32, 2, 4, 64, 24, 3, 48, 0.1f, 5);
 
     /** No provenance: the files name the shipped teacher's tokenizer. */
-    private static final Provenance PROVENANCE =
-            io.flinkdistill.provenance.ShippedTeacher.PROVENANCE;
+    private static final Provenance PROVENANCE = io.flinkdistill.testing.ShippedTeacher.PROVENANCE;
 
     private static Map<String, float[]> weights;
     private static List<ScoredSample> window;

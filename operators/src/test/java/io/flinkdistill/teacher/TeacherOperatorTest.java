@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.schemas.ControlCommand;
-import io.flinkdistill.schemas.ControlType;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,10 +61,16 @@ class TeacherOperatorTest {
         try (var h = harness(settings)) {
             h.open();
             assertThat(op(h).fusionWeights()).containsExactly(0.5, 0.5);
-            h.processElement2(new StreamRecord<>(command("c1", Map.of(MINI, 3.0, BGE, 1.0))));
+            h.processElement2(
+                    new StreamRecord<>(
+                            io.flinkdistill.testing.Commands.teacherWeights(
+                                    "c1", Map.of(MINI, 3.0, BGE, 1.0))));
             assertThat(op(h).fusionWeights()).containsExactly(0.75, 0.25);
             // The same command id again (a re-read of the topic) changes nothing.
-            h.processElement2(new StreamRecord<>(command("c1", Map.of(MINI, 1.0, BGE, 1.0))));
+            h.processElement2(
+                    new StreamRecord<>(
+                            io.flinkdistill.testing.Commands.teacherWeights(
+                                    "c1", Map.of(MINI, 1.0, BGE, 1.0))));
             assertThat(op(h).fusionWeights()).containsExactly(0.75, 0.25);
             h.processElement1(new StreamRecord<>(input("x", "0")));
             h.prepareSnapshotPreBarrier(1);
@@ -80,9 +84,14 @@ class TeacherOperatorTest {
             restored.open();
             assertThat(op(restored).fusionWeights()).containsExactly(0.75, 0.25);
             restored.processElement2(
-                    new StreamRecord<>(command("c1", Map.of(MINI, 1.0, BGE, 1.0))));
+                    new StreamRecord<>(
+                            io.flinkdistill.testing.Commands.teacherWeights(
+                                    "c1", Map.of(MINI, 1.0, BGE, 1.0))));
             assertThat(op(restored).fusionWeights()).containsExactly(0.75, 0.25);
-            restored.processElement2(new StreamRecord<>(command("c2", Map.of("learn", 1.0))));
+            restored.processElement2(
+                    new StreamRecord<>(
+                            io.flinkdistill.testing.Commands.teacherWeights(
+                                    "c2", Map.of("learn", 1.0))));
             assertThat(op(restored).fusionWeights()).containsExactly(0.5, 0.5);
         }
     }
@@ -198,16 +207,5 @@ class TeacherOperatorTest {
         in.label = label;
         in.topic = "samples";
         return in;
-    }
-
-    private static ControlCommand command(String id, Map<String, Double> values) {
-        return ControlCommand.newBuilder()
-                .setId(id)
-                .setIssuer("test")
-                .setType(ControlType.SET_TEACHER_WEIGHTS)
-                .setStudent(null)
-                .setValues(values)
-                .setTimestamp(Instant.now())
-                .build();
     }
 }

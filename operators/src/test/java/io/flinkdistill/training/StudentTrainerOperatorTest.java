@@ -233,7 +233,7 @@ class StudentTrainerOperatorTest {
 
     private static StreamRecord<ControlCommand> command(
             String id, io.flinkdistill.schemas.ControlType type, Map<String, Double> values) {
-        return new StreamRecord<>(TrainerControlTest.command(id, type, null, values));
+        return new StreamRecord<>(io.flinkdistill.testing.Commands.command(id, type, null, values));
     }
 
     @Test

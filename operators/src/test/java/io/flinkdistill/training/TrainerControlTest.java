@@ -1,27 +1,14 @@
 package io.flinkdistill.training;
 
+import static io.flinkdistill.testing.Commands.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkdistill.loss.LossWeights;
-import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.ControlType;
-import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TrainerControlTest {
-
-    static ControlCommand command(
-            String id, ControlType type, String student, Map<String, Double> values) {
-        return ControlCommand.newBuilder()
-                .setId(id)
-                .setIssuer("test")
-                .setType(type)
-                .setStudent(student)
-                .setValues(values)
-                .setTimestamp(Instant.EPOCH)
-                .build();
-    }
 
     @Test
     void shouldApplyACommandOnceAndKeepComponentsItLeavesOut() {

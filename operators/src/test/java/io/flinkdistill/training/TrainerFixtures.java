@@ -31,7 +31,7 @@ final class TrainerFixtures {
                 .optEvalWindow(64)
                 .optMaxConsecutiveSkips(3)
                 .optProvenance(
-                        io.flinkdistill.provenance.ShippedTeacher.withClasses(
+                        io.flinkdistill.testing.ShippedTeacher.withClasses(
                                 SyntheticSamples.CLASSES))
                 .build();
     }

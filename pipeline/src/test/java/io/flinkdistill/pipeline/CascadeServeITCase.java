@@ -2,30 +2,22 @@ package io.flinkdistill.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import io.flinkdistill.evaluation.DeferralCurve;
-import io.flinkdistill.export.StudentExporter;
-import io.flinkdistill.export.StudentOnnxExport;
-import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.publish.ModelStore;
 import io.flinkdistill.schemas.AvroBytes;
 import io.flinkdistill.schemas.DeferralPoint;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.schemas.TrainingSample;
-import io.flinkdistill.student.StudentConfig;
-import io.flinkdistill.student.StudentModel;
-import io.flinkdistill.teacher.LinearHead;
+import io.flinkdistill.testing.ShippedTeacher;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -48,13 +40,11 @@ class CascadeServeITCase {
 
     @Test
     void shouldAnswerWithStudentOrTeacherAndSendDeferredQueriesBackToTraining() throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
-        Topics.ensure(
-                client,
-                Map.of("distill.models", 1, "distill.samples", 1, "serve.stats", 1),
-                Duration.ofSeconds(30));
+        Map<String, Object> client =
+                KAFKA.withTopics(
+                        Map.of("distill.models", 1, "distill.samples", 1, "serve.stats", 1));
         ModelStore store = new ModelStore(dir.resolve("models").toUri().toString());
-        byte[] model = model();
+        byte[] model = ShippedTeacher.smallStudentOnnx(3);
         ModelStore.Published v1 =
                 store.publish(
                         "student",
@@ -90,7 +80,7 @@ class CascadeServeITCase {
                     .get(30, TimeUnit.SECONDS);
         }
         Path head = dir.resolve("head.json");
-        randomHead().save(head);
+        ShippedTeacher.randomHead().save(head);
         List<String> queries =
                 List.of("a fine film", "the soup was cold", "a fine film", "slow but honest");
         Path in = Files.write(dir.resolve("queries.txt"), queries, StandardCharsets.UTF_8);
@@ -155,30 +145,6 @@ class CascadeServeITCase {
                                 assertThat(new String(v, StandardCharsets.UTF_8))
                                         .contains("\"queries\":4.0")
                                         .contains("\"deferred_share\":1.0"));
-    }
-
-    private static LinearHead randomHead() {
-        Random r = new Random(1);
-        float[][] w = new float[2][384];
-        for (float[] row : w) {
-            for (int i = 0; i < row.length; i++) {
-                row[i] = (float) r.nextGaussian();
-            }
-        }
-        return new LinearHead("e5-small-v2-q", List.of("0", "1"), w, new float[2]);
-    }
-
-    /** A small untrained student on the e5 vocabulary (classes 0 and 1). */
-    private static byte[] model() {
-        StudentConfig c = new StudentConfig(30522, 8, 16, 1, 2, 32, 64, 2, 16, 0.1f, 3);
-        try (NDManager m = NDManager.newBaseManager("PyTorch");
-                StudentModel s = StudentModel.create(c, m)) {
-            return StudentExporter.export(
-                    c,
-                    s.exportWeights(),
-                    ShippedE5.provenance(List.of("0", "1")),
-                    StudentOnnxExport.Precision.FP32);
-        }
     }
 
     private static KafkaProducer<byte[], byte[]> producer() {

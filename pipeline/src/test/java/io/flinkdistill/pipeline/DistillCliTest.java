@@ -328,7 +328,8 @@ class DistillCliTest {
                     io.flinkdistill.export.StudentExporter.export(
                             c,
                             s.exportWeights(),
-                            ShippedE5.provenance(java.util.List.of("negative", "positive")),
+                            io.flinkdistill.testing.ShippedTeacher.withClasses(
+                                    java.util.List.of("negative", "positive")),
                             io.flinkdistill.export.StudentOnnxExport.Precision.INT8);
         }
         Path model = dir.resolve("student.onnx");
@@ -376,7 +377,8 @@ class DistillCliTest {
                     s.exportWeights(),
                     0,
                     0,
-                    ShippedE5.provenance(java.util.List.of("0", "1")));
+                    io.flinkdistill.testing.ShippedTeacher.withClasses(
+                            java.util.List.of("0", "1")));
         }
         float[][] w = new float[2][384];
         w[0][0] = 1f;

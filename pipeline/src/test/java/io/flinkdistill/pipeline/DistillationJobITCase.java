@@ -12,13 +12,11 @@ import io.flinkdistill.pipeline.job.DistillationJob;
 import io.flinkdistill.pipeline.job.EvalSplit;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
-import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.pipeline.replay.TsvRow;
 import io.flinkdistill.schemas.AvroBytes;
 import io.flinkdistill.schemas.ControlCommand;
-import io.flinkdistill.schemas.ControlType;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.schemas.TrainingSample;
@@ -69,11 +67,8 @@ class DistillationJobITCase {
 
     @Test
     void shouldTrainOnEverySampleOncePublishMetricsAndBeatTheUntrainedStudent() throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
-        Topics.ensure(
-                client,
-                Map.of("samples", 2, "metrics", 1, "dlq", 1, "models", 1),
-                Duration.ofSeconds(30));
+        Map<String, Object> client =
+                KAFKA.withTopics(Map.of("samples", 2, "metrics", 1, "dlq", 1, "models", 1));
 
         Sst2Rows data = Sst2Rows.shuffled(dir.resolve("sst2-train.tsv"), 3);
         TsvDataset sst2 = data.data();
@@ -337,11 +332,9 @@ class DistillationJobITCase {
             Map<String, Object> client, TsvDataset sst2, List<TsvRow> rows, LinearHead head) {}
 
     private static Prepared prepare(String f, long shuffleSeed) throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
-        Topics.ensure(
-                client,
-                Map.of("samples" + f, 2, "metrics" + f, 1, "dlq" + f, 1, "models" + f, 1),
-                Duration.ofSeconds(30));
+        Map<String, Object> client =
+                KAFKA.withTopics(
+                        Map.of("samples" + f, 2, "metrics" + f, 1, "dlq" + f, 1, "models" + f, 1));
         Sst2Rows data = Sst2Rows.shuffled(dir.resolve("sst2-train" + f + ".tsv"), shuffleSeed);
         return new Prepared(
                 client,
@@ -589,11 +582,19 @@ class DistillationJobITCase {
 
     @Test
     void shouldFuseTwoTeachersAndApplyTheirWeightsFromTheControlTopic() throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
-        Topics.ensure(
-                client,
-                Map.of("samples-u", 2, "metrics-u", 1, "dlq-u", 1, "control-u", 1, "models-u", 1),
-                Duration.ofSeconds(30));
+        Map<String, Object> client =
+                KAFKA.withTopics(
+                        Map.of(
+                                "samples-u",
+                                2,
+                                "metrics-u",
+                                1,
+                                "dlq-u",
+                                1,
+                                "control-u",
+                                1,
+                                "models-u",
+                                1));
         Sst2Rows data = Sst2Rows.shuffled(dir.resolve("sst2-train-u.tsv"), 7);
         TsvDataset sst2 = data.data();
         List<TsvRow> rows = data.rows();
@@ -677,15 +678,7 @@ class DistillationJobITCase {
     }
 
     private static byte[] command(String id, Map<String, Double> values) {
-        ControlCommand c =
-                ControlCommand.newBuilder()
-                        .setId(id)
-                        .setIssuer("it")
-                        .setType(ControlType.SET_TEACHER_WEIGHTS)
-                        .setStudent(null)
-                        .setValues(values)
-                        .setTimestamp(java.time.Instant.now())
-                        .build();
+        ControlCommand c = io.flinkdistill.testing.Commands.teacherWeights(id, values);
         return AvroBytes.encode(c::toByteBuffer);
     }
 

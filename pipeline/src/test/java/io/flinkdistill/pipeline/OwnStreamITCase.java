@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -94,7 +93,8 @@ class OwnStreamITCase {
         }
         Path file = dir.resolve("reviews.jsonl");
         Files.write(file, lines.stream().map(Line::json).toList(), StandardCharsets.UTF_8);
-        consoleProducer("reviews", file);
+        KAFKA.consoleProduce(
+                "reviews", Files.readAllLines(file), dir.resolve("console-producer.log"));
 
         // Queries: bare text, one record that is not UTF-8 and one that is empty.
         List<String> queries =
@@ -215,28 +215,6 @@ class OwnStreamITCase {
                                     .isEqualTo("sample queries/0/41 has empty text");
                         });
         assertThat(work.resolve("students")).isNotEmptyDirectory();
-    }
-
-    /** Kafka's own console producer (the class behind kafka-console-producer.sh), one JVM. */
-    private static void consoleProducer(String topic, Path lines) throws Exception {
-        ProcessBuilder pb =
-                new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        "org.apache.kafka.tools.ConsoleProducer",
-                        "--bootstrap-server",
-                        KAFKA.bootstrapServers(),
-                        "--topic",
-                        topic);
-        pb.redirectInput(lines.toFile());
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(dir.resolve("console-producer.log").toFile());
-        Process p = pb.start();
-        assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("console producer finished").isTrue();
-        assertThat(p.exitValue())
-                .as(Files.readString(dir.resolve("console-producer.log")))
-                .isZero();
     }
 
     private static KafkaProducer<byte[], byte[]> producer() {

@@ -8,7 +8,6 @@ import io.flinkdistill.pipeline.job.DistillationJob;
 import io.flinkdistill.pipeline.job.JobSettings;
 import io.flinkdistill.pipeline.job.KafkaWiring;
 import io.flinkdistill.pipeline.job.Steering;
-import io.flinkdistill.pipeline.kafka.Topics;
 import io.flinkdistill.pipeline.replay.SampleProducer;
 import io.flinkdistill.pipeline.replay.TsvDataset;
 import io.flinkdistill.reweight.LossReweighter;
@@ -21,10 +20,7 @@ import io.flinkdistill.teacher.LinearHead;
 import io.flinkdistill.teacher.ShippedEncoder;
 import io.flinkdistill.teacher.TeacherSettings;
 import io.flinkdistill.training.TrainerSettings;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,11 +51,9 @@ class SteeringITCase {
 
     @Test
     void evaluatorDecisionsAndConsoleCommandsShouldReachTheTrainer() throws Exception {
-        Map<String, Object> client = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
-        Topics.ensure(
-                client,
-                Map.of("samples", 1, "metrics", 1, "dlq", 1, "control", 1, "models", 1),
-                Duration.ofSeconds(30));
+        Map<String, Object> client =
+                KAFKA.withTopics(
+                        Map.of("samples", 1, "metrics", 1, "dlq", 1, "control", 1, "models", 1));
         Sst2Rows data = Sst2Rows.shuffled(dir.resolve("sst2-train.tsv"), 5);
         TsvDataset sst2 = data.data();
         LinearHead head = data.head(ShippedEncoder.E5_SMALL_V2_Q, HEAD_ROWS);
@@ -165,11 +159,13 @@ class SteeringITCase {
 
             // 2. People type JSON into Kafka's console producer: it takes effect, or is
             // dead-lettered.
-            consoleProducer(
+            KAFKA.consoleProduce(
                     "control",
-                    "{\"id\":\"ops-1\",\"issuer\":\"console\",\"type\":\"set-temperature\",\"values\":{\"temperature\":1.5}}",
-                    "{\"id\":\"ops-2\",\"issuer\":\"console\",\"type\":\"pause\"}",
-                    "{\"id\":\"ops-3\",\"type\":\"set-temperature\"}");
+                    List.of(
+                            "{\"id\":\"ops-1\",\"issuer\":\"console\",\"type\":\"set-temperature\",\"values\":{\"temperature\":1.5}}",
+                            "{\"id\":\"ops-2\",\"issuer\":\"console\",\"type\":\"pause\"}",
+                            "{\"id\":\"ops-3\",\"type\":\"set-temperature\"}"),
+                    dir.resolve("console-producer.log"));
             SampleProducer.produce(
                     client, "samples", sst2, data.after(HEAD_ROWS + 2100, 600), 1, r -> false, 0);
             List<DistillMetrics> paused =
@@ -213,32 +209,6 @@ class SteeringITCase {
     private static boolean isDecision(ControlCommand c) {
         return c.getIssuer().equals(LossReweighter.ISSUER)
                 && c.getType() == ControlType.SET_LOSS_WEIGHTS;
-    }
-
-    /** Runs {@code org.apache.kafka.tools.ConsoleProducer} in a child JVM, one line per record. */
-    private static void consoleProducer(String topic, String... lines) throws Exception {
-        Process p =
-                new ProcessBuilder(
-                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                                "-cp",
-                                System.getProperty("java.class.path"),
-                                "org.apache.kafka.tools.ConsoleProducer",
-                                "--bootstrap-server",
-                                KAFKA.bootstrapServers(),
-                                "--topic",
-                                topic)
-                        .redirectErrorStream(true)
-                        .redirectOutput(dir.resolve("console-producer.log").toFile())
-                        .start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
-        }
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("console producer finished").isTrue();
-        assertThat(p.exitValue())
-                .as(
-                        "console producer exit code; output: %s",
-                        Files.readString(dir.resolve("console-producer.log")))
-                .isZero();
     }
 
     private static <T> T waitFor(

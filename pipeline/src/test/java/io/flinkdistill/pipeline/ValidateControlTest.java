@@ -10,7 +10,6 @@ import io.flinkdistill.schemas.AvroBytes;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.ControlType;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
@@ -107,15 +106,7 @@ class ValidateControlTest {
     }
 
     private static byte[] command(String id, Map<String, Double> values) {
-        ControlCommand c =
-                ControlCommand.newBuilder()
-                        .setId(id)
-                        .setIssuer("test")
-                        .setType(ControlType.SET_TEACHER_WEIGHTS)
-                        .setStudent(null)
-                        .setValues(values)
-                        .setTimestamp(Instant.now())
-                        .build();
+        ControlCommand c = io.flinkdistill.testing.Commands.teacherWeights(id, values);
         return AvroBytes.encode(c::toByteBuffer);
     }
 }

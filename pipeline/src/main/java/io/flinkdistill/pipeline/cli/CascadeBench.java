@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -44,11 +45,7 @@ public final class CascadeBench implements Callable<Integer> {
     private static final double[] AGREEMENT_TARGETS = {0.95, 0.97, 0.98, 0.99};
     private static final double[] DEFERRAL_BUDGETS = {0.1, 0.2, 0.3};
 
-    @Option(
-            names = "--student",
-            defaultValue = "demo-out/student/student.student",
-            description = "Trained student, e.g. from 'distill demo' (default: ${DEFAULT-VALUE}).")
-    Path student;
+    @Mixin StudentFileOption studentFile;
 
     @Option(
             names = "--teacher-head",
@@ -82,15 +79,15 @@ public final class CascadeBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        for (Path p : List.of(student, teacherHead)) {
+        for (Path p : List.of(studentFile.path, teacherHead)) {
             if (!Files.isReadable(p)) {
                 throw new JobOptions.OptionException(
-                        p == student ? "--student" : "--teacher-head",
+                        p == studentFile.path ? "--student" : "--teacher-head",
                         "file " + p + " does not exist; train one with './distill demo' first");
             }
         }
         JobOptions.atLeastOption("--warmup", warmup, 0);
-        StudentFile.Loaded saved = StudentFile.read(student);
+        StudentFile.Loaded saved = StudentFile.read(studentFile.path);
         LinearHead head = LinearHead.load(teacherHead);
         TeacherSpec spec = TeacherSpec.parse(head.encoder);
         double prune = saved.provenance().pruneThreshold();
@@ -109,7 +106,7 @@ public final class CascadeBench implements Callable<Integer> {
         io.flinkdistill.serving.CpuFeatures cpu = io.flinkdistill.serving.CpuFeatures.detect();
         ObjectNode report = JSON.createObjectNode();
         report.put("cpu", cpu.model());
-        report.put("student", student.toString());
+        report.put("student", studentFile.path.toString());
         report.put("student_format", "onnx-int8, FFN pruned at " + prune);
         report.put("teacher", spec.name());
         report.put("threads", 1);
@@ -117,7 +114,7 @@ public final class CascadeBench implements Callable<Integer> {
         report.put("confidence", "margin: top probability minus the second");
         System.out.printf(
                 "Cascade of %s (INT8, pruned at %s) and %s, one thread each, on %s.%n",
-                student, prune, spec.name(), cpu.model());
+                studentFile.path, prune, spec.name(), cpu.model());
         try (OnnxStudent s = OnnxStudent.open(int8, 1);
                 OnnxTeacher t = OnnxTeacher.open(spec, head, 64, 1)) {
             List<String> classes = head.classes;

@@ -22,6 +22,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,11 +38,7 @@ import picocli.CommandLine.Option;
 public final class ServeBench implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(
-            names = "--student",
-            defaultValue = "demo-out/student/student.student",
-            description = "Trained student, e.g. from 'distill demo' (default: ${DEFAULT-VALUE}).")
-    Path student;
+    @Mixin StudentFileOption studentFile;
 
     @Option(
             names = "--teacher-head",
@@ -74,19 +71,21 @@ public final class ServeBench implements Callable<Integer> {
     public Integer call() throws Exception {
         JobOptions.atLeastOption("--threads", threads, 1);
         JobOptions.atLeastOption("--queries", queries, 20);
-        if (!Files.isReadable(student)) {
+        if (!Files.isReadable(studentFile.path)) {
             throw new JobOptions.OptionException(
                     "--student",
-                    "file " + student + " does not exist; train one with './distill demo' first");
+                    "file "
+                            + studentFile.path
+                            + " does not exist; train one with './distill demo' first");
         }
-        StudentFile.Loaded saved = StudentFile.read(student);
+        StudentFile.Loaded saved = StudentFile.read(studentFile.path);
         String teacherName =
                 saved.provenance()
                         .teacherModel()
                         .orElseThrow(
                                 () ->
                                         new IllegalArgumentException(
-                                                student
+                                                studentFile.path
                                                         + " records no teacher; bench serve"
                                                         + " needs a student trained by this"
                                                         + " version's demo or run"));
