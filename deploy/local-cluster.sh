@@ -160,18 +160,26 @@ print(json.dumps(b))' "$@")"
 }
 
 savepoint() { # savepoint JOB_ID [DRAIN=false|true]
+  # Flink refuses a savepoint while any task of the job is not running (a restart after a lost
+  # TaskManager, say): then this waits and asks again, within the same 300 s.
   local job="${1:?savepoint needs a job id}" drain="${2:-false}" request status location deadline=$((SECONDS + 300))
-  request="$(curl -sf -X POST -H 'Content-Type: application/json' \
-    -d "{\"targetDirectory\": \"file://$dir/savepoints\", \"drain\": $drain}" "$url/jobs/$job/stop" | json request-id)"
   while (( SECONDS < deadline )); do
-    status="$(curl -sf "$url/jobs/$job/savepoints/$request")"
-    if [[ "$(json status.id <<< "$status")" == "COMPLETED" ]]; then
-      location="$(json operation.location <<< "$status")"
-      [[ -n "$location" ]] || die "savepoint failed: $status"
+    request="$(curl -sf -X POST -H 'Content-Type: application/json' \
+      -d "{\"targetDirectory\": \"file://$dir/savepoints\", \"drain\": $drain}" "$url/jobs/$job/stop" | json request-id)"
+    while (( SECONDS < deadline )); do
+      status="$(curl -sf "$url/jobs/$job/savepoints/$request")"
+      [[ "$(json status.id <<< "$status")" == "COMPLETED" ]] && break
+      sleep 1
+    done
+    [[ "$(json status.id <<< "$status")" == "COMPLETED" ]] || break
+    location="$(json operation.location <<< "$status")"
+    if [[ -n "$location" ]]; then
       echo "$location"
       return 0
     fi
-    sleep 1
+    [[ "$status" == *"Not all required tasks are currently running"* ]] || die "savepoint failed: $status"
+    echo "local-cluster: job $job is not running all its tasks (restarting?); asking again in 2 s" >&2
+    sleep 2
   done
   die "no savepoint of $job within 300 s"
 }
