@@ -35,4 +35,26 @@ public record Benchmarks(List<Benchmark> sets, long freezeStudentAt) implements 
     public static Benchmarks none() {
         return new Benchmarks(List.of(), 0);
     }
+
+    /**
+     * Each set as scored samples an exported file is measured on: its tokens, gold label, and the
+     * teacher's class as a one-hot output over {@code classes}.
+     */
+    public java.util.Map<String, io.flinkdistill.publish.WindowMeasure> measures(int classes) {
+        java.util.Map<String, io.flinkdistill.publish.WindowMeasure> out =
+                new java.util.TreeMap<>();
+        for (Benchmark b : sets) {
+            List<io.flinkdistill.sample.ScoredSample> samples = new java.util.ArrayList<>();
+            for (int i = 0; i < b.labels().length; i++) {
+                io.flinkdistill.sample.ScoredSample s = new io.flinkdistill.sample.ScoredSample();
+                s.tokens = b.tokens().get(i);
+                s.label = b.labels()[i];
+                s.teacherLogits = new float[classes];
+                s.teacherLogits[b.teacherClasses()[i]] = 1f;
+                samples.add(s);
+            }
+            out.put(b.name(), new io.flinkdistill.serving.WindowAgreement(samples));
+        }
+        return out;
+    }
 }

@@ -536,6 +536,31 @@ public final class StudentTrainer implements AutoCloseable {
                 .build();
     }
 
+    /**
+     * Writes the final student to {@code dir/<name>.student} with the pruning its publication would
+     * get, decided on the eval window as for every published version ({@link
+     * io.flinkdistill.publish.Pruning}) and recorded in its provenance.
+     */
+    public java.nio.file.Path saveFinal(
+            java.nio.file.Path dir, io.flinkdistill.publish.Pruning pruning)
+            throws java.io.IOException {
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Path file = dir.resolve(name + ".student");
+        double threshold = 0;
+        if (pruning.mode() != io.flinkdistill.publish.Pruning.Mode.OFF) {
+            noGrad();
+            threshold =
+                    pruning.choose(
+                                    model.config(),
+                                    model.exportWeights(),
+                                    provenance(),
+                                    io.flinkdistill.serving.WindowAgreement.over(evalWindow()))
+                            .threshold();
+        }
+        saveStudent(file, provenance().toBuilder().pruneThreshold(threshold).build());
+        return file;
+    }
+
     /** Writes the student as it is now, with its provenance (see {@link StudentFile}). */
     public void saveStudent(java.nio.file.Path file) throws java.io.IOException {
         saveStudent(file, provenance());

@@ -1,8 +1,6 @@
 package io.flinkdistill.training;
 
 import io.flinkdistill.evaluation.EvalResult;
-import io.flinkdistill.evaluation.InputShift;
-import io.flinkdistill.publish.Pruning;
 import io.flinkdistill.publish.PublishSettings;
 import io.flinkdistill.publish.PublishedVersion;
 import io.flinkdistill.publish.StudentPublisher;
@@ -12,15 +10,11 @@ import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.schemas.StudentModelPublished;
 import io.flinkdistill.serving.WindowAgreement;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -85,26 +79,12 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
 
     private transient StudentMetricsReporter reporter;
 
-    /**
-     * Per key: last published version and its eval agreement (checkpointed as [version,
-     * agreement]).
-     */
-    private transient ValueState<double[]> published;
-
     private transient Map<String, PublishedVersion> publishedByKey;
     private transient StudentPublisher publisher;
     private transient Counter publishFailures;
 
-    private transient ValueState<byte[]> state;
-
-    /** Per key: the frozen copy of the student ({@link FrozenStudent}), once taken. */
-    private transient ValueState<byte[]> frozenState;
-
-    /** Per key: the replay buffer ({@link ReplayBuffer}), when replay is on. */
-    private transient ValueState<byte[]> replayState;
-
-    /** Per key: the label-free input-shift statistic ({@link InputShift#toState()}). */
-    private transient ValueState<double[]> shiftState;
+    /** Per key: trainer, published version, frozen copy, replay buffer, input statistic. */
+    private transient StudentKeyedState keyed;
 
     private transient Map<String, StudentTrainer> trainers;
     private transient Counter samplesCounter;
@@ -138,38 +118,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        state =
-                context.getKeyedStateStore()
-                        .getState(
-                                new ValueStateDescriptor<>(
-                                        "student-trainer",
-                                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        published =
-                context.getKeyedStateStore()
-                        .getState(
-                                new ValueStateDescriptor<>(
-                                        "published",
-                                        PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
+        keyed = StudentKeyedState.declare(context.getKeyedStateStore());
         trainers = new HashMap<>();
         publishedByKey = new HashMap<>();
-        frozenState =
-                context.getKeyedStateStore()
-                        .getState(
-                                new ValueStateDescriptor<>(
-                                        "frozen-student",
-                                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        replayState =
-                context.getKeyedStateStore()
-                        .getState(
-                                new ValueStateDescriptor<>(
-                                        "replay",
-                                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        shiftState =
-                context.getKeyedStateStore()
-                        .getState(
-                                new ValueStateDescriptor<>(
-                                        "input-shift",
-                                        PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
         reporter = new StudentMetricsReporter(settings, benchmarks.sets());
         controlState =
                 context.getOperatorStateStore()
@@ -314,7 +265,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
 
     /** The trainer of a student that has state (in memory or checkpointed), else null. */
     private StudentTrainer existingTrainer(String key) throws IOException {
-        if (trainers.containsKey(key) || state.value() != null) {
+        if (trainers.containsKey(key) || keyed.hasTrainer()) {
             return trainerFor(key);
         }
         return null;
@@ -336,35 +287,14 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     private StudentTrainer trainerFor(String key) throws IOException {
         StudentTrainer trainer = trainers.get(key);
         if (trainer == null) {
-            byte[] saved = state.value();
-            if (saved == null) {
-                trainer = new StudentTrainer(key, settings.forStudent(key));
-            } else {
-                TrainerState restored = TrainerState.fromBytes(saved);
-                trainer = StudentTrainer.restore(restored, settings.forStudent(key));
-                LOG.info(
-                        "Restored student {} at step {} after {} samples, weights fingerprint {}",
-                        key,
-                        trainer.steps(),
-                        trainer.samplesTrained(),
-                        restored.weightsFingerprint());
-            }
-            byte[] frozen = frozenState.value();
-            if (frozen != null) {
-                trainer.restoreFrozen(FrozenStudent.fromBytes(frozen));
-            }
-            reporter.inputShift(key).restore(shiftState.value());
-            byte[] replayed = replayState.value();
-            if (replayed != null && settings.replayRatio() > 0) {
-                trainer.restoreReplay(replayed);
-            }
+            trainer = keyed.restore(key, settings.forStudent(key), reporter.inputShift(key));
             trainers.put(key, trainer);
             reporter.start(key);
             control.know(key);
             applyOverrides(trainer);
             reporter.registerGauges(getRuntimeContext().getMetricGroup(), key);
             if (publisher.enabled()) {
-                publishedByKey.putIfAbsent(key, PublishedVersion.fromState(published.value()));
+                publishedByKey.putIfAbsent(key, keyed.published());
             }
             getRuntimeContext()
                     .getMetricGroup()
@@ -417,21 +347,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     /** Each benchmark set as scored samples an exported file is measured on (built once). */
     private Map<String, io.flinkdistill.publish.WindowMeasure> benchmarkMeasures() {
         if (benchmarkMeasures == null) {
-            benchmarkMeasures = new java.util.TreeMap<>();
-            int classes = settings.student().numClasses();
-            for (Benchmark b : benchmarks.sets()) {
-                List<io.flinkdistill.sample.ScoredSample> samples = new java.util.ArrayList<>();
-                for (int i = 0; i < b.labels().length; i++) {
-                    io.flinkdistill.sample.ScoredSample s =
-                            new io.flinkdistill.sample.ScoredSample();
-                    s.tokens = b.tokens().get(i);
-                    s.label = b.labels()[i];
-                    s.teacherLogits = new float[classes];
-                    s.teacherLogits[b.teacherClasses()[i]] = 1f;
-                    samples.add(s);
-                }
-                benchmarkMeasures.put(b.name(), new WindowAgreement(samples));
-            }
+            benchmarkMeasures = benchmarks.measures(settings.student().numClasses());
         }
         return benchmarkMeasures;
     }
@@ -447,7 +363,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         try {
             PublishedVersion last = publishedByKey.get(key);
             if (last == null) {
-                last = PublishedVersion.fromState(published.value());
+                last = keyed.published();
                 publishedByKey.put(key, last);
             }
             if (!publisher.passes(StudentPublisher.agreementOf(eval), eval.size(), last, force)) {
@@ -486,34 +402,12 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         controlState.update(java.util.List.of(control.toBytes()));
         for (Map.Entry<String, StudentTrainer> e : trainers.entrySet()) {
             setCurrentKey(e.getKey());
-            TrainerState snapshot = e.getValue().snapshot();
-            state.update(snapshot.toBytes());
-            shiftState.update(reporter.inputShift(e.getKey()).toState());
-            if (settings.replayRatio() > 0) {
-                replayState.update(e.getValue().replay().toBytes());
-            }
-            FrozenStudent frozen = e.getValue().frozen();
-            if (frozen != null && frozenState.value() == null) {
-                frozenState.update(frozen.toBytes()); // never changes once taken
-            }
-            LOG.info(
-                    "Checkpoint {}: student {} at step {} after {} samples, weights fingerprint {};"
-                            + " samples per partition {}, highest offsets {}, trained-id digest {};"
-                            + " skipped {}, skipped-id digest {}",
+            keyed.snapshot(
                     context.getCheckpointId(),
-                    e.getKey(),
-                    snapshot.optimizerSteps(),
-                    snapshot.samplesTrained(),
-                    snapshot.weightsFingerprint(),
-                    new java.util.TreeMap<>(snapshot.samplesPerPartition()),
-                    new java.util.TreeMap<>(snapshot.offsetsSeen()),
-                    Long.toHexString(snapshot.provenance().trained().idDigest()),
-                    snapshot.provenance().trained().skipped(),
-                    Long.toHexString(snapshot.provenance().trained().skippedDigest()));
-            PublishedVersion p = publishedByKey.get(e.getKey());
-            if (p != null) {
-                published.update(p.toState());
-            }
+                    e.getValue(),
+                    reporter.inputShift(e.getKey()),
+                    settings.replayRatio() > 0,
+                    publishedByKey.get(e.getKey()));
         }
     }
 
@@ -529,7 +423,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         try (java.util.stream.Stream<Object> keys =
                 getKeyedStateBackend()
                         .getKeys(
-                                "student-trainer",
+                                StudentKeyedState.TRAINER,
                                 org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
             keys.forEach(k -> students.add((String) k));
         }
@@ -540,7 +434,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                 stepsCounter.inc();
             }
             emitMetrics(trainer);
-            Path file = writeStudent(trainer);
+            Path file = trainer.saveFinal(Path.of(exportDir), publish.pruning());
             output.collect(
                     new StreamRecord<>(
                             new StudentVersion(
@@ -549,30 +443,6 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                                     trainer.samplesTrained(),
                                     file.toString())));
         }
-    }
-
-    /**
-     * Writes the final student with the pruning its publication would get, decided on the eval
-     * window as for every published version ({@link Pruning}), in its provenance.
-     */
-    private Path writeStudent(StudentTrainer trainer) throws IOException {
-        Path dir = Path.of(exportDir);
-        Files.createDirectories(dir);
-        Path file = dir.resolve(trainer.name() + ".student");
-        double threshold = 0;
-        if (publish.pruning().mode() != Pruning.Mode.OFF) {
-            threshold =
-                    publish.pruning()
-                            .choose(
-                                    trainer.model().config(),
-                                    trainer.model().exportWeights(),
-                                    trainer.provenance(),
-                                    WindowAgreement.over(trainer.evalWindow()))
-                            .threshold();
-        }
-        trainer.saveStudent(
-                file, trainer.provenance().toBuilder().pruneThreshold(threshold).build());
-        return file;
     }
 
     /** The live trainer of a key, or null if that key has not been seen since (re)start. */
