@@ -219,6 +219,23 @@ final class StudentMetricsReporter {
     }
 
     /** Flink gauges of a student's latest metrics record (NaN before the first). */
+    /** The student's last published version as a gauge (NaN before the first). */
+    void registerPublishedVersionGauge(
+            org.apache.flink.metrics.MetricGroup operatorGroup,
+            String key,
+            java.util.function.Supplier<io.flinkdistill.publish.PublishedVersion> last) {
+        operatorGroup
+                .addGroup("student", key)
+                .gauge(
+                        "publishedVersion",
+                        () -> {
+                            io.flinkdistill.publish.PublishedVersion v = last.get();
+                            return v == null || v.version() == 0
+                                    ? Double.NaN
+                                    : (double) v.version();
+                        });
+    }
+
     void registerGauges(org.apache.flink.metrics.MetricGroup operatorGroup, String key) {
         org.apache.flink.metrics.MetricGroup g = operatorGroup.addGroup("student", key);
         gauge(g, key, "evalAgreement", m -> m.getEvalAgreement());

@@ -238,7 +238,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             if (trainer == null) {
                 continue;
             }
-            applyOverrides(trainer);
+            control.applyTo(trainer);
             if (effect.action() == TrainerControl.Action.REALIGN) {
                 trainer.reenterAlignment();
                 // The new domain becomes the reference of the input-shift statistic.
@@ -271,14 +271,6 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         return null;
     }
 
-    private void applyOverrides(StudentTrainer trainer) {
-        TrainerControl.Overrides o = control.overridesFor(trainer.name());
-        if (o.weights != null) {
-            trainer.setLossWeights(o.weights);
-        }
-        trainer.setTemperatureOverride(o.temperature);
-    }
-
     /** PUBLISH_NOW: evaluated and published at once, past the gate; no metrics record. */
     private void publishNow(StudentTrainer trainer) {
         maybePublish(trainer, trainer.evaluate(), true);
@@ -291,22 +283,13 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             trainers.put(key, trainer);
             reporter.start(key);
             control.know(key);
-            applyOverrides(trainer);
+            control.applyTo(trainer);
             reporter.registerGauges(getRuntimeContext().getMetricGroup(), key);
             if (publisher.enabled()) {
                 publishedByKey.putIfAbsent(key, keyed.published());
             }
-            getRuntimeContext()
-                    .getMetricGroup()
-                    .addGroup("student", key)
-                    .gauge(
-                            "publishedVersion",
-                            () -> {
-                                PublishedVersion v = publishedByKey.get(key);
-                                return v == null || v.version() == 0
-                                        ? Double.NaN
-                                        : (double) v.version();
-                            });
+            reporter.registerPublishedVersionGauge(
+                    getRuntimeContext().getMetricGroup(), key, () -> publishedByKey.get(key));
         }
         return trainer;
     }

@@ -151,6 +151,15 @@ public final class TrainerControl {
         return io.flinkdistill.loss.LossComponent.apply(values, now);
     }
 
+    /** Sets a trainer's loss weights and temperature as the commands so far left them. */
+    void applyTo(StudentTrainer trainer) {
+        Overrides o = overridesFor(trainer.name());
+        if (o.weights != null) {
+            trainer.setLossWeights(o.weights);
+        }
+        trainer.setTemperatureOverride(o.temperature);
+    }
+
     private static final StateFormat FORMAT =
             StateFormat.versionOnly("a trainer control state", 1, FORMAT_VERSION);
 
