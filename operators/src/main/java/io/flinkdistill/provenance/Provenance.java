@@ -222,26 +222,19 @@ public final class Provenance implements Serializable {
             entries = new LinkedHashMap<>(start);
         }
 
-        /** The primary teacher as the job opened it. */
+        /** The primary teacher as the job opened it: name, sha256, size, attention layer map. */
         public Builder teacher(
-                String model,
-                String sha256,
-                String tokenizer,
-                String prefix,
-                long parameters,
-                List<String> classes,
-                int[] attentionLayers) {
+                String model, String sha256, long parameters, int[] attentionLayers) {
             entries.put(TEACHER_MODEL, model);
             entries.put(TEACHER_SHA256, sha256);
-            entries.put(TOKENIZER, tokenizer);
-            entries.put(PREFIX, prefix);
             entries.put(TEACHER_PARAMS, Long.toString(parameters));
-            entries.put(CLASSES, String.join(",", classes));
             entries.put(ATTENTION_LAYERS, Arrays.toString(attentionLayers));
             return this;
         }
 
-        /** The tokenizer and text prefix a server must use (a student recorded without them). */
+        /**
+         * The tokenizer and text prefix a server of the student must use (the primary teacher's).
+         */
         public Builder tokenizerOf(String tokenizer, String prefix) {
             entries.put(TOKENIZER, tokenizer);
             entries.put(PREFIX, prefix);

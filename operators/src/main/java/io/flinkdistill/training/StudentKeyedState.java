@@ -106,6 +106,7 @@ final class StudentKeyedState {
         if (lastPublished != null) {
             published.update(lastPublished.toState());
         }
+        io.flinkdistill.provenance.TrainedCounts counts = snapshot.provenance().trained();
         LOG.info(
                 "Checkpoint {}: student {} at step {} after {} samples, weights fingerprint {};"
                         + " samples per partition {}, highest offsets {}, trained-id digest {};"
@@ -117,9 +118,9 @@ final class StudentKeyedState {
                 snapshot.weightsFingerprint(),
                 new java.util.TreeMap<>(snapshot.samplesPerPartition()),
                 new java.util.TreeMap<>(snapshot.offsetsSeen()),
-                Long.toHexString(snapshot.provenance().trained().idDigest()),
-                snapshot.provenance().trained().skipped(),
-                Long.toHexString(snapshot.provenance().trained().skippedDigest()));
+                Long.toHexString(counts.idDigest()),
+                counts.skipped(),
+                Long.toHexString(counts.skippedDigest()));
     }
 
     private static ValueStateDescriptor<byte[]> bytes(String name) {

@@ -546,6 +546,7 @@ public final class StudentTrainer implements AutoCloseable {
             throws java.io.IOException {
         java.nio.file.Files.createDirectories(dir);
         java.nio.file.Path file = dir.resolve(name + ".student");
+        Provenance p = provenance();
         double threshold = 0;
         if (pruning.mode() != io.flinkdistill.publish.Pruning.Mode.OFF) {
             noGrad();
@@ -553,11 +554,11 @@ public final class StudentTrainer implements AutoCloseable {
                     pruning.choose(
                                     model.config(),
                                     model.exportWeights(),
-                                    provenance(),
+                                    p,
                                     io.flinkdistill.serving.WindowAgreement.over(evalWindow()))
                             .threshold();
         }
-        saveStudent(file, provenance().toBuilder().pruneThreshold(threshold).build());
+        saveStudent(file, p.toBuilder().pruneThreshold(threshold).build());
         return file;
     }
 

@@ -23,14 +23,9 @@ class ProvenanceTest {
                         1_700_000_000_000L);
         Provenance written =
                 Provenance.builder()
-                        .teacher(
-                                "e5",
-                                "abc",
-                                "shipped:e5/tokenizer.json",
-                                "query: ",
-                                33_000_000,
-                                List.of("negative", "positive"),
-                                new int[] {1, 3})
+                        .teacher("e5", "abc", 33_000_000, new int[] {1, 3})
+                        .tokenizerOf("shipped:e5/tokenizer.json", "query: ")
+                        .classes(List.of("negative", "positive"))
                         .fusedTeacher("minilm", "def")
                         .option("seed", "7")
                         .codeVersion("1.2")

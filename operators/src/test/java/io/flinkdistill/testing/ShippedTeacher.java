@@ -36,7 +36,9 @@ public final class ShippedTeacher {
     public static Provenance withClasses(List<String> classes) {
         TeacherSpec e5 = TeacherSpec.shipped(ShippedEncoder.E5_SMALL_V2_Q);
         return Provenance.builder()
-                .teacher("e5-small-v2-q", "", e5.tokenizer(), e5.prefix(), 0, classes, new int[0])
+                .teacher("e5-small-v2-q", "", 0, new int[0])
+                .tokenizerOf(e5.tokenizer(), e5.prefix())
+                .classes(classes)
                 .build();
     }
 

@@ -757,10 +757,7 @@ public class JobOptions {
                         .teacher(
                                 primary.name(),
                                 primary.sha256(),
-                                specs.get(0).tokenizer(),
-                                specs.get(0).prefix(),
                                 primary.parameterCount(),
-                                t.classes(),
                                 primary.attentionLayers());
         if (probes.size() > 1) {
             for (OnnxTeacher p : probes.subList(1, probes.size())) {

@@ -184,7 +184,8 @@ public final class ServeBench implements Callable<Integer> {
         report.put("teacher_bytes", teacherBytes);
         report.put("student_bytes", fp32.length);
         report.put("student_int8_bytes", int8.length);
-        report.put("teacher_params", saved.provenance().teacherParameters().orElse(-1));
+        java.util.OptionalLong params = saved.provenance().teacherParameters();
+        report.put("teacher_params", params.isPresent() ? Long.toString(params.getAsLong()) : "?");
         report.put("speedup_b1", round(t.p50 / s.p50));
         report.put("speedup_b1_int8", round(t.p50 / q.p50));
         report.put("speedup_b32", round(s.throughput / t.throughput));

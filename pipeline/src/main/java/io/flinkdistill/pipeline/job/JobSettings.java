@@ -190,13 +190,10 @@ public record JobSettings(
     /**
      * The trainer's settings with what a server of its students needs recorded in their provenance:
      * the primary teacher's tokenizer and text prefix and the class names, taken from the teacher
-     * settings the job runs (start-up records them, with the teacher's sha256 and size; a job built
-     * in code gets them here).
+     * settings the job runs. Every job, started from options or built in code, gets them here and
+     * only here.
      */
     private static TrainerSettings withServingRecord(TrainerSettings t, TeacherSettings teacher) {
-        if (t.provenance().tokenizer().isPresent() && !t.provenance().classes().isEmpty()) {
-            return t;
-        }
         io.flinkdistill.teacher.TeacherSpec primary = teacher.teachers().get(0);
         java.util.Map<String, TrainerSettings> students = new java.util.LinkedHashMap<>();
         t.students().forEach((name, s) -> students.put(name, withServingRecord(s, teacher)));
