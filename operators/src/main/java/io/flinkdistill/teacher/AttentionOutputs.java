@@ -15,6 +15,62 @@ final class AttentionOutputs {
     private AttentionOutputs() {}
 
     /**
+     * The attention outputs a teacher can export: the ones its spec names (each must be produced by
+     * a node of the graph), or else the graph's self-attention Softmax outputs.
+     */
+    static List<String> candidates(OnnxMl.GraphProto graph, TeacherSpec spec) {
+        if (spec.attention().isEmpty()) {
+            return softmaxOutputs(graph);
+        }
+        java.util.Set<String> produced = new java.util.LinkedHashSet<>();
+        for (OnnxMl.NodeProto node : graph.getNodeList()) {
+            produced.addAll(node.getOutputList());
+        }
+        for (String name : spec.attention()) {
+            if (!produced.contains(name)) {
+                throw new IllegalArgumentException(
+                        "teacher '"
+                                + spec.name()
+                                + "': attention output '"
+                                + name
+                                + "' is not produced by any node; Softmax outputs of the model are: "
+                                + allSoftmaxOutputs(graph));
+            }
+        }
+        return spec.attention();
+    }
+
+    /**
+     * Sample {@code b}'s attention maps ({@code n} real tokens), flattened layer after layer into
+     * {@code [layers * n * n]}: copied when the graph averaged the heads, else averaged over the
+     * selected heads here, adding each head's entropy to {@code entropy} when it is not null.
+     */
+    static float[] sampleMaps(
+            List<Object> maps,
+            int b,
+            int n,
+            boolean averagedInGraph,
+            HeadSelection selection,
+            AttentionEntropy entropy) {
+        float[] attention = new float[maps.size() * n * n];
+        for (int l = 0; l < maps.size(); l++) {
+            if (averagedInGraph) {
+                copyMap(((float[][][]) maps.get(l))[b], n, attention, l * n * n);
+            } else {
+                float[][][] perHead = ((float[][][][]) maps.get(l))[b];
+                averageHeads(perHead, selection.headsOf(l), n, attention, l * n * n);
+                if (entropy != null) {
+                    entropy.add(l, perHead, n);
+                }
+            }
+        }
+        if (entropy != null && !maps.isEmpty() && !averagedInGraph) {
+            entropy.countSample();
+        }
+        return attention;
+    }
+
+    /**
      * Outputs of the Softmax nodes of attention blocks, in graph order (one per layer): those whose
      * node name says attention, or every Softmax node when no name does.
      */

@@ -3,8 +3,6 @@ package io.flinkdistill.teacher;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnx.proto.OnnxMl;
-import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -13,17 +11,13 @@ import ai.onnxruntime.TensorInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.LongBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * An ONNX model run as a teacher by ONNX Runtime: any encoder described by a {@link TeacherSpec}
@@ -65,12 +59,12 @@ public final class OnnxTeacher implements AutoCloseable {
         this.spec = spec;
         this.head = head;
         byte[] modelBytes = readOrExplain(spec.model(), "model");
-        this.sha256 = sha256(modelBytes);
+        this.sha256 = ModelGraph.sha256(modelBytes);
         OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(modelBytes);
         OnnxMl.GraphProto graph = model.getGraph();
-        this.parameterCount = countParameters(graph);
-        this.vocabSize = vocabularySize(graph);
-        List<String> layers = attentionCandidates(graph);
+        this.parameterCount = ModelGraph.countParameters(graph);
+        this.vocabSize = ModelGraph.vocabularySize(graph);
+        List<String> layers = AttentionOutputs.candidates(graph, spec);
         this.attentionLayers =
                 studentLayers > 0
                         ? AttentionOutputs.layerMap(Math.max(1, layers.size()), studentLayers)
@@ -104,67 +98,21 @@ public final class OnnxTeacher implements AutoCloseable {
                     "teacher '" + spec.name() + "': ONNX Runtime cannot load " + spec.model(), e);
         }
         try {
-            Map<String, NodeInfo> inputs = session.getInputInfo();
-            Map<String, NodeInfo> outputs = session.getOutputInfo();
-            checkInput(inputs, spec.inputIds(), "input-ids");
-            if (spec.attentionMask() != null) {
-                checkInput(inputs, spec.attentionMask(), "attention-mask");
-            }
-            if (spec.tokenTypeIds() != null && spec.tokenTypeIdsExplicit()) {
-                checkInput(inputs, spec.tokenTypeIds(), "token-type-ids");
-            }
-            this.tokenTypes =
-                    spec.tokenTypeIds() != null && inputs.containsKey(spec.tokenTypeIds())
-                            ? spec.tokenTypeIds()
-                            : null;
-            Set<String> fed = new LinkedHashSet<>();
-            fed.add(spec.inputIds());
-            if (spec.attentionMask() != null) {
-                fed.add(spec.attentionMask());
-            }
-            if (tokenTypes != null) {
-                fed.add(tokenTypes);
-            }
-            for (String name : inputs.keySet()) {
-                if (!fed.contains(name)) {
-                    throw fail(
-                            "the model needs input '"
-                                    + name
-                                    + "' that no key feeds (input-ids="
-                                    + spec.inputIds()
-                                    + ", attention-mask="
-                                    + spec.attentionMask()
-                                    + ", token-type-ids="
-                                    + spec.tokenTypeIds()
-                                    + "); its inputs are: "
-                                    + describe(inputs));
-                }
-            }
-            this.hiddenOutput = chooseOutput(outputs);
-            long[] shape = shapeOf(outputs.get(hiddenOutput));
-            this.pooledOutput = shape.length == 2;
-            this.hiddenSize = (int) shape[shape.length - 1];
-            if (spec.logits() != null) {
-                long[] logitShape = checkOutput(outputs, spec.logits(), "logits");
-                long classes = logitShape[logitShape.length - 1];
-                if (logitShape.length != 2 || (classes > 0 && classes != spec.classes().size())) {
-                    throw fail(
-                            "logits output '"
-                                    + spec.logits()
-                                    + "' has shape "
-                                    + Arrays.toString(logitShape)
-                                    + " but "
-                                    + spec.classes().size()
-                                    + " classes were named (classes="
-                                    + String.join(";", spec.classes())
-                                    + ")");
-                }
-                if (head != null) {
-                    throw fail(
-                            "has its own classifier (logits="
-                                    + spec.logits()
-                                    + "); a teacher head is not used with it");
-                }
+            TeacherSignature signature =
+                    TeacherSignature.check(
+                            spec,
+                            session.getInputInfo(),
+                            session.getOutputInfo(),
+                            attentionOutputs);
+            this.tokenTypes = signature.tokenTypes();
+            this.hiddenOutput = signature.hiddenOutput();
+            this.pooledOutput = signature.pooledOutput();
+            this.hiddenSize = signature.hiddenSize();
+            if (spec.logits() != null && head != null) {
+                throw fail(
+                        "has its own classifier (logits="
+                                + spec.logits()
+                                + "); a teacher head is not used with it");
             }
             this.attentionHeads =
                     attentionOutputs.isEmpty() || headsAveragedInGraph ? 0 : probeHeads();
@@ -361,28 +309,14 @@ public final class OnnxTeacher implements AutoCloseable {
                     float[] pooled =
                             pooledOutput
                                     ? ((float[][]) hidden)[b].clone()
-                                    : pool(((float[][][]) hidden)[b], n);
+                                    : spec.pooling().pool(((float[][][]) hidden)[b], n);
                     float[] logits =
                             ownLogits != null
                                     ? ownLogits[b].clone()
                                     : head == null ? new float[0] : head.logits(pooled);
-                    float[] attention = new float[maps.size() * n * n];
-                    for (int l = 0; l < maps.size(); l++) {
-                        if (headsAveragedInGraph) {
-                            AttentionOutputs.copyMap(
-                                    ((float[][][]) maps.get(l))[b], n, attention, l * n * n);
-                        } else {
-                            float[][][] perHead = ((float[][][][]) maps.get(l))[b];
-                            AttentionOutputs.averageHeads(
-                                    perHead, selection.headsOf(l), n, attention, l * n * n);
-                            if (entropy != null) {
-                                entropy.add(l, perHead, n);
-                            }
-                        }
-                    }
-                    if (entropy != null && !maps.isEmpty() && !headsAveragedInGraph) {
-                        entropy.countSample();
-                    }
+                    float[] attention =
+                            AttentionOutputs.sampleMaps(
+                                    maps, b, n, headsAveragedInGraph, selection, entropy);
                     out.add(new TeacherOutput(tokens.get(b), pooled, logits, attention));
                 }
                 return out;
@@ -437,126 +371,6 @@ public final class OnnxTeacher implements AutoCloseable {
         }
     }
 
-    private float[] pool(float[][] hidden, int length) {
-        if (spec.pooling() == TeacherSpec.Pooling.CLS) {
-            return hidden[0].clone();
-        }
-        float[] pooled = new float[hidden[0].length];
-        for (int t = 0; t < length; t++) {
-            for (int d = 0; d < pooled.length; d++) {
-                pooled[d] += hidden[t][d];
-            }
-        }
-        for (int d = 0; d < pooled.length; d++) {
-            pooled[d] /= length;
-        }
-        return pooled;
-    }
-
-    private List<String> attentionCandidates(OnnxMl.GraphProto graph) {
-        if (spec.attention().isEmpty()) {
-            return AttentionOutputs.softmaxOutputs(graph);
-        }
-        Set<String> produced = new LinkedHashSet<>();
-        for (OnnxMl.NodeProto node : graph.getNodeList()) {
-            produced.addAll(node.getOutputList());
-        }
-        for (String name : spec.attention()) {
-            if (!produced.contains(name)) {
-                throw fail(
-                        "attention output '"
-                                + name
-                                + "' is not produced by any node; Softmax outputs of the model are: "
-                                + AttentionOutputs.allSoftmaxOutputs(graph));
-            }
-        }
-        return spec.attention();
-    }
-
-    private String chooseOutput(Map<String, NodeInfo> outputs) throws OrtException {
-        if (spec.output() != null) {
-            long[] shape = checkOutput(outputs, spec.output(), "output");
-            if (shape.length != 2 && shape.length != 3) {
-                throw fail(
-                        "output '"
-                                + spec.output()
-                                + "' has shape "
-                                + Arrays.toString(shape)
-                                + "; it must be [batch, tokens, hidden] or [batch, hidden]");
-            }
-            return spec.output();
-        }
-        if (outputs.containsKey("last_hidden_state")) {
-            return "last_hidden_state";
-        }
-        for (String rank : new String[] {"3", "2"}) {
-            for (Map.Entry<String, NodeInfo> e : outputs.entrySet()) {
-                if (e.getKey().equals(spec.logits()) || attentionOutputs.contains(e.getKey())) {
-                    continue;
-                }
-                long[] shape = shapeOf(e.getValue());
-                if (shape != null && Integer.toString(shape.length).equals(rank)) {
-                    return e.getKey();
-                }
-            }
-        }
-        throw fail(
-                "no output of shape [batch, tokens, hidden] or [batch, hidden]; name one with"
-                        + " output=...; the model's outputs are: "
-                        + describe(outputs));
-    }
-
-    private long[] checkOutput(Map<String, NodeInfo> outputs, String name, String key) {
-        NodeInfo info = outputs.get(name);
-        long[] shape = info == null ? null : shapeOf(info);
-        if (shape == null || ((TensorInfo) info.getInfo()).type != OnnxJavaType.FLOAT) {
-            throw fail(
-                    key
-                            + "="
-                            + name
-                            + " is not a float tensor output of the model; its outputs are: "
-                            + describe(outputs));
-        }
-        return shape;
-    }
-
-    private void checkInput(Map<String, NodeInfo> inputs, String name, String key) {
-        NodeInfo info = inputs.get(name);
-        if (info == null) {
-            throw fail(
-                    key
-                            + "="
-                            + name
-                            + " is not an input of the model; its inputs are: "
-                            + describe(inputs));
-        }
-        if (!(info.getInfo() instanceof TensorInfo t) || t.type != OnnxJavaType.INT64) {
-            throw fail(
-                    key
-                            + "="
-                            + name
-                            + " must be an int64 tensor; the model's inputs are: "
-                            + describe(inputs));
-        }
-    }
-
-    private static long[] shapeOf(NodeInfo info) {
-        return info.getInfo() instanceof TensorInfo t ? t.getShape() : null;
-    }
-
-    private static String describe(Map<String, NodeInfo> nodes) {
-        return nodes.entrySet().stream()
-                .map(
-                        e ->
-                                e.getValue().getInfo() instanceof TensorInfo t
-                                        ? e.getKey()
-                                                + " "
-                                                + t.type.name().toLowerCase(java.util.Locale.ROOT)
-                                                + Arrays.toString(t.getShape())
-                                        : e.getKey())
-                .collect(Collectors.joining(", "));
-    }
-
     private IllegalArgumentException fail(String message) {
         return new IllegalArgumentException("teacher '" + spec.name() + "': " + message);
     }
@@ -597,40 +411,6 @@ public final class OnnxTeacher implements AutoCloseable {
             if (tokenizer != null) {
                 tokenizer.close();
             }
-        }
-    }
-
-    /** Rows of the word-embedding table: the largest first dimension of a 2-D initializer. */
-    private static int vocabularySize(OnnxMl.GraphProto graph) {
-        long rows = 0;
-        for (OnnxMl.TensorProto init : graph.getInitializerList()) {
-            if (init.getDimsCount() == 2) {
-                rows = Math.max(rows, init.getDims(0));
-            }
-        }
-        return (int) rows;
-    }
-
-    private static long countParameters(OnnxMl.GraphProto graph) {
-        long total = 0;
-        for (OnnxMl.TensorProto init : graph.getInitializerList()) {
-            long n = 1;
-            for (long d : init.getDimsList()) {
-                n *= d;
-            }
-            // Scalars (scales, zero points of quantisation) are bookkeeping, not parameters.
-            if (init.getDimsCount() > 0) {
-                total += n;
-            }
-        }
-        return total;
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -47,12 +47,10 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     private static final int REMEMBERED_COMMANDS = 1000;
 
     private final TeacherSettings settings;
+    private transient OpenTeachers open;
     private transient List<OnnxTeacher> teachers;
-    private transient List<SharedTeachers.Lease> leases;
     private transient TeacherFusion fusion;
-    private transient AttentionEntropy entropy;
-    private transient HeadSelection selection;
-    private transient long nextRankAt;
+    private transient HeadRanking ranking;
     private transient LinkedHashSet<String> appliedCommands;
     private transient List<byte[]> restored;
     private transient ListState<byte[]> knowledge;
@@ -87,59 +85,18 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     @Override
     public void open() throws Exception {
         super.open();
-        teachers = new ArrayList<>();
-        leases = new ArrayList<>();
-        TeacherSettings.Attention att = settings.attention();
-        try {
-            for (int i = 0; i < settings.teachers().size(); i++) {
-                TeacherSpec spec = settings.teachers().get(i);
-                LinearHead head = settings.heads().get(i);
-                int layers = i == 0 ? att.studentLayers() : 0;
-                boolean inGraph = att.heads() == TeacherSettings.HeadMode.GRAPH;
-                SharedTeachers.Opener opener =
-                        () ->
-                                OnnxTeacher.openWithAttention(
-                                        spec,
-                                        head,
-                                        settings.maxTokens(),
-                                        settings.threads(),
-                                        layers,
-                                        inGraph);
-                SharedTeachers.Lease lease =
-                        SharedTeachers.acquire(
-                                SharedTeachers.key(
-                                        spec,
-                                        head,
-                                        settings.maxTokens(),
-                                        settings.threads(),
-                                        layers,
-                                        inGraph),
-                                opener);
-                leases.add(lease);
-                teachers.add(lease.teacher());
-            }
-        } catch (Exception e) {
-            closeTeachers();
-            throw e;
-        }
+        open = OpenTeachers.open(settings);
+        teachers = open.teachers();
         TeacherSettings.Fusion f = settings.fusion();
         fusion = new TeacherFusion(f.weights(), f.learn(), f.halfLifeLabels());
         OnnxTeacher primary = teachers.get(0);
-        entropy =
-                att.ranked()
-                        ? new AttentionEntropy(
-                                primary.attentionLayers().length, primary.attentionHeads())
-                        : null;
-        selection = HeadSelection.ALL;
+        ranking =
+                new HeadRanking(
+                        settings.attention(), primary.attentionLayers(), primary.attentionHeads());
         appliedCommands = new LinkedHashSet<>();
         restore(restored);
         restored = null;
-        nextRankAt =
-                entropy == null
-                        ? Long.MAX_VALUE
-                        : selection.allHeads()
-                                ? att.rankAfterSamples()
-                                : entropy.samples() + 10 * att.rankAfterSamples();
+        ranking.start();
         buffer = new ArrayList<>();
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         scored = metrics.counter("teacherScored");
@@ -149,7 +106,7 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
             g.gauge("weight", () -> fusion.weights()[t]);
             g.gauge("labelAccuracy", () -> fusion.accuracy(t));
         }
-        metrics.gauge("attentionHeadsVersion", () -> selection.version());
+        metrics.gauge("attentionHeadsVersion", () -> ranking.selection().version());
     }
 
     @Override
@@ -272,14 +229,15 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
             List<Integer> chunk = order.subList(start, Math.min(order.size(), start + size));
             List<int[]> chunkTokens = new ArrayList<>(chunk.size());
             chunk.forEach(i -> chunkTokens.add(tokens.get(i)));
-            List<TeacherOutput> main = primary.inferTokens(chunkTokens, selection, entropy);
+            List<TeacherOutput> main =
+                    primary.inferTokens(chunkTokens, ranking.selection(), ranking.entropy());
             List<List<TeacherOutput>> others = new ArrayList<>();
             for (int t = 1; t < teachers.size(); t++) {
                 List<String> texts = new ArrayList<>(chunk.size());
                 chunk.forEach(i -> texts.add(pool.get(i).text));
                 others.add(teachers.get(t).infer(texts));
             }
-            String heads = describeHeads();
+            String heads = ranking.describe();
             for (int j = 0; j < chunk.size(); j++) {
                 TeacherInput in = pool.get(chunk.get(j));
                 float[][] logits = new float[teachers.size()][];
@@ -291,7 +249,7 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
             }
         }
         scored.inc(pool.size());
-        maybeRerank();
+        ranking.maybeRerank();
     }
 
     /** The student a sample is routed to: the job's routing, else the settings' student. */
@@ -333,39 +291,6 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
         return s;
     }
 
-    private String describeHeads() {
-        int[] layers = teachers.get(0).attentionLayers();
-        if (layers.length == 0) {
-            return "";
-        }
-        if (settings.attention().heads() == TeacherSettings.HeadMode.GRAPH) {
-            return "all heads (in graph)";
-        }
-        return selection.describe(layers);
-    }
-
-    private void maybeRerank() {
-        if (entropy == null || entropy.samples() < nextRankAt) {
-            return;
-        }
-        TeacherSettings.Attention att = settings.attention();
-        int[][] top =
-                entropy.top(
-                        att.topK(),
-                        att.heads() == TeacherSettings.HeadMode.TOP_HIGH
-                                ? AttentionEntropy.Rank.HIGH
-                                : AttentionEntropy.Rank.LOW);
-        if (selection.allHeads() || !Arrays.deepEquals(top, selection.heads())) {
-            selection = new HeadSelection(selection.version() + 1, top);
-            LOG.info(
-                    "Attention heads after {} samples: {} (mean entropy per head {})",
-                    entropy.samples(),
-                    selection.describe(teachers.get(0).attentionLayers()),
-                    Arrays.deepToString(entropy.means()));
-        }
-        nextRankAt = entropy.samples() + 10 * att.rankAfterSamples();
-    }
-
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
@@ -375,9 +300,9 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     private byte[] encodeKnowledge() {
         return new TeacherKnowledge(
                         fusion.toArray(),
-                        entropy == null ? new double[0] : entropy.toArray(),
-                        selection.version(),
-                        selection.heads(),
+                        ranking.entropyArray(),
+                        ranking.selection().version(),
+                        ranking.selection().heads(),
                         List.copyOf(appliedCommands))
                 .toBytes();
     }
@@ -404,19 +329,7 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
                 }
                 fusionCount++;
             }
-            if (entropy != null) {
-                entropy.merge(k.entropy());
-            }
-            int[][] heads = k.heads();
-            boolean fits =
-                    entropy != null
-                            && heads.length == entropy.layers()
-                            && Arrays.stream(heads)
-                                    .flatMapToInt(Arrays::stream)
-                                    .allMatch(h -> h < entropy.heads());
-            if (fits && k.selectionVersion() > selection.version()) {
-                selection = new HeadSelection(k.selectionVersion(), heads);
-            }
+            ranking.merge(k);
             appliedCommands.addAll(k.appliedCommands());
         }
         for (int i = 0; i < fusionSum.length; i++) {
@@ -427,7 +340,7 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
 
     /** The heads the attention maps currently average (tests, tools). */
     public HeadSelection headSelection() {
-        return selection;
+        return ranking.selection();
     }
 
     /** The opened teachers, primary first (tests, tools). */
@@ -441,21 +354,11 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     }
 
     private void closeTeachers() {
-        if (leases == null) {
-            return;
-        }
-        RuntimeException first = null;
-        for (SharedTeachers.Lease lease : leases) {
-            try {
-                lease.close();
-            } catch (RuntimeException e) {
-                first = first == null ? e : first;
-            }
-        }
-        leases = null;
-        teachers = null;
-        if (first != null) {
-            throw first;
+        if (open != null) {
+            OpenTeachers o = open;
+            open = null;
+            teachers = null;
+            o.close();
         }
     }
 

@@ -54,7 +54,24 @@ public record TeacherSpec(
         /** Mean over the non-padding tokens. */
         MEAN,
         /** The first token's state. */
-        CLS
+        CLS;
+
+        /** One sample's embedding from its token states ({@code length} real tokens). */
+        float[] pool(float[][] hidden, int length) {
+            if (this == CLS) {
+                return hidden[0].clone();
+            }
+            float[] pooled = new float[hidden[0].length];
+            for (int t = 0; t < length; t++) {
+                for (int d = 0; d < pooled.length; d++) {
+                    pooled[d] += hidden[t][d];
+                }
+            }
+            for (int d = 0; d < pooled.length; d++) {
+                pooled[d] /= length;
+            }
+            return pooled;
+        }
     }
 
     public static final List<String> KEYS =

@@ -21,6 +21,20 @@ final class InitialEmbeddings {
     private InitialEmbeddings() {}
 
     /**
+     * The table a new student starts from, as {@code --student-embedding-init} says, or null when
+     * it starts from its random initialisation.
+     */
+    static float[] forNewStudent(TrainerSettings settings) {
+        if (settings.embeddingInit().startsWith(TrainerSettings.TEACHER_EMBEDDINGS)) {
+            return fromTeacher(settings);
+        }
+        if (settings.embeddingInit().startsWith(TrainerSettings.TEACHER_OUTPUT_EMBEDDINGS)) {
+            return fromTeacherOutput(settings);
+        }
+        return null;
+    }
+
+    /**
      * Token embeddings from the teacher's output space (model2vec's recipe): every vocabulary token
      * alone between the teacher's start and end tokens, through the whole teacher, its pooled
      * output; then projected on the top principal components at the student's embedding width, like

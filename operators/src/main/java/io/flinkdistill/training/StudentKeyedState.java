@@ -67,12 +67,12 @@ final class StudentKeyedState {
         }
         byte[] frozenCopy = frozen.value();
         if (frozenCopy != null) {
-            t.restoreFrozen(FrozenStudent.fromBytes(frozenCopy));
+            t.frozen().restore(FrozenStudent.fromBytes(frozenCopy));
         }
         shiftStatistic.restore(shift.value());
         byte[] replayed = replay.value();
         if (replayed != null && settings.replayRatio() > 0) {
-            t.restoreReplay(replayed);
+            t.rehearsal().restore(replayed);
         }
         return t;
     }
@@ -97,9 +97,9 @@ final class StudentKeyedState {
         trainer.update(snapshot.toBytes());
         shift.update(shiftStatistic.toState());
         if (withReplay) {
-            replay.update(t.replay().toBytes());
+            replay.update(t.rehearsal().buffer().toBytes());
         }
-        FrozenStudent copy = t.frozen();
+        FrozenStudent copy = t.frozen().copy();
         if (copy != null && frozen.value() == null) {
             frozen.update(copy.toBytes()); // never changes once taken
         }

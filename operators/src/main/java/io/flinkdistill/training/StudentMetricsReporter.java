@@ -134,8 +134,8 @@ final class StudentMetricsReporter {
                         .setWeightFeature(trainer.lossWeights().feature())
                         .setWeightAttention(trainer.lossWeights().attention())
                         .setTemperature(trainer.temperature())
-                        .setLearningRate(trainer.lastLearningRate())
-                        .setPhase(trainer.phaseLabel())
+                        .setLearningRate(trainer.schedule().lastLearningRate())
+                        .setPhase(trainer.schedule().phaseLabel())
                         .setSamplesPerSecond(t.samples / seconds)
                         .setTeacherWeights(teacherWeights(trainer))
                         .setTeacherAccuracy(teacherAccuracy(trainer))
@@ -146,7 +146,7 @@ final class StudentMetricsReporter {
                         .setBenchmarkSize(
                                 onBenchmarks.isEmpty() ? 0 : onBenchmarks.get(0).getSize())
                         .setBenchmarks(onBenchmarks)
-                        .setSamplesReplayed(trainer.samplesReplayed())
+                        .setSamplesReplayed(trainer.rehearsal().replayed())
                         .setEventTimeLagMs(
                                 trainer.newestEventTime() > 0
                                         ? Math.max(0, nowMillis - trainer.newestEventTime())
@@ -175,7 +175,7 @@ final class StudentMetricsReporter {
         List<BenchmarkResult> out = new ArrayList<>(benchmarks.size());
         for (Benchmark b : benchmarks) {
             int[] predicted = trainer.predictionsOn(b.tokens());
-            int[] frozen = trainer.frozenPredictionsOn(b.tokens());
+            int[] frozen = trainer.frozen().predictionsOn(b.tokens());
             out.add(
                     BenchmarkResult.newBuilder()
                             .setName(b.name())

@@ -1,7 +1,6 @@
 package io.flinkdistill.training;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import io.flinkdistill.evaluation.EvalResult;
@@ -11,11 +10,8 @@ import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.student.StudentModel;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Trains one student from teacher-scored samples, independent of Flink: buffers training samples
@@ -28,48 +24,24 @@ public final class StudentTrainer implements AutoCloseable {
     private final String name;
     private final TrainerSettings settings;
     private final NDManager manager;
-    private FrozenStudent frozen;
-    private ReplayBuffer replay;
-    private long samplesReplayed;
-    private StudentModel frozenModel;
+    private final FrozenCopy frozen;
+    private final Rehearsal rehearsal;
     private final StudentModel model;
     private final CheckpointableAdamW optimizer;
-    private final List<ScoredSample> pending = new ArrayList<>();
+    private final PendingSamples pending;
     private final ArrayDeque<ScoredSample> evalWindow = new ArrayDeque<>();
     private final LossTotals totals = new LossTotals();
-    private final StepTimings timings = new StepTimings();
-    private final DistillationObjective objective;
+    private final DistillationStep step;
     private final TrainedSamples trained = new TrainedSamples();
 
-    /** Gradients are rescaled to at most this global L2 norm (the usual guard for transformers). */
-    static final double MAX_GRADIENT_NORM = 1.0;
-
-    private static final org.slf4j.Logger LOG =
-            org.slf4j.LoggerFactory.getLogger(StudentTrainer.class);
-
     private LossWeights lossWeights;
-    private long skippedSteps;
-    private int consecutiveSkips;
-
-    /** Multiplies the scheduled learning rate; halved at each rollback after repeated bad steps. */
-    private double learningRateScale = 1.0;
-
-    /** The last state taken while training was healthy: where a rollback returns to. */
-    private TrainerState lastGood;
-
     private long samplesTrained;
 
-    /** Position in the progressive schedule, in samples; drift moves it back to alignment. */
-    private long schedulePosition;
+    private final TrainerSchedule schedule;
 
     private long evalSamplesSeen;
     private float[] teacherWeights = new float[0];
     private String attentionHeads = "";
-
-    private double lastLearningRate;
-
-    /** Temperature set by a control command (NaN: the schedule or the settings decide). */
-    private double temperatureOverride = Double.NaN;
 
     /** A new student, initialised as the settings say. */
     public StudentTrainer(String name, TrainerSettings settings) {
@@ -79,17 +51,24 @@ public final class StudentTrainer implements AutoCloseable {
     private StudentTrainer(String name, TrainerSettings settings, boolean initialise) {
         this.name = name;
         this.settings = settings;
-        this.objective = new DistillationObjective(settings);
         this.manager = Engine.getEngine("PyTorch").newBaseManager();
         this.model = StudentModel.create(settings.student(), manager);
         this.optimizer = new CheckpointableAdamW(manager, settings.weightDecay());
         this.lossWeights = settings.lossWeights();
-        if (initialise && settings.embeddingInit().startsWith(TrainerSettings.TEACHER_EMBEDDINGS)) {
-            noGrad();
-            model.setParameter("embed.tokens", InitialEmbeddings.fromTeacher(settings));
-        } else if (initialise
-                && settings.embeddingInit().startsWith(TrainerSettings.TEACHER_OUTPUT_EMBEDDINGS)) {
-            float[] table = InitialEmbeddings.fromTeacherOutput(settings);
+        this.pending =
+                new PendingSamples(
+                        settings.batchSize(), settings.shufflePool(), settings.student().seed());
+        this.schedule = new TrainerSchedule(settings);
+        this.frozen = new FrozenCopy(model.config(), manager);
+        this.rehearsal =
+                new Rehearsal(
+                        settings.replayRatio(),
+                        settings.replayCapacity(),
+                        settings.student().seed());
+        this.step =
+                new DistillationStep(settings, new StepGuard(name, settings.maxConsecutiveSkips()));
+        float[] table = initialise ? InitialEmbeddings.forNewStudent(settings) : null;
+        if (table != null) {
             noGrad();
             model.setParameter("embed.tokens", table);
         }
@@ -107,12 +86,10 @@ public final class StudentTrainer implements AutoCloseable {
         t.lossWeights = state.lossWeights();
         t.pending.addAll(state.pending());
         t.evalWindow.addAll(state.evalWindow());
-        t.skippedSteps = state.skippedSteps();
-        t.schedulePosition = state.schedulePosition();
-        t.learningRateScale = state.learningRateScale();
+        t.schedule.restore(state.schedulePosition());
+        t.step.guard().restore(state);
         t.trained.restore(state);
         t.attentionHeads = state.provenance().attentionHeads();
-        t.lastGood = state;
         return t;
     }
 
@@ -182,21 +159,9 @@ public final class StudentTrainer implements AutoCloseable {
                         lossWeights.temperature());
     }
 
-    /** Fixes the KL temperature (a control command) or, with NaN, gives it back to the schedule. */
-    public void setTemperatureOverride(double temperature) {
-        if (!Double.isNaN(temperature) && !(temperature > 0)) {
-            throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
-        }
-        this.temperatureOverride = temperature;
-    }
-
-    public double lastLearningRate() {
-        return lastLearningRate;
-    }
-
     /** Steps skipped because the loss or a gradient was not finite. */
     public long skippedSteps() {
-        return skippedSteps;
+        return step.guard().skippedSteps();
     }
 
     public LossTotals totals() {
@@ -227,7 +192,7 @@ public final class StudentTrainer implements AutoCloseable {
             return null;
         }
         pending.add(sample);
-        if (pending.size() >= settings.batchSize() + settings.shufflePool()) {
+        if (pending.full()) {
             return flush();
         }
         return null;
@@ -247,31 +212,9 @@ public final class StudentTrainer implements AutoCloseable {
         if (pending.isEmpty()) {
             return null;
         }
-        List<ScoredSample> fresh;
-        if (settings.shufflePool() > 0 && pending.size() > settings.batchSize()) {
-            // A batch drawn from the pool, by the seed and the step (a restored trainer draws
-            // the same); the others wait for the next batch.
-            java.util.Random random =
-                    new java.util.Random(
-                            settings.student().seed() * 1_000_003L + optimizer.steps());
-            fresh = new ArrayList<>(settings.batchSize());
-            for (int i = 0; i < settings.batchSize(); i++) {
-                fresh.add(pending.remove(random.nextInt(pending.size())));
-            }
-        } else {
-            fresh = new ArrayList<>(pending);
-            pending.clear();
-        }
-        List<ScoredSample> batch = fresh;
-        if (settings.replayRatio() > 0) {
-            batch = new ArrayList<>(fresh);
-            batch.addAll(
-                    replay().draw(
-                                    (int) Math.round(settings.replayRatio() * fresh.size()),
-                                    optimizer.steps()));
-            samplesReplayed += batch.size() - fresh.size();
-        }
-        StepLosses losses = step(batch);
+        List<ScoredSample> fresh = pending.takeBatch(optimizer.steps());
+        List<ScoredSample> batch = rehearsal.mix(fresh, optimizer.steps());
+        StepLosses losses = train(batch);
         // Variants (augmentation) are trained on but are not samples of the stream: the
         // learning-rate cycle and the exactly-once counts follow the stream's samples.
         long originals = 0;
@@ -284,10 +227,8 @@ public final class StudentTrainer implements AutoCloseable {
             }
         }
         samplesTrained += originals;
-        schedulePosition += originals;
-        if (settings.replayRatio() > 0) {
-            fresh.forEach(replay::offer);
-        }
+        schedule.advance(originals);
+        rehearsal.remember(fresh);
         if (Double.isFinite(losses.total())) {
             totals.add(losses, fresh.size());
         }
@@ -315,52 +256,20 @@ public final class StudentTrainer implements AutoCloseable {
         return StudentEvaluator.predictions(model, manager, tokens);
     }
 
-    /** The frozen copy's class for each sentence, or null while there is no frozen copy. */
-    public int[] frozenPredictionsOn(List<int[]> tokens) {
-        if (frozenModel == null) {
-            return null;
-        }
-        noGrad();
-        return StudentEvaluator.predictions(frozenModel, manager, tokens);
+    /** Replay against forgetting (see {@link Rehearsal}). */
+    public Rehearsal rehearsal() {
+        return rehearsal;
     }
 
-    /** The replay buffer (created empty on first use). */
-    public ReplayBuffer replay() {
-        if (replay == null) {
-            replay = new ReplayBuffer(settings.replayCapacity(), settings.student().seed());
-        }
-        return replay;
-    }
-
-    /** Puts back a replay buffer from a checkpoint. */
-    public void restoreReplay(byte[] data) {
-        replay = ReplayBuffer.fromBytes(data, settings.replayCapacity(), settings.student().seed());
-    }
-
-    /** Replayed samples trained on since the start (not restored: a figure of this run). */
-    public long samplesReplayed() {
-        return samplesReplayed;
-    }
-
-    /** The frozen copy (see {@link #freeze()}), or null. */
-    public FrozenStudent frozen() {
+    /** The frozen copy (see {@link #freeze()}); empty until taken. */
+    public FrozenCopy frozen() {
         return frozen;
     }
 
     /** Takes the frozen copy of the student as it is now; it never trains. Once only. */
     public void freeze() {
         noGrad();
-        restoreFrozen(new FrozenStudent(samplesTrained, model.exportWeights()));
-    }
-
-    /** Puts back a frozen copy from a checkpoint. */
-    public void restoreFrozen(FrozenStudent copy) {
-        if (frozenModel != null) {
-            frozenModel.close();
-        }
-        noGrad();
-        frozen = copy;
-        frozenModel = StudentModel.fromWeights(model.config(), copy.weights(), manager);
+        frozen.take(samplesTrained, model.exportWeights());
     }
 
     /** Losses accumulated since the last call; resets them. */
@@ -370,125 +279,18 @@ public final class StudentTrainer implements AutoCloseable {
         return copy;
     }
 
-    private StepLosses step(List<ScoredSample> batch) {
-        double lr =
-                settings.learningRateAt(optimizer.steps(), schedulePosition) * learningRateScale;
-        ProgressiveSchedule schedule = settings.schedule();
-        long position = schedulePosition;
-        java.util.function.Predicate<String> trains =
-                settings.progressive() ? name -> schedule.trains(name, position) : name -> true;
-        float temperature = (float) temperature();
-        // Dropout draws from libtorch's global generator: seed it from the step so that a
-        // restored trainer takes exactly the step the original would have taken.
-        Engine.getEngine("PyTorch")
-                .setRandomSeed((int) (settings.student().seed() * 1_000_003L + optimizer.steps()));
-        lastLearningRate = lr;
-        try (NDManager step = manager.newSubManager()) {
-            float total;
-            float soft;
-            float feature;
-            float hard;
-            float attention;
-            model.setTraining(trains);
-            long started = System.nanoTime();
-            long backwardStarted;
-            try (ThreadGradients collector = new ThreadGradients()) {
-                DistillationObjective.Terms terms =
-                        objective.compute(step, model, batch, lossWeights, temperature);
-                NDArray loss = terms.total();
-                backwardStarted = System.nanoTime();
-                collector.backward(loss);
-                total = loss.getFloat();
-                soft = terms.soft().getFloat();
-                feature = terms.feature().getFloat();
-                hard = terms.hard().getFloat();
-                attention = terms.attention() == null ? 0f : terms.attention().getFloat();
-            }
-            noGrad();
-            long optimizerStarted = System.nanoTime();
-            Map<String, NDArray> grads = new HashMap<>();
-            NDArray normSquared = null;
-            for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-                if (!trains.test(e.getKey())) {
-                    continue;
-                }
-                NDArray g = e.getValue().getGradient();
-                g.attach(step);
-                grads.put(e.getKey(), g);
-                NDArray squares = g.square().sum();
-                normSquared = normSquared == null ? squares : normSquared.add(squares);
-            }
-            // One read-back per step rather than one per parameter.
-            double norm = normSquared == null ? 0 : Math.sqrt(normSquared.getFloat());
-            if (!Double.isFinite(total) || !Double.isFinite(norm)) {
-                // A non-finite loss or gradient would poison the weights and the moments: skip it.
-                skippedSteps++;
-                consecutiveSkips++;
-                if (LOG.isDebugEnabled() || skippedSteps <= 3) {
-                    List<String> bad = new ArrayList<>();
-                    grads.forEach(
-                            (n, g) -> {
-                                if (g.isNaN().logicalOr(g.isInfinite()).any().getBoolean()) {
-                                    bad.add(n);
-                                }
-                            });
-                    LOG.warn("Non-finite gradients in {}", bad);
-                }
-                LOG.warn(
-                        "Student {} skipped a step at {} samples: loss {} gradient norm {} (skipped so far: {})",
-                        name,
-                        samplesTrained,
-                        total,
-                        norm,
-                        skippedSteps);
-            } else {
-                if (norm > MAX_GRADIENT_NORM) {
-                    float scale = (float) (MAX_GRADIENT_NORM / norm);
-                    grads.values().forEach(g -> g.muli(scale));
-                }
-                optimizer.step(model.parameters(), grads, lr);
-                consecutiveSkips = 0;
-            }
-            // PyTorch accumulates gradients across backward passes: clear them in place for the
-            // next step (non-finite entries first, since NaN - NaN is still NaN).
-            boolean finite = Double.isFinite(norm);
-            for (NDArray g : grads.values()) {
-                if (!finite) {
-                    g.set(g.isNaN().logicalOr(g.isInfinite()), 0f);
-                }
-                g.subi(g);
-            }
-            timings.add(
-                    backwardStarted - started,
-                    optimizerStarted - backwardStarted,
-                    System.nanoTime() - optimizerStarted);
-            if (consecutiveSkips >= settings.maxConsecutiveSkips()) {
-                rollBack();
-            }
-            return new StepLosses(total, soft, feature, hard, attention, lr);
-        }
-    }
-
-    /**
-     * After too many non-finite steps in a row: back to the last healthy state's weights and
-     * optimizer moments, with half the learning rate. Counters and buffered samples stay, so no
-     * sample is counted twice.
-     */
-    private void rollBack() {
-        learningRateScale *= 0.5;
-        consecutiveSkips = 0;
-        if (lastGood != null) {
-            model.loadWeights(lastGood.weights());
-            optimizer.restoreState(
-                    lastGood.optimizerSteps(), lastGood.optimizerState(), model.parameters());
-        }
-        LOG.warn(
-                "Student {} rolled back to its last good state (step {}) after {} bad steps in a row;"
-                        + " learning rate scale now {}",
-                name,
-                lastGood == null ? "none" : lastGood.optimizerSteps(),
-                settings.maxConsecutiveSkips(),
-                learningRateScale);
+    private StepLosses train(List<ScoredSample> batch) {
+        double lr = schedule.learningRate(optimizer.steps(), step.guard().learningRateScale());
+        return step.take(
+                manager,
+                model,
+                optimizer,
+                batch,
+                lossWeights,
+                (float) temperature(),
+                schedule.trains(),
+                lr,
+                samplesTrained);
     }
 
     /** The complete state: weights, optimizer, counters, buffered and eval samples. */
@@ -503,17 +305,15 @@ public final class StudentTrainer implements AutoCloseable {
                         samplesTrained,
                         evalSamplesSeen,
                         lossWeights,
-                        List.copyOf(pending),
+                        pending.snapshot(),
                         List.copyOf(evalWindow),
-                        skippedSteps,
-                        learningRateScale,
-                        schedulePosition,
+                        step.guard().skippedSteps(),
+                        step.guard().learningRateScale(),
+                        schedule.position(),
                         new java.util.TreeMap<>(trained.perPartition()),
                         new java.util.TreeMap<>(trained.highestOffsets()),
                         provenance());
-        if (consecutiveSkips == 0) {
-            lastGood = state;
-        }
+        step.guard().snapshotTaken(state);
         return state;
     }
 
@@ -530,36 +330,14 @@ public final class StudentTrainer implements AutoCloseable {
                         settings.embeddingInit(),
                         settings.lossPolicy())
                 .teachers(settings.teacherNames(), attentionHeads, teacherWeights)
-                .progress(samplesTrained, optimizer.steps(), skippedSteps, phaseLabel())
-                .schedule(lossWeights, temperature(), learningRateScale)
+                .progress(
+                        samplesTrained,
+                        optimizer.steps(),
+                        step.guard().skippedSteps(),
+                        schedule.phaseLabel())
+                .schedule(lossWeights, temperature(), step.guard().learningRateScale())
                 .trained(trained.counts())
                 .build();
-    }
-
-    /**
-     * Writes the final student to {@code dir/<name>.student} with the pruning its publication would
-     * get, decided on the eval window as for every published version ({@link
-     * io.flinkdistill.publish.Pruning}) and recorded in its provenance.
-     */
-    public java.nio.file.Path saveFinal(
-            java.nio.file.Path dir, io.flinkdistill.publish.Pruning pruning)
-            throws java.io.IOException {
-        java.nio.file.Files.createDirectories(dir);
-        java.nio.file.Path file = dir.resolve(name + ".student");
-        Provenance p = provenance();
-        double threshold = 0;
-        if (pruning.mode() != io.flinkdistill.publish.Pruning.Mode.OFF) {
-            noGrad();
-            threshold =
-                    pruning.choose(
-                                    model.config(),
-                                    model.exportWeights(),
-                                    p,
-                                    io.flinkdistill.serving.WindowAgreement.over(evalWindow()))
-                            .threshold();
-        }
-        saveStudent(file, p.toBuilder().pruneThreshold(threshold).build());
-        return file;
     }
 
     /** Writes the student as it is now, with its provenance (see {@link StudentFile}). */
@@ -585,49 +363,23 @@ public final class StudentTrainer implements AutoCloseable {
         return trained.perPartition();
     }
 
-    /** The schedule phase the next step trains in. */
-    public ProgressiveSchedule.Phase phase() {
-        return settings.schedule().phase(schedulePosition);
-    }
-
-    /** The phase as metrics show it: the progressive phase, or "cosine" without that schedule. */
-    public String phaseLabel() {
-        return settings.progressive() ? phase().label() : "cosine";
-    }
-
     /** The temperature the next step uses. */
     public double temperature() {
-        if (!Double.isNaN(temperatureOverride)) {
-            return temperatureOverride;
-        }
-        return settings.progressive()
-                ? settings.schedule().temperatureAt(schedulePosition)
-                : lossWeights.temperature();
+        return schedule.temperature(lossWeights.temperature());
     }
 
-    /**
-     * Drift: the data moved away from what the student learned. Back to the start of feature
-     * alignment (with the progressive schedule), so that the body adapts again.
-     */
-    public void reenterAlignment() {
-        if (settings.progressive()) {
-            schedulePosition = Math.min(schedulePosition, settings.schedule().alignmentStart());
-        } else if (settings.restartOnDrift()) {
-            schedulePosition = 0;
-        }
-    }
-
-    public long schedulePosition() {
-        return schedulePosition;
+    /** Where the trainer is in its schedule (position, phase, learning rate, temperature). */
+    public TrainerSchedule schedule() {
+        return schedule;
     }
 
     /** Where the time of the steps so far went (forward and loss, backward, optimizer). */
     public StepTimings timings() {
-        return timings;
+        return step.timings();
     }
 
     public double learningRateScale() {
-        return learningRateScale;
+        return step.guard().learningRateScale();
     }
 
     private static void noGrad() {

@@ -240,7 +240,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             }
             control.applyTo(trainer);
             if (effect.action() == TrainerControl.Action.REALIGN) {
-                trainer.reenterAlignment();
+                trainer.schedule().reenterAlignment();
                 // The new domain becomes the reference of the input-shift statistic.
                 reporter.inputShift(student).reset();
                 LOG.info(
@@ -297,7 +297,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
     private void afterStep(StudentTrainer trainer) {
         stepsCounter.inc();
         if (benchmarks.freezeStudentAt() > 0
-                && trainer.frozen() == null
+                && trainer.frozen().copy() == null
                 && trainer.samplesTrained() >= benchmarks.freezeStudentAt()) {
             trainer.freeze();
             LOG.info(
@@ -417,7 +417,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                 stepsCounter.inc();
             }
             emitMetrics(trainer);
-            Path file = trainer.saveFinal(Path.of(exportDir), publish.pruning());
+            Path file = FinalStudent.save(trainer, Path.of(exportDir), publish.pruning());
             output.collect(
                     new StreamRecord<>(
                             new StudentVersion(

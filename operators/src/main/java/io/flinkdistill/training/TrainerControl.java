@@ -157,7 +157,7 @@ public final class TrainerControl {
         if (o.weights != null) {
             trainer.setLossWeights(o.weights);
         }
-        trainer.setTemperatureOverride(o.temperature);
+        trainer.schedule().setTemperatureOverride(o.temperature);
     }
 
     private static final StateFormat FORMAT =

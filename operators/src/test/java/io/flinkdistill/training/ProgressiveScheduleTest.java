@@ -55,20 +55,20 @@ class ProgressiveScheduleTest {
             float[] embeddingBefore = trainer.snapshot().weights().get("embed.tokens");
             float[] headBefore = trainer.snapshot().weights().get("head.w");
             SyntheticSamples.generate(64, 1, false).forEach(trainer::accept);
-            assertThat(trainer.phase()).isEqualTo(Phase.WARMUP);
+            assertThat(trainer.schedule().phase()).isEqualTo(Phase.WARMUP);
             assertThat(trainer.snapshot().weights().get("embed.tokens"))
                     .containsExactly(embeddingBefore);
             assertThat(trainer.snapshot().weights().get("head.w")).isNotEqualTo(headBefore);
 
             SyntheticSamples.generate(400, 2, false).forEach(trainer::accept);
-            assertThat(trainer.phase()).isEqualTo(Phase.CONTINUOUS);
+            assertThat(trainer.schedule().phase()).isEqualTo(Phase.CONTINUOUS);
             assertThat(trainer.temperature()).isEqualTo(1.0);
             assertThat(trainer.snapshot().weights().get("embed.tokens"))
                     .isNotEqualTo(embeddingBefore);
 
-            trainer.reenterAlignment();
-            assertThat(trainer.phase()).isEqualTo(Phase.ALIGNMENT);
-            assertThat(trainer.schedulePosition()).isEqualTo(80);
+            trainer.schedule().reenterAlignment();
+            assertThat(trainer.schedule().phase()).isEqualTo(Phase.ALIGNMENT);
+            assertThat(trainer.schedule().position()).isEqualTo(80);
             assertThat(trainer.samplesTrained()).isEqualTo(464);
         }
     }

@@ -51,13 +51,13 @@ class ReplayBufferTest {
             assertThat(original.samplesTrained()).isEqualTo(80);
             assertThat(original.steps()).isEqualTo(10);
             // The first batch finds the buffer empty, each later one draws as many as it brings.
-            assertThat(original.samplesReplayed()).isEqualTo(72);
-            assertThat(original.replay().size()).isEqualTo(64);
+            assertThat(original.rehearsal().replayed()).isEqualTo(72);
+            assertThat(original.rehearsal().buffer().size()).isEqualTo(64);
             TrainerState state = original.snapshot();
-            byte[] replay = original.replay().toBytes();
+            byte[] replay = original.rehearsal().buffer().toBytes();
             try (StudentTrainer restored =
                     StudentTrainer.restore(TrainerState.fromBytes(state.toBytes()), settings)) {
-                restored.restoreReplay(replay);
+                restored.rehearsal().restore(replay);
                 next.forEach(original::accept);
                 next.forEach(restored::accept);
                 assertThat(restored.steps()).isEqualTo(original.steps()).isEqualTo(12);

@@ -79,7 +79,7 @@ class StudentTrainerTest {
             assertThat(trainer.steps()).isEqualTo(8);
             assertThat(trainer.samplesTrained()).isEqualTo(40);
             assertThat(trainer.samplesAugmented()).isEqualTo(24);
-            assertThat(trainer.schedulePosition())
+            assertThat(trainer.schedule().position())
                     .as("the learning-rate cycle follows the stream")
                     .isEqualTo(40);
             TrainerState state = trainer.snapshot();
@@ -139,16 +139,16 @@ class StudentTrainerTest {
                             .build();
             try (StudentTrainer trainer = new StudentTrainer("student", settings)) {
                 SyntheticSamples.generate(80, 1, false).forEach(trainer::accept);
-                double decayed = trainer.lastLearningRate();
-                trainer.reenterAlignment();
+                double decayed = trainer.schedule().lastLearningRate();
+                trainer.schedule().reenterAlignment();
                 SyntheticSamples.generate(8, 2, false).forEach(trainer::accept);
                 double peak = settings.learningRate();
                 if (restart) {
-                    assertThat(trainer.schedulePosition()).isEqualTo(8);
-                    assertThat(trainer.lastLearningRate()).isCloseTo(peak, within(1e-9));
+                    assertThat(trainer.schedule().position()).isEqualTo(8);
+                    assertThat(trainer.schedule().lastLearningRate()).isCloseTo(peak, within(1e-9));
                 } else {
-                    assertThat(trainer.schedulePosition()).isEqualTo(88);
-                    assertThat(trainer.lastLearningRate()).isLessThan(0.2 * peak);
+                    assertThat(trainer.schedule().position()).isEqualTo(88);
+                    assertThat(trainer.schedule().lastLearningRate()).isLessThan(0.2 * peak);
                 }
                 assertThat(decayed).isLessThan(0.2 * peak);
             }
