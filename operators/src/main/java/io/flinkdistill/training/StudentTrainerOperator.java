@@ -2,13 +2,10 @@ package io.flinkdistill.training;
 
 import io.flinkdistill.evaluation.EvalResult;
 import io.flinkdistill.publish.PublishSettings;
-import io.flinkdistill.publish.PublishedVersion;
-import io.flinkdistill.publish.StudentPublisher;
 import io.flinkdistill.sample.ScoredSample;
 import io.flinkdistill.schemas.ControlCommand;
 import io.flinkdistill.schemas.DistillMetrics;
 import io.flinkdistill.schemas.StudentModelPublished;
-import io.flinkdistill.serving.WindowAgreement;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -79,9 +76,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
 
     private transient StudentMetricsReporter reporter;
 
-    private transient Map<String, PublishedVersion> publishedByKey;
-    private transient StudentPublisher publisher;
-    private transient Counter publishFailures;
+    private transient TrainerPublishing publishing;
 
     /** Per key: trainer, published version, frozen copy, replay buffer, input statistic. */
     private transient StudentKeyedState keyed;
@@ -120,7 +115,6 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         super.initializeState(context);
         keyed = StudentKeyedState.declare(context.getKeyedStateStore());
         trainers = new HashMap<>();
-        publishedByKey = new HashMap<>();
         reporter = new StudentMetricsReporter(settings, benchmarks.sets());
         controlState =
                 context.getOperatorStateStore()
@@ -141,8 +135,14 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
         TorchThreads.set(settings.threads());
         samplesCounter = getRuntimeContext().getMetricGroup().counter("samplesTrained");
         stepsCounter = getRuntimeContext().getMetricGroup().counter("trainingSteps");
-        publishFailures = getRuntimeContext().getMetricGroup().counter("publishFailures");
-        publisher = new StudentPublisher(publish);
+        publishing =
+                new TrainerPublishing(
+                        publish,
+                        benchmarks,
+                        settings.student().numClasses(),
+                        getRuntimeContext().getMetricGroup().counter("publishFailures"),
+                        e -> output.collect(MODELS, new StreamRecord<>(e)),
+                        () -> keyed.published());
         if (metricsEveryMillis > 0) {
             scheduleTimedMetrics();
         }
@@ -273,7 +273,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
 
     /** PUBLISH_NOW: evaluated and published at once, past the gate; no metrics record. */
     private void publishNow(StudentTrainer trainer) {
-        maybePublish(trainer, trainer.evaluate(), true);
+        publishing.maybePublish(trainer, trainer.evaluate(), true);
     }
 
     private StudentTrainer trainerFor(String key) throws IOException {
@@ -285,11 +285,9 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
             control.know(key);
             control.applyTo(trainer);
             reporter.registerGauges(getRuntimeContext().getMetricGroup(), key);
-            if (publisher.enabled()) {
-                publishedByKey.putIfAbsent(key, keyed.published());
-            }
+            publishing.last(key);
             reporter.registerPublishedVersionGauge(
-                    getRuntimeContext().getMetricGroup(), key, () -> publishedByKey.get(key));
+                    getRuntimeContext().getMetricGroup(), key, () -> publishing.known(key));
         }
         return trainer;
     }
@@ -324,59 +322,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                         control,
                         getProcessingTimeService().getCurrentProcessingTime());
         output.collect(METRICS, new StreamRecord<>(m));
-        maybePublish(trainer, eval, false);
-    }
-
-    /** Each benchmark set as scored samples an exported file is measured on (built once). */
-    private Map<String, io.flinkdistill.publish.WindowMeasure> benchmarkMeasures() {
-        if (benchmarkMeasures == null) {
-            benchmarkMeasures = benchmarks.measures(settings.student().numClasses());
-        }
-        return benchmarkMeasures;
-    }
-
-    private transient Map<String, io.flinkdistill.publish.WindowMeasure> benchmarkMeasures;
-
-    /** Publishes the current student when the promotion gate lets it through (or forced). */
-    private void maybePublish(StudentTrainer trainer, EvalResult eval, boolean force) {
-        if (!publisher.enabled()) {
-            return;
-        }
-        String key = trainer.name();
-        try {
-            PublishedVersion last = publishedByKey.get(key);
-            if (last == null) {
-                last = keyed.published();
-                publishedByKey.put(key, last);
-            }
-            if (!publisher.passes(StudentPublisher.agreementOf(eval), eval.size(), last, force)) {
-                return;
-            }
-            StudentPublisher.Publication p =
-                    publisher.publish(
-                            new StudentPublisher.Candidate(
-                                    key,
-                                    trainer.model().config(),
-                                    trainer.model().exportWeights(),
-                                    trainer.provenance(),
-                                    eval,
-                                    trainer.steps(),
-                                    trainer.samplesTrained(),
-                                    WindowAgreement.over(trainer.evalWindow()),
-                                    benchmarkMeasures()),
-                            last);
-            publishedByKey.put(key, p.version());
-            p.events().forEach(e -> output.collect(MODELS, new StreamRecord<>(e)));
-            LOG.info(
-                    "Published student {} v{} (agreement {}) to {}",
-                    key,
-                    p.version().version(),
-                    p.version().agreement(),
-                    p.events().get(0).getUri());
-        } catch (IOException | RuntimeException e) {
-            publishFailures.inc();
-            LOG.error("Could not publish student {}; training goes on", key, e);
-        }
+        publishing.maybePublish(trainer, eval, false);
     }
 
     @Override
@@ -390,7 +336,7 @@ public final class StudentTrainerOperator extends AbstractStreamOperator<Student
                     e.getValue(),
                     reporter.inputShift(e.getKey()),
                     settings.replayRatio() > 0,
-                    publishedByKey.get(e.getKey()));
+                    publishing.known(e.getKey()));
         }
     }
 

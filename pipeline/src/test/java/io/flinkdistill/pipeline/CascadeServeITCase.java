@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CascadeServeITCase {
     @TempDir static Path dir;
-    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+    @RegisterExtension static final TestBed BED = TestBed.kafka();
+    static final KafkaBroker KAFKA = BED.broker();
 
     @Test
     void shouldAnswerWithStudentOrTeacherAndSendDeferredQueriesBackToTraining() throws Exception {

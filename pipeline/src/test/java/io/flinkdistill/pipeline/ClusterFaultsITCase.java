@@ -28,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterFaultsITCase {
     @TempDir static Path dir;
-    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
-    @RegisterExtension static final StandaloneCluster CLUSTER = new StandaloneCluster(2);
+    @RegisterExtension static final TestBed BED = TestBed.standalone(2);
+    static final KafkaBroker KAFKA = BED.broker();
+    static final StandaloneCluster CLUSTER = BED.cluster();
 
     @Test
     void shouldNeitherLoseNorDoubleCountThroughTaskManagerKillsAndABrokerRestart()

@@ -41,7 +41,6 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -60,10 +59,9 @@ class DistillationJobITCase {
     private static final double EVAL_FRACTION = 0.2;
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(6);
 
-    @RegisterExtension static final MiniClusterExtension FLINK = MiniClusters.twoSlots();
-
     @TempDir static Path dir;
-    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+    @RegisterExtension static final TestBed BED = TestBed.miniCluster();
+    static final KafkaBroker KAFKA = BED.broker();
 
     @Test
     void shouldTrainOnEverySampleOncePublishMetricsAndBeatTheUntrainedStudent() throws Exception {

@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalClusterITCase {
 
     @TempDir static Path dir;
-    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
-    @RegisterExtension static final StandaloneCluster CLUSTER = new StandaloneCluster(1);
+    @RegisterExtension static final TestBed BED = TestBed.standalone(1);
+    static final KafkaBroker KAFKA = BED.broker();
+    static final StandaloneCluster CLUSTER = BED.cluster();
 
     @Test
     void shouldResumeFromASavepointWithTheSameStudentAndCountEverySampleOnce() throws Exception {

@@ -41,8 +41,9 @@ class ManyStudentsClusterITCase {
     private static final double SAMPLES_PER_SECOND = 12;
 
     @TempDir static Path dir;
-    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
-    @RegisterExtension static final StandaloneCluster CLUSTER = new StandaloneCluster(2);
+    @RegisterExtension static final TestBed BED = TestBed.standalone(2);
+    static final KafkaBroker KAFKA = BED.broker();
+    static final StandaloneCluster CLUSTER = BED.cluster();
 
     /** A student's rows, the job it belongs to and the topics that job uses. */
     private record Student(String name, TsvDataset data, String metricsTopic, String modelsTopic) {}

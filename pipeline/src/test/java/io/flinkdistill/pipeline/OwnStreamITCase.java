@@ -39,7 +39,8 @@ class OwnStreamITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir static Path dir;
-    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+    @RegisterExtension static final TestBed BED = TestBed.kafka();
+    static final KafkaBroker KAFKA = BED.broker();
 
     /** A JSON line and, for a good one, the sample id the job should give it. */
     private record Line(String json, String id, boolean labelled, String reason) {}

@@ -45,7 +45,8 @@ class RunCommandITCase {
                     "Restored student student at step (\\d+) after (\\d+) samples, weights fingerprint (\\w+)");
 
     @TempDir static Path dir;
-    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+    @RegisterExtension static final TestBed BED = TestBed.kafka();
+    static final KafkaBroker KAFKA = BED.broker();
     private static ClusterRuns.Prepared prepared;
 
     @BeforeAll

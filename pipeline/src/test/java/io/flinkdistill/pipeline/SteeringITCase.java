@@ -30,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,10 +43,9 @@ class SteeringITCase {
     private static final int HEAD_ROWS = 300;
     private static final Duration DEADLINE = Duration.ofSeconds(150);
 
-    @RegisterExtension static final MiniClusterExtension FLINK = MiniClusters.twoSlots();
-
     @TempDir static Path dir;
-    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+    @RegisterExtension static final TestBed BED = TestBed.miniCluster();
+    static final KafkaBroker KAFKA = BED.broker();
 
     @Test
     void evaluatorDecisionsAndConsoleCommandsShouldReachTheTrainer() throws Exception {
