@@ -71,7 +71,7 @@ final class CascadeServer {
                                 client,
                                 o.modelsTopic,
                                 v -> StudentModelPublished.fromByteBuffer(ByteBuffer.wrap(v)),
-                                e -> ServeCommand.offer(served, e));
+                                e -> PredictionLine.offer(served, e));
                 BufferedReader in =
                         new BufferedReader(
                                 new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
@@ -126,7 +126,7 @@ final class CascadeServer {
                 + "\t"
                 + who
                 + "\t"
-                + PredictCommand.format(a.classes(), a.probabilities());
+                + PredictionLine.format(a.classes(), a.probabilities());
     }
 
     private Consumer<String> deferredSink(

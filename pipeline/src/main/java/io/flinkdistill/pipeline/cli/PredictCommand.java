@@ -65,22 +65,11 @@ public final class PredictCommand implements Callable<Integer> {
                 if (line.isBlank()) {
                     continue;
                 }
-                out.println(format(student.classes(), student.predict(List.of(line))[0]));
+                out.println(
+                        PredictionLine.format(
+                                student.classes(), student.predict(List.of(line))[0]));
             }
         }
         return 0;
-    }
-
-    /** {@code label<TAB>c0=p0 c1=p1 ...}. */
-    static String format(List<String> classes, float[] probabilities) {
-        int best = io.flinkdistill.loss.Logits.argmax(probabilities);
-        StringBuilder sb = new StringBuilder(classes.get(best)).append('\t');
-        for (int c = 0; c < probabilities.length; c++) {
-            sb.append(c == 0 ? "" : " ")
-                    .append(classes.get(c))
-                    .append('=')
-                    .append(String.format(java.util.Locale.ROOT, "%.4f", probabilities[c]));
-        }
-        return sb.toString();
     }
 }

@@ -119,7 +119,7 @@ public final class ServeCommand implements Callable<Integer> {
                                 client,
                                 modelsTopic,
                                 v -> StudentModelPublished.fromByteBuffer(ByteBuffer.wrap(v)),
-                                e -> offer(served, e));
+                                e -> PredictionLine.offer(served, e));
                 BufferedReader in =
                         new BufferedReader(
                                 new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
@@ -144,17 +144,9 @@ public final class ServeCommand implements Callable<Integer> {
                         "v"
                                 + p.version()
                                 + "\t"
-                                + PredictCommand.format(p.classes(), p.probabilities()[0]));
+                                + PredictionLine.format(p.classes(), p.probabilities()[0]));
             }
         }
         return 0;
-    }
-
-    static void offer(HotSwapModel served, StudentModelPublished e) {
-        try {
-            served.offer(e);
-        } catch (Exception ex) {
-            System.err.println("Not serving " + e.getUri() + ": " + ex.getMessage());
-        }
     }
 }
