@@ -37,13 +37,19 @@ import org.junit.jupiter.api.io.TempDir;
 class CascadeServeITCase {
     @TempDir static Path dir;
     @RegisterExtension static final TestBed BED = TestBed.kafka();
-    static final KafkaBroker KAFKA = BED.broker();
 
     @Test
     void shouldAnswerWithStudentOrTeacherAndSendDeferredQueriesBackToTraining() throws Exception {
         Map<String, Object> client =
-                KAFKA.withTopics(
-                        Map.of("distill.models", 1, "distill.samples", 1, "serve.stats", 1));
+                BED.broker()
+                        .withTopics(
+                                Map.of(
+                                        "distill.models",
+                                        1,
+                                        "distill.samples",
+                                        1,
+                                        "serve.stats",
+                                        1));
         ModelStore store = new ModelStore(dir.resolve("models").toUri().toString());
         byte[] model = ShippedTeacher.smallStudentOnnx(3);
         ModelStore.Published v1 =
@@ -101,7 +107,7 @@ class CascadeServeITCase {
                         "serve",
                         "--cascade",
                         "--bootstrap-servers",
-                        KAFKA.bootstrapServers(),
+                        BED.broker().bootstrapServers(),
                         "--format",
                         "onnx-fp32",
                         "--teacher-head",
@@ -129,7 +135,7 @@ class CascadeServeITCase {
                 .contains("4 queries, 100.0 % deferred (threshold 1.01), 0 errors");
 
         List<TrainingSample> deferred = new ArrayList<>();
-        for (byte[] v : TopicRecords.readAll(KAFKA.bootstrapServers(), "distill.samples")) {
+        for (byte[] v : TopicRecords.readAll(BED.broker().bootstrapServers(), "distill.samples")) {
             deferred.add(TrainingSample.fromByteBuffer(ByteBuffer.wrap(v)));
         }
         assertThat(deferred).extracting(TrainingSample::getText).containsExactlyElementsOf(queries);
@@ -138,7 +144,7 @@ class CascadeServeITCase {
                 .startsWith("deferred:")
                 .isEqualTo(deferred.get(2).getId())
                 .isNotEqualTo(deferred.get(1).getId());
-        assertThat(TopicRecords.readAll(KAFKA.bootstrapServers(), "serve.stats"))
+        assertThat(TopicRecords.readAll(BED.broker().bootstrapServers(), "serve.stats"))
                 .as("one JSON record of serving figures")
                 .hasSize(1)
                 .allSatisfy(
@@ -150,7 +156,7 @@ class CascadeServeITCase {
 
     private static KafkaProducer<byte[], byte[]> producer() {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BED.broker().bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return new KafkaProducer<>(p);

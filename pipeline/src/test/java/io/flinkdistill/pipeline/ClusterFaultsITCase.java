@@ -29,13 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterFaultsITCase {
     @TempDir static Path dir;
     @RegisterExtension static final TestBed BED = TestBed.standalone(2);
-    static final KafkaBroker KAFKA = BED.broker();
-    static final StandaloneCluster CLUSTER = BED.cluster();
 
     @Test
     void shouldNeitherLoseNorDoubleCountThroughTaskManagerKillsAndABrokerRestart()
             throws Exception {
-        String bootstrap = KAFKA.bootstrapServers();
+        String bootstrap = BED.broker().bootstrapServers();
         ClusterRuns.Prepared run = ClusterRuns.prepare(bootstrap, dir, 17);
         Map<String, Object> client = run.client();
         TsvDataset sst2 = run.data();
@@ -44,17 +42,18 @@ class ClusterFaultsITCase {
         List<TsvRow> stream = ClusterRuns.withTrainCount(sst2, rows, 300, 1600);
         long expected = ClusterRuns.trainCount(sst2, stream);
 
-        CLUSTER.run(
-                Map.of(),
-                ClusterRuns.submitRun(
-                        bootstrap,
-                        headFile,
-                        "--model-store",
-                        dir.resolve("models").toUri().toString(),
-                        "--publish-margin",
-                        "-1",
-                        "--publish-min-eval",
-                        "20"));
+        BED.cluster()
+                .run(
+                        Map.of(),
+                        ClusterRuns.submitRun(
+                                bootstrap,
+                                headFile,
+                                "--model-store",
+                                dir.resolve("models").toUri().toString(),
+                                "--publish-margin",
+                                "-1",
+                                "--publish-min-eval",
+                                "20"));
         // Live data: about 100 samples/s, so that the faults land in the middle of training.
         CompletableFuture<Long> producer =
                 CompletableFuture.supplyAsync(
@@ -74,12 +73,12 @@ class ClusterFaultsITCase {
                         });
 
         ClusterRuns.waitForSamples(bootstrap, 320);
-        String killed = CLUSTER.killBusyTaskManagerAndAwaitRestart().taskManager();
+        String killed = BED.cluster().killBusyTaskManagerAndAwaitRestart().taskManager();
         ClusterRuns.waitForSamples(bootstrap, 640);
-        String killedAgain = CLUSTER.killBusyTaskManagerAndAwaitRestart().taskManager();
+        String killedAgain = BED.cluster().killBusyTaskManagerAndAwaitRestart().taskManager();
         ClusterRuns.waitForSamples(bootstrap, 960);
         long t0 = System.nanoTime();
-        KAFKA.restart();
+        BED.broker().restart();
         DistillMetrics after = ClusterRuns.waitForSamples(bootstrap, 1120);
         System.out.printf(
                 "Broker restart: training moved 160 samples past it within %.1f s (at %d).%n",
@@ -92,7 +91,8 @@ class ClusterFaultsITCase {
         // Not only the total (a loss and a duplicate would cancel): per partition, the highest
         // offset, and every trained id once, as the trainer's checkpoints hold them; and the same
         // in the three checkpoints after, so nothing is trained twice later.
-        TrainedLedger.assertEachTrainedOnce(bootstrap, CLUSTER.dir().resolve("log"), expected, 3);
+        TrainedLedger.assertEachTrainedOnce(
+                bootstrap, BED.cluster().dir().resolve("log"), expected, 3);
         List<DistillMetrics> metrics = new ArrayList<>();
         for (byte[] v : TopicRecords.readAll(bootstrap, "distill.metrics")) {
             metrics.add(DistillMetrics.fromByteBuffer(ByteBuffer.wrap(v)));

@@ -61,12 +61,11 @@ class DistillationJobITCase {
 
     @TempDir static Path dir;
     @RegisterExtension static final TestBed BED = TestBed.miniCluster();
-    static final KafkaBroker KAFKA = BED.broker();
 
     @Test
     void shouldTrainOnEverySampleOncePublishMetricsAndBeatTheUntrainedStudent() throws Exception {
         Map<String, Object> client =
-                KAFKA.withTopics(Map.of("samples", 2, "metrics", 1, "dlq", 1, "models", 1));
+                BED.broker().withTopics(Map.of("samples", 2, "metrics", 1, "dlq", 1, "models", 1));
 
         Sst2Rows data = Sst2Rows.shuffled(dir.resolve("sst2-train.tsv"), 3);
         TsvDataset sst2 = data.data();
@@ -331,8 +330,17 @@ class DistillationJobITCase {
 
     private static Prepared prepare(String f, long shuffleSeed) throws Exception {
         Map<String, Object> client =
-                KAFKA.withTopics(
-                        Map.of("samples" + f, 2, "metrics" + f, 1, "dlq" + f, 1, "models" + f, 1));
+                BED.broker()
+                        .withTopics(
+                                Map.of(
+                                        "samples" + f,
+                                        2,
+                                        "metrics" + f,
+                                        1,
+                                        "dlq" + f,
+                                        1,
+                                        "models" + f,
+                                        1));
         Sst2Rows data = Sst2Rows.shuffled(dir.resolve("sst2-train" + f + ".tsv"), shuffleSeed);
         return new Prepared(
                 client,
@@ -581,18 +589,19 @@ class DistillationJobITCase {
     @Test
     void shouldFuseTwoTeachersAndApplyTheirWeightsFromTheControlTopic() throws Exception {
         Map<String, Object> client =
-                KAFKA.withTopics(
-                        Map.of(
-                                "samples-u",
-                                2,
-                                "metrics-u",
-                                1,
-                                "dlq-u",
-                                1,
-                                "control-u",
-                                1,
-                                "models-u",
-                                1));
+                BED.broker()
+                        .withTopics(
+                                Map.of(
+                                        "samples-u",
+                                        2,
+                                        "metrics-u",
+                                        1,
+                                        "dlq-u",
+                                        1,
+                                        "control-u",
+                                        1,
+                                        "models-u",
+                                        1));
         Sst2Rows data = Sst2Rows.shuffled(dir.resolve("sst2-train-u.tsv"), 7);
         TsvDataset sst2 = data.data();
         List<TsvRow> rows = data.rows();
@@ -750,7 +759,7 @@ class DistillationJobITCase {
 
     private static void writeRaw(String topic, int partition, byte[] value) throws Exception {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BED.broker().bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
@@ -760,6 +769,6 @@ class DistillationJobITCase {
     }
 
     private static List<byte[]> readAll(String topic) {
-        return TopicRecords.readAll(KAFKA.bootstrapServers(), topic);
+        return TopicRecords.readAll(BED.broker().bootstrapServers(), topic);
     }
 }

@@ -27,12 +27,10 @@ class LocalClusterITCase {
 
     @TempDir static Path dir;
     @RegisterExtension static final TestBed BED = TestBed.standalone(1);
-    static final KafkaBroker KAFKA = BED.broker();
-    static final StandaloneCluster CLUSTER = BED.cluster();
 
     @Test
     void shouldResumeFromASavepointWithTheSameStudentAndCountEverySampleOnce() throws Exception {
-        ClusterRuns.Prepared run = ClusterRuns.prepare(KAFKA.bootstrapServers(), dir, 13);
+        ClusterRuns.Prepared run = ClusterRuns.prepare(BED.broker().bootstrapServers(), dir, 13);
         Map<String, Object> client = run.client();
         TsvDataset sst2 = run.data();
         List<TsvRow> rows = run.rows();
@@ -50,28 +48,28 @@ class LocalClusterITCase {
 
         List<String> args =
                 ClusterRuns.submitRun(
-                        KAFKA.bootstrapServers(), headFile, "--benchmark", "small=" + bench);
-        String job = CLUSTER.run(args.toArray(String[]::new));
+                        BED.broker().bootstrapServers(), headFile, "--benchmark", "small=" + bench);
+        String job = BED.cluster().run(args.toArray(String[]::new));
         ClusterRuns.waitForSamples(
-                KAFKA.bootstrapServers(), ClusterRuns.trainCount(sst2, first) / 2);
-        String savepoint = CLUSTER.run("savepoint", job);
+                BED.broker().bootstrapServers(), ClusterRuns.trainCount(sst2, first) / 2);
+        String savepoint = BED.cluster().run("savepoint", job);
         assertThat(savepoint).contains("savepoint-");
 
         List<String> resume = new ArrayList<>(args);
         resume.addAll(List.of("--learning-rate", "5e-4"));
-        String resumed = CLUSTER.run(Map.of("SAVEPOINT", savepoint), resume);
+        String resumed = BED.cluster().run(Map.of("SAVEPOINT", savepoint), resume);
         assertThat(resumed).isNotEqualTo(job);
         SampleProducer.produce(client, "distill.samples", sst2, second, 1, r -> false, 0);
         long expected = ClusterRuns.trainCount(sst2, first) + ClusterRuns.trainCount(sst2, second);
-        DistillMetrics last = ClusterRuns.waitForSamples(KAFKA.bootstrapServers(), expected);
+        DistillMetrics last = ClusterRuns.waitForSamples(BED.broker().bootstrapServers(), expected);
         assertThat(last.getSamplesTrained()).as("every sample exactly once").isEqualTo(expected);
         // Per partition, highest offset and every id once, as the trainer's checkpoints hold them,
         // and still so three checkpoints later.
         TrainedLedger.assertEachTrainedOnce(
-                KAFKA.bootstrapServers(), CLUSTER.dir().resolve("log"), expected, 3);
+                BED.broker().bootstrapServers(), BED.cluster().dir().resolve("log"), expected, 3);
 
         // The student the savepoint holds is the student the resumed job restored.
-        String log = Files.readString(CLUSTER.dir().resolve("log/taskmanager-1.log"));
+        String log = Files.readString(BED.cluster().dir().resolve("log/taskmanager-1.log"));
         Matcher snapshots =
                 Pattern.compile(
                                 "Checkpoint \\d+: student student at step (\\d+) after (\\d+) samples, weights fingerprint (\\w+)")

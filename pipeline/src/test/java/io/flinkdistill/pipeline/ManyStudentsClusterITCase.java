@@ -42,8 +42,6 @@ class ManyStudentsClusterITCase {
 
     @TempDir static Path dir;
     @RegisterExtension static final TestBed BED = TestBed.standalone(2);
-    static final KafkaBroker KAFKA = BED.broker();
-    static final StandaloneCluster CLUSTER = BED.cluster();
 
     /** A student's rows, the job it belongs to and the topics that job uses. */
     private record Student(String name, TsvDataset data, String metricsTopic, String modelsTopic) {}
@@ -51,7 +49,7 @@ class ManyStudentsClusterITCase {
     @Test
     void shouldTrainFourStudentsInTwoJobsEachOnExactlyItsSamplesThroughATaskManagerKill()
             throws Exception {
-        String bootstrap = KAFKA.bootstrapServers();
+        String bootstrap = BED.broker().bootstrapServers();
         ClusterRuns.Prepared run = ClusterRuns.prepare(bootstrap, dir, 29);
         Topics.ensure(
                 run.client(),
@@ -128,7 +126,7 @@ class ManyStudentsClusterITCase {
                         dir.resolve("models-a").toUri().toString(),
                         "--export-dir",
                         dir.resolve("students-a").toString()));
-        String a = CLUSTER.run(Map.of(), jobA);
+        String a = BED.cluster().run(Map.of(), jobA);
         List<String> jobB = new ArrayList<>(common);
         jobB.addAll(
                 List.of(
@@ -150,7 +148,7 @@ class ManyStudentsClusterITCase {
                         dir.resolve("models-b").toUri().toString(),
                         "--export-dir",
                         dir.resolve("students-b").toString()));
-        String b = CLUSTER.run(Map.of(), jobB);
+        String b = BED.cluster().run(Map.of(), jobB);
 
         // Live data, each source at the same pace (the one student of job B would otherwise be
         // done before the three of job A, which share a teacher, are a third of the way).
@@ -181,10 +179,13 @@ class ManyStudentsClusterITCase {
         // A's TaskManagers with the most busy slots too: both jobs restart from a checkpoint.
         Set<String> restarted =
                 new TreeSet<>(
-                        CLUSTER.killBusyTaskManagerAndAwaitRestart(b).noticedAndBack().keySet());
+                        BED.cluster()
+                                .killBusyTaskManagerAndAwaitRestart(b)
+                                .noticedAndBack()
+                                .keySet());
         if (!restarted.contains(a)) {
             restarted.addAll(
-                    CLUSTER.killBusyTaskManagerAndAwaitRestart(a).noticedAndBack().keySet());
+                    BED.cluster().killBusyTaskManagerAndAwaitRestart(a).noticedAndBack().keySet());
         }
         assertThat(restarted).as("jobs restarted after a TaskManager kill").contains(a, b);
         for (CompletableFuture<Long> p : producers) {
@@ -258,8 +259,8 @@ class ManyStudentsClusterITCase {
                 Thread.sleep(500);
             }
         }
-        CLUSTER.run("drain", job);
-        assertThat(CLUSTER.run("wait", job, "300")).endsWith("FINISHED");
+        BED.cluster().run("drain", job);
+        assertThat(BED.cluster().run("wait", job, "300")).endsWith("FINISHED");
     }
 
     /** The newest metrics record of each student on a metrics topic (by samples trained). */

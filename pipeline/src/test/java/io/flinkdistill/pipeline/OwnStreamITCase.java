@@ -40,14 +40,14 @@ class OwnStreamITCase {
 
     @TempDir static Path dir;
     @RegisterExtension static final TestBed BED = TestBed.kafka();
-    static final KafkaBroker KAFKA = BED.broker();
 
     /** A JSON line and, for a good one, the sample id the job should give it. */
     private record Line(String json, String id, boolean labelled, String reason) {}
 
     @Test
     void shouldTrainOnJsonAndTextTopicsAndDeadLetterEveryBadRecordWithItsReason() throws Exception {
-        ClusterRuns.Prepared prepared = ClusterRuns.prepare(KAFKA.bootstrapServers(), dir, 13);
+        ClusterRuns.Prepared prepared =
+                ClusterRuns.prepare(BED.broker().bootstrapServers(), dir, 13);
         Topics.ensure(
                 prepared.client(), Map.of("reviews", 1, "queries", 1), Duration.ofSeconds(30));
         List<TsvRow> rows = prepared.rows().subList(300, 660);
@@ -94,8 +94,9 @@ class OwnStreamITCase {
         }
         Path file = dir.resolve("reviews.jsonl");
         Files.write(file, lines.stream().map(Line::json).toList(), StandardCharsets.UTF_8);
-        KAFKA.consoleProduce(
-                "reviews", Files.readAllLines(file), dir.resolve("console-producer.log"));
+        BED.broker()
+                .consoleProduce(
+                        "reviews", Files.readAllLines(file), dir.resolve("console-producer.log"));
 
         // Queries: bare text, one record that is not UTF-8 and one that is empty.
         List<String> queries =
@@ -139,7 +140,7 @@ class OwnStreamITCase {
                         "run",
                         "--bounded",
                         "--bootstrap-servers",
-                        KAFKA.bootstrapServers(),
+                        BED.broker().bootstrapServers(),
                         "--teacher-head",
                         prepared.headFile().toString(),
                         "--samples-topic",
@@ -167,7 +168,8 @@ class OwnStreamITCase {
         }
         assertThat(exit).isZero();
 
-        List<byte[]> metrics = TopicRecords.readAll(KAFKA.bootstrapServers(), "distill.metrics");
+        List<byte[]> metrics =
+                TopicRecords.readAll(BED.broker().bootstrapServers(), "distill.metrics");
         assertThat(metrics).isNotEmpty();
         DistillMetrics last =
                 DistillMetrics.fromByteBuffer(ByteBuffer.wrap(metrics.get(metrics.size() - 1)));
@@ -183,7 +185,8 @@ class OwnStreamITCase {
                                         .isPositive());
 
         List<JsonNode> dead = new ArrayList<>();
-        for (byte[] v : TopicRecords.readAll(KAFKA.bootstrapServers(), "distill.samples.dlq")) {
+        for (byte[] v :
+                TopicRecords.readAll(BED.broker().bootstrapServers(), "distill.samples.dlq")) {
             dead.add(JSON.readTree(v));
         }
         assertThat(dead).hasSize(bad.size() + 2);
@@ -220,7 +223,7 @@ class OwnStreamITCase {
 
     private static KafkaProducer<byte[], byte[]> producer() {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BED.broker().bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");

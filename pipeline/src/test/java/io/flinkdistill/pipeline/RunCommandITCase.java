@@ -46,12 +46,11 @@ class RunCommandITCase {
 
     @TempDir static Path dir;
     @RegisterExtension static final TestBed BED = TestBed.kafka();
-    static final KafkaBroker KAFKA = BED.broker();
     private static ClusterRuns.Prepared prepared;
 
     @BeforeAll
     static void start() throws Exception {
-        prepared = ClusterRuns.prepare(KAFKA.bootstrapServers(), dir, 11);
+        prepared = ClusterRuns.prepare(BED.broker().bootstrapServers(), dir, 11);
     }
 
     @Test
@@ -72,7 +71,7 @@ class RunCommandITCase {
         String[] args = {
             "run",
             "--bootstrap-servers",
-            KAFKA.bootstrapServers(),
+            BED.broker().bootstrapServers(),
             "--teacher-head",
             prepared.headFile().toString()
         };
@@ -180,7 +179,7 @@ class RunCommandITCase {
                                         + ": topic "
                                         + c[1]
                                         + " does not exist on "
-                                        + KAFKA.bootstrapServers());
+                                        + BED.broker().bootstrapServers());
             }
         }
     }
@@ -249,7 +248,7 @@ class RunCommandITCase {
                         List.of(
                                 "run",
                                 "--bootstrap-servers",
-                                KAFKA.bootstrapServers(),
+                                BED.broker().bootstrapServers(),
                                 "--teacher-head",
                                 prepared.headFile().toString()));
         args.addAll(List.of(more));

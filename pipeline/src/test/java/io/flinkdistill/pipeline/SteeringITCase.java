@@ -45,13 +45,15 @@ class SteeringITCase {
 
     @TempDir static Path dir;
     @RegisterExtension static final TestBed BED = TestBed.miniCluster();
-    static final KafkaBroker KAFKA = BED.broker();
 
     @Test
     void evaluatorDecisionsAndConsoleCommandsShouldReachTheTrainer() throws Exception {
         Map<String, Object> client =
-                KAFKA.withTopics(
-                        Map.of("samples", 1, "metrics", 1, "dlq", 1, "control", 1, "models", 1));
+                BED.broker()
+                        .withTopics(
+                                Map.of(
+                                        "samples", 1, "metrics", 1, "dlq", 1, "control", 1,
+                                        "models", 1));
         Sst2Rows data = Sst2Rows.shuffled(dir.resolve("sst2-train.tsv"), 5);
         TsvDataset sst2 = data.data();
         LinearHead head = data.head(ShippedEncoder.E5_SMALL_V2_Q, HEAD_ROWS);
@@ -157,13 +159,14 @@ class SteeringITCase {
 
             // 2. People type JSON into Kafka's console producer: it takes effect, or is
             // dead-lettered.
-            KAFKA.consoleProduce(
-                    "control",
-                    List.of(
-                            "{\"id\":\"ops-1\",\"issuer\":\"console\",\"type\":\"set-temperature\",\"values\":{\"temperature\":1.5}}",
-                            "{\"id\":\"ops-2\",\"issuer\":\"console\",\"type\":\"pause\"}",
-                            "{\"id\":\"ops-3\",\"type\":\"set-temperature\"}"),
-                    dir.resolve("console-producer.log"));
+            BED.broker()
+                    .consoleProduce(
+                            "control",
+                            List.of(
+                                    "{\"id\":\"ops-1\",\"issuer\":\"console\",\"type\":\"set-temperature\",\"values\":{\"temperature\":1.5}}",
+                                    "{\"id\":\"ops-2\",\"issuer\":\"console\",\"type\":\"pause\"}",
+                                    "{\"id\":\"ops-3\",\"type\":\"set-temperature\"}"),
+                            dir.resolve("console-producer.log"));
             SampleProducer.produce(
                     client, "samples", sst2, data.after(HEAD_ROWS + 2100, 600), 1, r -> false, 0);
             List<DistillMetrics> paused =
@@ -251,7 +254,7 @@ class SteeringITCase {
 
     private static List<ControlCommand> commands(String topic) throws Exception {
         List<ControlCommand> out = new ArrayList<>();
-        for (byte[] v : TopicRecords.readAll(KAFKA.bootstrapServers(), topic)) {
+        for (byte[] v : TopicRecords.readAll(BED.broker().bootstrapServers(), topic)) {
             try {
                 out.add(ControlCommands.decode(v));
             } catch (java.io.IOException e) {
@@ -263,7 +266,7 @@ class SteeringITCase {
 
     private static List<DistillMetrics> metrics(String topic) throws Exception {
         List<DistillMetrics> out = new ArrayList<>();
-        for (byte[] v : TopicRecords.readAll(KAFKA.bootstrapServers(), topic)) {
+        for (byte[] v : TopicRecords.readAll(BED.broker().bootstrapServers(), topic)) {
             out.add(DistillMetrics.fromByteBuffer(ByteBuffer.wrap(v)));
         }
         return out;
@@ -271,7 +274,7 @@ class SteeringITCase {
 
     private static List<JsonNode> deadLetters(String topic) throws Exception {
         List<JsonNode> out = new ArrayList<>();
-        for (byte[] v : TopicRecords.readAll(KAFKA.bootstrapServers(), topic)) {
+        for (byte[] v : TopicRecords.readAll(BED.broker().bootstrapServers(), topic)) {
             out.add(new ObjectMapper().readTree(v));
         }
         return out;
