@@ -47,7 +47,7 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     private static final int REMEMBERED_COMMANDS = 1000;
 
     private final TeacherSettings settings;
-    private transient OpenTeachers open;
+    private transient OpenTeachers leased;
     private transient List<OnnxTeacher> teachers;
     private transient TeacherFusion fusion;
     private transient HeadRanking ranking;
@@ -85,8 +85,8 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     @Override
     public void open() throws Exception {
         super.open();
-        open = OpenTeachers.open(settings);
-        teachers = open.teachers();
+        leased = OpenTeachers.open(settings);
+        teachers = leased.teachers();
         TeacherSettings.Fusion f = settings.fusion();
         fusion = new TeacherFusion(f.weights(), f.learn(), f.halfLifeLabels());
         OnnxTeacher primary = teachers.get(0);
@@ -354,9 +354,9 @@ public final class TeacherOperator extends AbstractStreamOperator<ScoredSample>
     }
 
     private void closeTeachers() {
-        if (open != null) {
-            OpenTeachers o = open;
-            open = null;
+        if (leased != null) {
+            OpenTeachers o = leased;
+            leased = null;
             teachers = null;
             o.close();
         }
