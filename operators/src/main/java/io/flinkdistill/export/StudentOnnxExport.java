@@ -9,7 +9,8 @@ import java.util.Map;
  * sequence length): inputs {@code input_ids} and {@code attention_mask} (int64, [batch, tokens], at
  * most {@code maxTokens} tokens), outputs {@code logits} and {@code probabilities} ([batch,
  * classes]). The graph is the same computation as {@link io.flinkdistill.student.StudentModel}'s
- * inference forward pass (the feature projection, used only in training, is left out).
+ * inference forward pass (the feature projection, used only in training, is left out), for either
+ * family: attention or a depthwise {@code Conv} (group = hidden) as the token mixer.
  *
  * <p>{@link Precision#INT8} stores every weight matrix as 7-bit signed integers ({@link
  * #MATMUL_WEIGHT_LIMIT}) with a scale per output column and quantizes activations dynamically to
@@ -84,11 +85,13 @@ public final class StudentOnnxExport {
 
         String tokens = embedding("input_ids");
         String x = matmul(tokens, "embed.proj", c.embedDim(), h);
-        String shape = g.op("Shape", "input_ids");
-        String length = g.op("Gather", new OnnxMl.AttributeProto[0], shape, g.scalarLong(1));
-        String positions = g.op("Range", g.scalarLong(0), length, g.scalarLong(1));
-        String pos = g.op("Gather", weight("embed.pos", c.maxTokens(), h), positions);
-        x = g.op("Add", x, pos);
+        if (c.hasAttention()) {
+            String shape = g.op("Shape", "input_ids");
+            String length = g.op("Gather", new OnnxMl.AttributeProto[0], shape, g.scalarLong(1));
+            String positions = g.op("Range", g.scalarLong(0), length, g.scalarLong(1));
+            String pos = g.op("Gather", weight("embed.pos", c.maxTokens(), h), positions);
+            x = g.op("Add", x, pos);
+        }
 
         String mask =
                 g.op(
@@ -97,21 +100,27 @@ public final class StudentOnnxExport {
                         "attention_mask");
         // 0 on real tokens, -1e9 on padding keys: [batch, 1, 1, tokens].
         String keyBias =
-                g.op(
-                        "Unsqueeze",
-                        g.op("Mul", g.op("Sub", mask, g.scalar(1f)), g.scalar(1e9f)),
-                        g.int64s("axes_1_2", new long[] {1, 2}, 2));
+                c.hasAttention()
+                        ? g.op(
+                                "Unsqueeze",
+                                g.op("Mul", g.op("Sub", mask, g.scalar(1f)), g.scalar(1e9f)),
+                                g.int64s("axes_1_2", new long[] {1, 2}, 2))
+                        : null;
+        String m3 = g.op("Unsqueeze", mask, g.int64s("axes_2", new long[] {2}, 1));
         for (int l = 0; l < c.layers(); l++) {
             String p = "layer" + l + ".";
             String a = layerNorm(x, p + "ln1");
-            x = g.op("Add", x, attention(a, keyBias, p + "attn."));
+            String mixed =
+                    c.hasAttention()
+                            ? attention(a, keyBias, p + "attn.")
+                            : convolution(g.op("Mul", a, m3), p + "conv");
+            x = g.op("Add", x, mixed);
             String f = layerNorm(x, p + "ln2");
             int ffn = w.get(p + "ffn.in.b").length;
             String inner = gelu(linear(f, p + "ffn.in", h, ffn));
             x = g.op("Add", x, linear(inner, p + "ffn.out", ffn, h));
         }
         x = layerNorm(x, "final.ln");
-        String m3 = g.op("Unsqueeze", mask, g.int64s("axes_2", new long[] {2}, 1));
         String axis1 = g.int64s("axes_1", new long[] {1}, 1);
         OnnxMl.AttributeProto[] noKeep = {OnnxGraph.intAttr("keepdims", 0)};
         String sum = g.op("ReduceSum", noKeep, g.op("Mul", x, m3), axis1);
@@ -150,6 +159,30 @@ public final class StudentOnnxExport {
         String merged =
                 g.op("Reshape", ctx, g.int64s(p + "merge_shape", new long[] {0, 0, c.hidden()}, 3));
         return linear(merged, p + "o", c.hidden(), c.hidden());
+    }
+
+    /**
+     * Depthwise convolution along the tokens of {@code x} [batch, tokens, hidden], "same" padding;
+     * its few weights stay in float in both precisions.
+     */
+    private String convolution(String x, String p) {
+        int h = c.hidden();
+        int k = c.kernel();
+        OnnxMl.AttributeProto[] swap = {OnnxGraph.intsAttr("perm", 0, 2, 1)};
+        String conv =
+                g.op(
+                        "Conv",
+                        new OnnxMl.AttributeProto[] {
+                            OnnxGraph.intAttr("group", h),
+                            OnnxGraph.intsAttr("kernel_shape", k),
+                            OnnxGraph.intsAttr("pads", k / 2, k / 2),
+                            OnnxGraph.intsAttr("strides", 1),
+                            OnnxGraph.intsAttr("dilations", 1)
+                        },
+                        g.op("Transpose", swap, x),
+                        weight(p + ".w", h, 1, k),
+                        weight(p + ".b", h));
+        return g.op("Transpose", swap, conv);
     }
 
     private String heads(String x, String splitShape, long... perm) {

@@ -3,9 +3,12 @@ package io.flinkdistill.student;
 import java.io.Serializable;
 
 /**
- * Shape of a student transformer. The token embedding is factorised (vocab x embedDim, then a
- * projection to hidden) because a full-width embedding over a 30k vocabulary would be most of the
- * student's parameters and half of each optimizer step.
+ * Shape of a student. The token embedding is factorised (vocab x embedDim, then a projection to
+ * hidden) because a full-width embedding over a 30k vocabulary would be most of the student's
+ * parameters and half of each optimizer step. {@link Family#TRANSFORMER} mixes tokens by
+ * self-attention over learned positions; {@link Family#CNN} by a depthwise convolution of width
+ * {@code kernel} (no positions, no attention maps); both have the same feed-forward blocks, mean
+ * pooling and heads.
  */
 public record StudentConfig(
         int vocabSize,
@@ -18,8 +21,65 @@ public record StudentConfig(
         int numClasses,
         int teacherDim,
         float dropout,
-        long seed)
+        long seed,
+        Family family,
+        int kernel)
         implements Serializable {
+
+    /** How a student mixes information across tokens. */
+    public enum Family {
+        /** Pre-LayerNorm self-attention over learned position embeddings. */
+        TRANSFORMER,
+        /** Depthwise 1-D convolution over the token axis ("same" padding, masked), no positions. */
+        CNN;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The family a label names, e.g. {@code cnn}. */
+        public static Family of(String label) {
+            for (Family f : values()) {
+                if (f.label().equals(label)) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException(
+                    "Unknown student family '" + label + "' (transformer or cnn)");
+        }
+    }
+
+    /** Convolution width of a {@link Family#CNN} student unless one is named. */
+    public static final int DEFAULT_KERNEL = 5;
+
+    /** A transformer student (the shape every caller had before the families). */
+    public StudentConfig(
+            int vocabSize,
+            int embedDim,
+            int hidden,
+            int layers,
+            int heads,
+            int ffn,
+            int maxTokens,
+            int numClasses,
+            int teacherDim,
+            float dropout,
+            long seed) {
+        this(
+                vocabSize,
+                embedDim,
+                hidden,
+                layers,
+                heads,
+                ffn,
+                maxTokens,
+                numClasses,
+                teacherDim,
+                dropout,
+                seed,
+                Family.TRANSFORMER,
+                DEFAULT_KERNEL);
+    }
 
     public StudentConfig {
         require(vocabSize > 0, "vocabSize", vocabSize);
@@ -32,6 +92,31 @@ public record StudentConfig(
         require(numClasses >= 2, "numClasses", numClasses);
         require(teacherDim > 0, "teacherDim", teacherDim);
         require(dropout >= 0 && dropout < 1, "dropout in [0, 1)", dropout);
+        require(family != null, "family", family);
+        require(kernel >= 1 && kernel % 2 == 1, "kernel (odd, at least 1)", kernel);
+    }
+
+    /** Whether this student has attention maps to align with the teacher's. */
+    public boolean hasAttention() {
+        return family == Family.TRANSFORMER;
+    }
+
+    /** This student as another family (the kernel matters to {@link Family#CNN} only). */
+    public StudentConfig withFamily(Family family, int kernel) {
+        return new StudentConfig(
+                vocabSize,
+                embedDim,
+                hidden,
+                layers,
+                heads,
+                ffn,
+                maxTokens,
+                numClasses,
+                teacherDim,
+                dropout,
+                seed,
+                family,
+                kernel);
     }
 
     /** This student with another embedding width, hidden size, head count and FFN width. */
@@ -47,7 +132,9 @@ public record StudentConfig(
                 numClasses,
                 teacherDim,
                 dropout,
-                seed);
+                seed,
+                family,
+                kernel);
     }
 
     /** The default student for a teacher with a BERT vocabulary: H128, 2 layers, 4 heads. */

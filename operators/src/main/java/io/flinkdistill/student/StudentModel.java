@@ -13,8 +13,12 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A small pre-LayerNorm transformer encoder with mean pooling, a classification head and a
- * projection of its pooled features to the teacher's width (for the feature-matching loss).
+ * A small pre-LayerNorm encoder with mean pooling, a classification head and a projection of its
+ * pooled features to the teacher's width (for the feature-matching loss). Its token mixer is
+ * self-attention over learned positions ({@link StudentConfig.Family#TRANSFORMER}) or a depthwise
+ * convolution ({@link StudentConfig.Family#CNN}: {@code x + conv(LN(x) * mask)}, padding zeroed
+ * before every convolution so that it never reaches a real token); the feed-forward blocks are the
+ * same.
  *
  * <p>Parameters are plain named DJL arrays owned by this model's manager, so that weights and
  * optimizer state can be checkpointed by name and restored bit for bit. Every operation in {@link
@@ -38,14 +42,24 @@ public final class StudentModel implements AutoCloseable {
         int h = config.hidden();
         m.add("embed.tokens", rng, 0.02f, config.vocabSize(), config.embedDim());
         m.add("embed.proj", rng, xavier(config.embedDim(), h), config.embedDim(), h);
-        m.add("embed.pos", rng, 0.02f, config.maxTokens(), h);
+        if (config.hasAttention()) {
+            m.add("embed.pos", rng, 0.02f, config.maxTokens(), h);
+        }
         for (int l = 0; l < config.layers(); l++) {
             String p = "layer" + l + ".";
             m.constant(p + "ln1.g", 1f, h);
             m.constant(p + "ln1.b", 0f, h);
-            for (String w : new String[] {"q", "k", "v", "o"}) {
-                m.add(p + "attn." + w + ".w", rng, xavier(h, h), h, h);
-                m.constant(p + "attn." + w + ".b", 0f, h);
+            if (config.hasAttention()) {
+                for (String w : new String[] {"q", "k", "v", "o"}) {
+                    m.add(p + "attn." + w + ".w", rng, xavier(h, h), h, h);
+                    m.constant(p + "attn." + w + ".b", 0f, h);
+                }
+            } else {
+                // Depthwise: one filter of width kernel per channel, [h, 1, kernel] as conv1d
+                // takes it; variance as for a dense layer of fan-in kernel.
+                int k = config.kernel();
+                m.add(p + "conv.w", rng, (float) Math.sqrt(1.0 / k), h, 1, k);
+                m.constant(p + "conv.b", 0f, h);
             }
             m.constant(p + "ln2.g", 1f, h);
             m.constant(p + "ln2.b", 0f, h);
@@ -119,11 +133,14 @@ public final class StudentModel implements AutoCloseable {
         }
         NDArray idArr = NativeArrays.owned(step, ids, new Shape(batch, len));
         NDArray maskArr = NativeArrays.owned(step, mask, new Shape(batch, len));
-        NDArray positions = step.arange(0, len, 1, DataType.INT32);
 
         NDArray x = embed(idArr, p("embed.tokens")).matMul(p("embed.proj"));
-        x = x.add(embed(positions, p("embed.pos")).expandDims(0));
+        if (config.hasAttention()) {
+            NDArray positions = step.arange(0, len, 1, DataType.INT32);
+            x = x.add(embed(positions, p("embed.pos")).expandDims(0));
+        }
         x = dropout(x, training);
+        NDArray m3 = maskArr.expandDims(2);
         // Additive mask: 0 on real tokens, a large negative number on padding keys.
         NDArray keyBias = maskArr.sub(1f).mul(1e9f).reshape(batch, 1, 1, len);
         List<NDArray> attentionMaps = new java.util.ArrayList<>(config.layers());
@@ -131,14 +148,17 @@ public final class StudentModel implements AutoCloseable {
         for (int l = 0; l < config.layers(); l++) {
             String pre = "layer" + l + ".";
             NDArray h = layerNorm(x, pre + "ln1");
-            x = x.add(dropout(attention(h, keyBias, pre + "attn.", attentionMaps), training));
+            NDArray mixed =
+                    config.hasAttention()
+                            ? attention(h, keyBias, pre + "attn.", attentionMaps)
+                            : convolution(h.mul(m3), pre + "conv");
+            x = x.add(dropout(mixed, training));
             h = layerNorm(x, pre + "ln2");
             NDArray f = linear(h, pre + "ffn.in").getNDArrayInternal().gelu();
             x = x.add(dropout(linear(f, pre + "ffn.out"), training));
             hiddenStates.add(x);
         }
         x = layerNorm(x, "final.ln");
-        NDArray m3 = maskArr.expandDims(2);
         NDArray pooled = x.mul(m3).sum(new int[] {1}).div(m3.sum(new int[] {1}));
         NDArray logits = linear(dropout(pooled, training), "head");
         NDArray features = linear(pooled, "feature.proj");
@@ -221,6 +241,25 @@ public final class StudentModel implements AutoCloseable {
         NDArray ctx = probs.matMul(v); // [B, heads, T, hd]
         ctx = ctx.transpose(0, 2, 1, 3).reshape(batch, len, config.hidden());
         return linear(ctx, pre + "o");
+    }
+
+    /** Depthwise convolution along the tokens of {@code h} [B, T, H], "same" padding. */
+    private NDArray convolution(NDArray h, String name) {
+        int k = config.kernel();
+        NDArray channelsFirst = h.transpose(0, 2, 1); // [B, H, T]
+        NDArray out =
+                channelsFirst
+                        .getNDArrayInternal()
+                        .convolution(
+                                channelsFirst,
+                                p(name + ".w"),
+                                p(name + ".b"),
+                                new Shape(1),
+                                new Shape(k / 2),
+                                new Shape(1),
+                                config.hidden())
+                        .singletonOrThrow();
+        return out.transpose(0, 2, 1);
     }
 
     private static NDArray splitHeads(NDArray x, long batch, long len, int heads, int hd) {

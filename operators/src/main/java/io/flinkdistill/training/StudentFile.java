@@ -14,10 +14,11 @@ import java.util.Map;
 /**
  * A saved student: its config, provenance and weights in one file, written atomically (temporary
  * name, then rename) so that a reader never sees half a model. ONNX export comes on top of this.
+ * Version 4 adds the student's family and kernel; a version-3 file holds a transformer.
  */
 public final class StudentFile {
     private static final StateFormat FORMAT =
-            StateFormat.tagged("a flink-distill student file", 0x5354554e /* "STUN" */, 3, 3);
+            StateFormat.tagged("a flink-distill student file", 0x5354554e /* "STUN" */, 3, 4);
 
     private StudentFile() {}
 
@@ -52,6 +53,8 @@ public final class StudentFile {
                         out.writeInt(c.teacherDim());
                         out.writeFloat(c.dropout());
                         out.writeLong(c.seed());
+                        out.writeUTF(c.family().label());
+                        out.writeInt(c.kernel());
                         out.writeLong(step);
                         out.writeLong(samplesTrained);
                         BinaryCodec.writeStrings(out, provenance.entries());
@@ -83,6 +86,9 @@ public final class StudentFile {
                         in.readInt(),
                         in.readFloat(),
                         in.readLong());
+        if (version >= 4) {
+            c = c.withFamily(StudentConfig.Family.of(in.readUTF()), in.readInt());
+        }
         long step = in.readLong();
         long samplesTrained = in.readLong();
         Provenance provenance = Provenance.of(BinaryCodec.readStrings(in));

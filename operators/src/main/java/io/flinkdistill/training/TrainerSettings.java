@@ -355,6 +355,14 @@ public record TrainerSettings(
                             + " 'teacher-output:<model>', got "
                             + embeddingInit);
         }
+        if (!student.hasAttention() && lossWeights.attention() > 0) {
+            throw new IllegalArgumentException(
+                    "a "
+                            + student.family().label()
+                            + " student has no attention maps: the attention weight (gamma) must be"
+                            + " 0, got "
+                            + lossWeights.attention());
+        }
         if (maxConsecutiveSkips < 1) {
             throw new IllegalArgumentException(
                     "max-bad-steps must be >= 1, got " + maxConsecutiveSkips);

@@ -17,26 +17,38 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The exported ONNX student computes what the DJL student computes. */
+/** The exported ONNX student computes what the DJL student computes, for every student family. */
 class StudentOnnxExportTest {
-    private static final StudentConfig CONFIG =
+    private static final StudentConfig TRANSFORMER =
             new StudentConfig(1000, 16, 32, 2, 4, 64, 24, 3, 48, 0.1f, 5);
 
     private static NDManager manager;
-    private static Map<String, float[]> weights;
-    private static List<int[]> tokens;
-    private static float[][] djlLogits;
+    private static final Map<StudentConfig.Family, Student> STUDENTS = new LinkedHashMap<>();
+
+    /** A student with moved weights, a padded batch and the DJL student's logits on it. */
+    private record Student(
+            StudentConfig config,
+            Map<String, float[]> weights,
+            List<int[]> tokens,
+            float[][] djlLogits) {}
 
     @BeforeAll
-    static void trainedLikeStudent() {
+    static void trainedLikeStudents() {
         manager = NDManager.newBaseManager("PyTorch");
+        for (StudentConfig.Family family : StudentConfig.Family.values()) {
+            STUDENTS.put(family, student(TRANSFORMER.withFamily(family, 5)));
+        }
+    }
+
+    private static Student student(StudentConfig config) {
         SplittableRandom rng = new SplittableRandom(3);
-        try (StudentModel fresh = StudentModel.create(CONFIG, manager)) {
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        try (StudentModel fresh = StudentModel.create(config, manager)) {
             // Every parameter moved off its initial value, as training would (biases and norms
             // too).
-            weights = new LinkedHashMap<>();
             fresh.exportWeights()
                     .forEach(
                             (name, v) -> {
@@ -47,21 +59,22 @@ class StudentOnnxExportTest {
                                 weights.put(name, moved);
                             });
         }
-        tokens = new ArrayList<>();
+        List<int[]> tokens = new ArrayList<>();
         for (int n : new int[] {24, 3, 11, 1, 17, 24, 6, 2}) {
             int[] t = new int[n];
             for (int i = 0; i < n; i++) {
-                t[i] = rng.nextInt(CONFIG.vocabSize());
+                t[i] = rng.nextInt(config.vocabSize());
             }
             tokens.add(t);
         }
-        try (StudentModel student = StudentModel.fromWeights(CONFIG, weights, manager);
+        try (StudentModel student = StudentModel.fromWeights(config, weights, manager);
                 NDManager step = manager.newSubManager()) {
             float[] flat = student.forward(step, tokens, false).logits().toFloatArray();
-            djlLogits = new float[tokens.size()][CONFIG.numClasses()];
+            float[][] logits = new float[tokens.size()][config.numClasses()];
             for (int b = 0; b < tokens.size(); b++) {
-                System.arraycopy(flat, b * 3, djlLogits[b], 0, 3);
+                System.arraycopy(flat, b * 3, logits[b], 0, 3);
             }
+            return new Student(config, weights, tokens, logits);
         }
     }
 
@@ -70,11 +83,19 @@ class StudentOnnxExportTest {
         manager.close();
     }
 
-    @Test
-    void shouldMatchTheDjlStudentWithin1e5OnAPaddedBatch() throws Exception {
+    @ParameterizedTest
+    @EnumSource(StudentConfig.Family.class)
+    void shouldMatchTheDjlStudentWithin1e5OnAPaddedBatch(StudentConfig.Family family)
+            throws Exception {
+        Student st = STUDENTS.get(family);
+        List<int[]> tokens = st.tokens();
+        float[][] djlLogits = st.djlLogits();
         OnnxMl.ModelProto model =
                 StudentOnnxExport.export(
-                        CONFIG, weights, StudentOnnxExport.Precision.FP32, Map.of("k", "v"));
+                        st.config(),
+                        st.weights(),
+                        StudentOnnxExport.Precision.FP32,
+                        Map.of("k", "v"));
         assertThat(model.getOpsetImport(0).getVersion()).isGreaterThanOrEqualTo(17);
         float[][] onnx = run(model, tokens);
         double maxDiff = 0;
@@ -91,14 +112,17 @@ class StudentOnnxExportTest {
         }
     }
 
-    @Test
-    void shouldStayCloseInInt8AndBeSmaller() throws Exception {
+    @ParameterizedTest
+    @EnumSource(StudentConfig.Family.class)
+    void shouldStayCloseInInt8AndBeSmaller(StudentConfig.Family family) throws Exception {
+        Student st = STUDENTS.get(family);
+        List<int[]> tokens = st.tokens();
         OnnxMl.ModelProto fp32 =
                 StudentOnnxExport.export(
-                        CONFIG, weights, StudentOnnxExport.Precision.FP32, Map.of());
+                        st.config(), st.weights(), StudentOnnxExport.Precision.FP32, Map.of());
         OnnxMl.ModelProto int8 =
                 StudentOnnxExport.export(
-                        CONFIG, weights, StudentOnnxExport.Precision.INT8, Map.of());
+                        st.config(), st.weights(), StudentOnnxExport.Precision.INT8, Map.of());
         assertThat(int8.getSerializedSize()).isLessThan(fp32.getSerializedSize() / 2);
         float[][] a = run(fp32, tokens);
         float[][] b = run(int8, tokens);
@@ -119,11 +143,13 @@ class StudentOnnxExportTest {
      * no pair of products can leave int16, so the AVX2 kernel ({@code vpmaddubsw}, saturating int16
      * pair sums) computes exactly what the VNNI and ARM64 kernels compute.
      */
-    @Test
-    void shouldKeepEveryIntegerMatmulPairSumInsideInt16() {
+    @ParameterizedTest
+    @EnumSource(StudentConfig.Family.class)
+    void shouldKeepEveryIntegerMatmulPairSumInsideInt16(StudentConfig.Family family) {
+        Student st = STUDENTS.get(family);
         OnnxMl.ModelProto int8 =
                 StudentOnnxExport.export(
-                        CONFIG, weights, StudentOnnxExport.Precision.INT8, Map.of());
+                        st.config(), st.weights(), StudentOnnxExport.Precision.INT8, Map.of());
         OnnxMl.GraphProto graph = int8.getGraph();
         Map<String, OnnxMl.TensorProto> init = new LinkedHashMap<>();
         graph.getInitializerList().forEach(t -> init.put(t.getName(), t));

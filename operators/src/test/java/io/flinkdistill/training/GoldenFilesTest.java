@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Files written by released code still load: a trainer checkpoint (TrainerState format 7), the
  * trainer's control state (format 1), the teacher's knowledge (format 1) and a saved student
- * (student file version 3), committed under {@code golden/} and never rewritten, with what they
- * hold in {@code golden/expected.properties}. When a format changes, the new code must still read
- * these; a new golden file is added beside them with {@code -Dgolden.write=DIR} (which writes the
- * current format's files into DIR).
+ * (student file versions 3 and 4), committed under {@code golden/} and never rewritten, with what
+ * they hold in {@code golden/expected.properties}. When a format changes, the new code must still
+ * read these; a new golden file is added beside them with {@code -Dgolden.write=DIR} (which writes
+ * the current format's files into DIR).
  */
 class GoldenFilesTest {
 
@@ -142,6 +142,29 @@ class GoldenFilesTest {
                     .isEqualTo(Long.parseLong(expected.getProperty("student.samples")));
             assertThat(loaded.weights()).containsKey("embed.tokens");
             assertThat(loaded.provenance().studentName()).contains("student");
+            // Before the families every student was a transformer.
+            assertThat(loaded.config().family())
+                    .isEqualTo(io.flinkdistill.student.StudentConfig.Family.TRANSFORMER);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void shouldLoadAStudentFileOfVersion4() throws Exception {
+        Properties expected = expected();
+        Path file = Files.createTempFile("golden", ".student");
+        try {
+            Files.write(file, golden("student-v4.student"));
+            StudentFile.Loaded loaded = StudentFile.read(file);
+            assertThat(loaded.step())
+                    .isEqualTo(Long.parseLong(expected.getProperty("student.steps")));
+            assertThat(loaded.samplesTrained())
+                    .isEqualTo(Long.parseLong(expected.getProperty("student.samples")));
+            assertThat(loaded.config().family())
+                    .isEqualTo(io.flinkdistill.student.StudentConfig.Family.TRANSFORMER);
+            // Read from the file (the tiny fixture's 3), not the default a version-3 file gets.
+            assertThat(loaded.config().kernel()).isEqualTo(3);
         } finally {
             Files.deleteIfExists(file);
         }
@@ -270,7 +293,7 @@ class GoldenFilesTest {
             Files.write(out.resolve("teacher-knowledge-v1.bin"), goldenKnowledge().toBytes());
             Files.write(out.resolve("frozen-student-v1.bin"), goldenFrozen().toBytes());
             Files.write(out.resolve("replay-buffer-v1.bin"), goldenReplay().toBytes());
-            trainer.saveStudent(out.resolve("student-v3.student"));
+            trainer.saveStudent(out.resolve("student-v4.student"));
             Properties p = new Properties();
             p.setProperty("state.fingerprint", state.weightsFingerprint());
             p.setProperty("state.samples", Long.toString(state.samplesTrained()));

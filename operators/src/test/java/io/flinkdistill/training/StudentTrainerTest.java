@@ -6,16 +6,20 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDManager;
 import io.flinkdistill.evaluation.EvalResult;
 import io.flinkdistill.sample.ScoredSample;
+import io.flinkdistill.student.StudentConfig;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class StudentTrainerTest {
 
-    @Test
-    void shouldLearnTheTeachersDecisionOnHeldOutSamples() {
+    @ParameterizedTest
+    @EnumSource(StudentConfig.Family.class)
+    void shouldLearnTheTeachersDecisionOnHeldOutSamples(StudentConfig.Family family) {
         try (StudentTrainer trainer =
-                new StudentTrainer("student", TrainerFixtures.tinySettings())) {
+                new StudentTrainer("student", TrainerFixtures.tinySettings(family))) {
             SyntheticSamples.generate(60, 99, true).forEach(trainer::accept);
             double before = trainer.evaluate().agreement();
             for (ScoredSample s : SyntheticSamples.generate(800, 1, false)) {
@@ -28,9 +32,10 @@ class StudentTrainerTest {
         }
     }
 
-    @Test
-    void shouldRestoreBitIdenticalWeightsAndTakeAnIdenticalNextStep() {
-        TrainerSettings settings = TrainerFixtures.tinySettings();
+    @ParameterizedTest
+    @EnumSource(StudentConfig.Family.class)
+    void shouldRestoreBitIdenticalWeightsAndTakeAnIdenticalNextStep(StudentConfig.Family family) {
+        TrainerSettings settings = TrainerFixtures.tinySettings(family);
         List<ScoredSample> first = SyntheticSamples.generate(83, 1, false);
         List<ScoredSample> next = SyntheticSamples.generate(8, 2, false);
         try (StudentTrainer original = new StudentTrainer("student", settings)) {

@@ -9,7 +9,12 @@ final class TrainerFixtures {
      * A tiny student that trains in milliseconds (with dropout: restores must replay it exactly).
      */
     static TrainerSettings tinySettings() {
-        StudentConfig config =
+        return tinySettings(StudentConfig.Family.TRANSFORMER);
+    }
+
+    /** The tiny student as the given family (a cnn one without the attention term). */
+    static TrainerSettings tinySettings(StudentConfig.Family family) {
+        StudentConfig transformer =
                 new StudentConfig(
                         SyntheticSamples.VOCAB,
                         8,
@@ -22,7 +27,14 @@ final class TrainerFixtures {
                         SyntheticSamples.TEACHER_DIM,
                         0.1f,
                         7);
+        StudentConfig config = transformer.withFamily(family, 3);
+        io.flinkdistill.loss.LossWeights d = io.flinkdistill.loss.LossWeights.defaults();
         return TrainerSettings.builder(config)
+                .optLossWeights(
+                        config.hasAttention()
+                                ? d
+                                : new io.flinkdistill.loss.LossWeights(
+                                        d.soft(), d.feature(), 0, d.hard(), d.temperature()))
                 .optBatchSize(8)
                 .optLearningRate(3e-3)
                 .optWarmupSteps(2)

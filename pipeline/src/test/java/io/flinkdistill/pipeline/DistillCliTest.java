@@ -259,6 +259,19 @@ class DistillCliTest {
     }
 
     @Test
+    void shouldRefuseAnAttentionTermForACnnStudentAndAnEvenKernel() {
+        Result gamma = run("demo", "--student-family", "cnn", "--gamma", "0.2");
+        assertThat(gamma.code).isEqualTo(2);
+        assertThat(gamma.err).contains("--gamma").contains("no attention maps");
+        Result kernel = run("demo", "--student-family", "cnn", "--student-kernel", "4");
+        assertThat(kernel.code).isEqualTo(2);
+        assertThat(kernel.err).contains("--student-kernel").contains("odd");
+        Result family = run("demo", "--student-family", "lstm");
+        assertThat(family.code).isEqualTo(2);
+        assertThat(family.err).contains("--student-family").contains("transformer, cnn");
+    }
+
+    @Test
     void shouldWriteTheTrainerBenchmarkFigures(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("bench.json");
         assertThat(
@@ -273,7 +286,7 @@ class DistillCliTest {
                                 json.toString()))
                 .isZero();
         JsonNode report = new ObjectMapper().readTree(json.toFile());
-        assertThat(report.get("students")).hasSize(2);
+        assertThat(report.get("students")).hasSize(3);
         for (JsonNode row : report.get("students")) {
             assertThat(row.get("samples_per_second").asDouble()).isPositive();
             assertThat(row.get("checkpoint_bytes").asLong())
@@ -282,6 +295,7 @@ class DistillCliTest {
                     .isTrue();
         }
         assertThat(report.get("speedup_vs_baseline").asDouble()).isPositive();
+        assertThat(report.get("cnn_speed_vs_default").asDouble()).isPositive();
     }
 
     @Test

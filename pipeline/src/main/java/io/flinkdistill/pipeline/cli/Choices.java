@@ -40,6 +40,18 @@ final class Choices {
         RANDOM
     }
 
+    /** How the student mixes tokens ({@code --student-family}). */
+    enum StudentFamily implements Labelled {
+        TRANSFORMER(io.flinkdistill.student.StudentConfig.Family.TRANSFORMER),
+        CNN(io.flinkdistill.student.StudentConfig.Family.CNN);
+
+        final io.flinkdistill.student.StudentConfig.Family family;
+
+        StudentFamily(io.flinkdistill.student.StudentConfig.Family family) {
+            this.family = family;
+        }
+    }
+
     /** The training schedule ({@code --schedule}). */
     enum Schedule implements Labelled {
         COSINE,
@@ -97,6 +109,7 @@ final class Choices {
         add(cli, Fusion.class);
         add(cli, LossPolicy.class);
         add(cli, EmbeddingInit.class);
+        add(cli, StudentFamily.class);
         add(cli, Schedule.class);
         add(cli, ServeFormat.class);
         add(cli, Selection.class);

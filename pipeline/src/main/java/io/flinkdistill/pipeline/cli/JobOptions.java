@@ -171,8 +171,21 @@ public class JobOptions {
     @Option(
             names = "--student-layers",
             defaultValue = "2",
-            description = "Student transformer layers (default: ${DEFAULT-VALUE}).")
+            description = "Student layers (default: ${DEFAULT-VALUE}).")
     int studentLayers;
+
+    @Option(
+            names = "--student-family",
+            defaultValue = "transformer",
+            description =
+                    "How the student mixes tokens: 'transformer' (self-attention over learned positions) or 'cnn' (a depthwise convolution of width --student-kernel, no positions, no attention term) (default: ${DEFAULT-VALUE}).")
+    Choices.StudentFamily studentFamily;
+
+    @Option(
+            names = "--student-kernel",
+            defaultValue = "5",
+            description = "Convolution width of a cnn student, odd (default: ${DEFAULT-VALUE}).")
+    int studentKernel;
 
     @Option(
             names = "--student-heads",
@@ -241,9 +254,12 @@ public class JobOptions {
 
     @Option(
             names = "--gamma",
-            defaultValue = "0.2",
-            description = "Weight of the attention term (default: ${DEFAULT-VALUE}).")
-    double gamma;
+            description =
+                    "Weight of the attention term (default: 0.2 for a transformer student, 0 for a cnn student, which has no attention maps).")
+    Double gammaOption;
+
+    /** Weight of the attention term: the option's, or the student family's default. */
+    double gamma = 0.2;
 
     @Option(
             names = "--hard-weight",
@@ -502,6 +518,23 @@ public class JobOptions {
                             + "), got "
                             + studentHidden);
         }
+        if (studentKernel < 1 || studentKernel % 2 == 0) {
+            throw new OptionException(
+                    "--student-kernel", "must be odd and at least 1, got " + studentKernel);
+        }
+        boolean cnn = studentFamily == Choices.StudentFamily.CNN;
+        if (gammaOption == null) {
+            gamma = cnn ? 0 : 0.2;
+        } else {
+            gamma = gammaOption;
+            if (cnn && gamma > 0) {
+                throw new OptionException(
+                        "--gamma",
+                        "a cnn student (--student-family cnn) has no attention maps to align:"
+                                + " leave --gamma out or set it to 0, got "
+                                + gamma);
+            }
+        }
         positive("--student-ffn", studentFfn);
         positive("--student-embed", studentEmbed);
         positive("--batch-size", batchSize);
@@ -543,7 +576,9 @@ public class JobOptions {
                                         2,
                                         1,
                                         0.1f,
-                                        seed))
+                                        seed,
+                                        studentFamily.family,
+                                        studentKernel))
                         .optLossWeights(
                                 new LossWeights(alpha, beta, gamma, hardWeight, temperature))
                         .optLearningRate(learningRate)
@@ -777,6 +812,7 @@ public class JobOptions {
                 .option("batch_size", Integer.toString(batchSize))
                 .option("schedule", schedule.label())
                 .option("seed", Long.toString(seed))
+                .option("student_family", studentFamily.label())
                 .option(
                         "samples_topic",
                         inputs.pattern() != null
@@ -796,7 +832,9 @@ public class JobOptions {
                         t.classes().size(),
                         teacherDim,
                         0.1f,
-                        seed);
+                        seed,
+                        studentFamily.family,
+                        studentKernel);
         TrainerSettings tr =
                 TrainerSettings.builder(sc)
                         .optLossWeights(

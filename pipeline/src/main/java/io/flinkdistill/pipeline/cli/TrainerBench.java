@@ -64,10 +64,20 @@ public final class TrainerBench implements Callable<Integer> {
                 new StudentConfig(30522, 64, 128, 2, 4, 512, 64, 2, 384, 0.1f, 42);
         StudentConfig fullWidth =
                 new StudentConfig(30522, 128, 128, 2, 4, 512, 64, 2, 384, 0.1f, 42);
+        StudentConfig cnn =
+                new StudentConfig(30522, 64, 128, 4, 4, 512, 64, 2, 384, 0.1f, 42)
+                        .withFamily(StudentConfig.Family.CNN, 5);
         ObjectNode main = run("default (factorised embedding 64)", factorised, tokens);
         ObjectNode base = run("baseline (full-width embedding 128)", fullWidth, tokens);
+        ObjectNode conv = run("cnn (4 layers, kernel 5, factorised embedding 64)", cnn, tokens);
         rows.add(main);
         rows.add(base);
+        rows.add(conv);
+        report.put(
+                "cnn_speed_vs_default",
+                round(
+                        conv.get("samples_per_second").asDouble()
+                                / main.get("samples_per_second").asDouble()));
         report.put(
                 "speedup_vs_baseline",
                 round(
@@ -86,6 +96,10 @@ public final class TrainerBench implements Callable<Integer> {
     private ObjectNode run(String label, StudentConfig config, List<int[]> tokens) {
         TrainerSettings settings =
                 TrainerSettings.builder(config)
+                        .optLossWeights(
+                                config.hasAttention()
+                                        ? io.flinkdistill.loss.LossWeights.defaults()
+                                        : new io.flinkdistill.loss.LossWeights(0.5, 0.3, 0, 0.5, 3))
                         .optBatchSize(batchSize)
                         .optLearningRate(1e-3)
                         .optWarmupSteps(10)
