@@ -103,24 +103,16 @@ public record StudentConfig(
 
     /** This student as another family (the kernel matters to {@link Family#CNN} only). */
     public StudentConfig withFamily(Family family, int kernel) {
-        return new StudentConfig(
-                vocabSize,
-                embedDim,
-                hidden,
-                layers,
-                heads,
-                ffn,
-                maxTokens,
-                numClasses,
-                teacherDim,
-                dropout,
-                seed,
-                family,
-                kernel);
+        return with(embedDim, hidden, heads, ffn, family, kernel);
     }
 
     /** This student with another embedding width, hidden size, head count and FFN width. */
     public StudentConfig withShape(int embedDim, int hidden, int heads, int ffn) {
+        return with(embedDim, hidden, heads, ffn, family, kernel);
+    }
+
+    private StudentConfig with(
+            int embedDim, int hidden, int heads, int ffn, Family family, int kernel) {
         return new StudentConfig(
                 vocabSize,
                 embedDim,

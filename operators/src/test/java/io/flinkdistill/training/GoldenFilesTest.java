@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Files written by released code still load: a trainer checkpoint (TrainerState format 7), the
@@ -129,12 +131,17 @@ class GoldenFilesTest {
         return Long.parseLong(p.getProperty(key));
     }
 
-    @Test
-    void shouldLoadAStudentFileOfVersion3() throws Exception {
+    /**
+     * Both student file versions load; a version-3 file (before the families) holds a transformer
+     * with the default kernel, a version-4 file the kernel it stored (the tiny fixture's 3).
+     */
+    @ParameterizedTest
+    @CsvSource({"3, 5", "4, 3"})
+    void shouldLoadAStudentFileOfEachVersion(int version, int kernel) throws Exception {
         Properties expected = expected();
         Path file = Files.createTempFile("golden", ".student");
         try {
-            Files.write(file, golden("student-v3.student"));
+            Files.write(file, golden("student-v" + version + ".student"));
             StudentFile.Loaded loaded = StudentFile.read(file);
             assertThat(loaded.step())
                     .isEqualTo(Long.parseLong(expected.getProperty("student.steps")));
@@ -142,29 +149,9 @@ class GoldenFilesTest {
                     .isEqualTo(Long.parseLong(expected.getProperty("student.samples")));
             assertThat(loaded.weights()).containsKey("embed.tokens");
             assertThat(loaded.provenance().studentName()).contains("student");
-            // Before the families every student was a transformer.
             assertThat(loaded.config().family())
                     .isEqualTo(io.flinkdistill.student.StudentConfig.Family.TRANSFORMER);
-        } finally {
-            Files.deleteIfExists(file);
-        }
-    }
-
-    @Test
-    void shouldLoadAStudentFileOfVersion4() throws Exception {
-        Properties expected = expected();
-        Path file = Files.createTempFile("golden", ".student");
-        try {
-            Files.write(file, golden("student-v4.student"));
-            StudentFile.Loaded loaded = StudentFile.read(file);
-            assertThat(loaded.step())
-                    .isEqualTo(Long.parseLong(expected.getProperty("student.steps")));
-            assertThat(loaded.samplesTrained())
-                    .isEqualTo(Long.parseLong(expected.getProperty("student.samples")));
-            assertThat(loaded.config().family())
-                    .isEqualTo(io.flinkdistill.student.StudentConfig.Family.TRANSFORMER);
-            // Read from the file (the tiny fixture's 3), not the default a version-3 file gets.
-            assertThat(loaded.config().kernel()).isEqualTo(3);
+            assertThat(loaded.config().kernel()).isEqualTo(kernel);
         } finally {
             Files.deleteIfExists(file);
         }
