@@ -142,7 +142,8 @@ public final class StudentModel implements AutoCloseable {
         x = dropout(x, training);
         NDArray m3 = maskArr.expandDims(2);
         // Additive mask: 0 on real tokens, a large negative number on padding keys.
-        NDArray keyBias = maskArr.sub(1f).mul(1e9f).reshape(batch, 1, 1, len);
+        NDArray keyBias =
+                config.hasAttention() ? maskArr.sub(1f).mul(1e9f).reshape(batch, 1, 1, len) : null;
         List<NDArray> attentionMaps = new java.util.ArrayList<>(config.layers());
         List<NDArray> hiddenStates = new java.util.ArrayList<>(config.layers());
         for (int l = 0; l < config.layers(); l++) {
