@@ -116,8 +116,42 @@ final class ClusterRuns {
         return stream.stream().filter(r -> split.isEval(data.idOf(r))).map(TsvRow::text).toList();
     }
 
+    /**
+     * Agreement of published fp32 students with the teacher on the same texts, against a fixed
+     * reference: the best agreement an answer that ignores its input can have (the share of the
+     * teacher's most frequent label on these texts).
+     */
+    record Agreement(int texts, double constantAnswer, double[] versions) {
+        /**
+         * Whether version {@code k} agrees with the teacher clearly more than any constant answer
+         * does: by two standard errors of a share on this many texts ({@code 1 / sqrt(n)} at
+         * worst). An untrained student answers nearly one label for everything, so it fails this;
+         * comparing with the first published version instead depends on when that version comes,
+         * which a restart moves.
+         */
+        boolean learned(int k) {
+            return versions[k] > constantAnswer + margin();
+        }
+
+        double margin() {
+            return 1 / Math.sqrt(texts);
+        }
+
+        /** What the check of {@link #learned} compares, for a failure message. */
+        String describe() {
+            return String.format(
+                    "agreement with the teacher on %d texts: first version %.3f, last %.3f; any"
+                            + " constant answer at most %.3f (learned above %.3f)",
+                    texts,
+                    versions[0],
+                    versions[versions.length - 1],
+                    constantAnswer,
+                    constantAnswer + margin());
+        }
+    }
+
     /** Agreement of published fp32 students (by URI) with the teacher on these texts. */
-    static double[] agreementWithTeacher(List<String> texts, Path head, List<String> uris)
+    static Agreement agreementWithTeacher(List<String> texts, Path head, List<String> uris)
             throws Exception {
         int[] teacher;
         try (io.flinkdistill.teacher.OnnxTeacher t =
@@ -128,6 +162,11 @@ final class ClusterRuns {
                             .mapToInt(io.flinkdistill.teacher.TeacherOutput::predictedClass)
                             .toArray();
         }
+        int[] perClass = new int[2];
+        for (int c : teacher) {
+            perClass[c]++;
+        }
+        double constant = Math.max(perClass[0], perClass[1]) / (double) teacher.length;
         double[] agreement = new double[uris.size()];
         for (int k = 0; k < uris.size(); k++) {
             try (io.flinkdistill.serving.OnnxStudent s =
@@ -141,6 +180,6 @@ final class ClusterRuns {
                 agreement[k] = agree / (double) p.length;
             }
         }
-        return agreement;
+        return new Agreement(texts.size(), constant, agreement);
     }
 }
