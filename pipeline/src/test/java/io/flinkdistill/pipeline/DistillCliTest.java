@@ -272,6 +272,17 @@ class DistillCliTest {
     }
 
     @Test
+    void shouldRefuseAReplayRatioOutOfRangeInEveryScenario() {
+        for (String scenario : List.of("default", "drift")) {
+            Result r = run("demo", "--scenario", scenario, "--replay-ratio", "-1");
+            assertThat(r.code).as(scenario).isEqualTo(2);
+            assertThat(r.err)
+                    .as(scenario)
+                    .contains("Invalid option --replay-ratio: must be in [0, 16]");
+        }
+    }
+
+    @Test
     void shouldWriteTheTrainerBenchmarkFigures(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("bench.json");
         assertThat(

@@ -316,9 +316,14 @@ public class JobOptions {
 
     @Option(
             names = "--replay-ratio",
-            defaultValue = "0",
             description =
-                    "Replay: each training batch is joined by this many times as many samples drawn from a buffer of earlier ones with their teacher outputs (more steps per teacher call, rehearsal of older data); 0 turns it off (default: ${DEFAULT-VALUE}).")
+                    "Replay: each training batch is joined by this many times as many samples drawn from a buffer of earlier ones with their teacher outputs (more steps per teacher call, rehearsal of older data); 0 turns it off (default: 0; 1 with demo --scenario drift, where it keeps what the student knew before the shift).")
+    Double replayRatioOption;
+
+    /** The replay ratio when --replay-ratio is not given: 0, or what a scenario sets. */
+    double replayRatioDefault = 0;
+
+    /** Replay ratio of the run: the option's, or {@link #replayRatioDefault}. */
     double replayRatio;
 
     @Option(
@@ -474,6 +479,7 @@ public class JobOptions {
         atLeast("--trainer-threads", trainerThreads, 0);
         atLeast("--attention-length-scale", attentionLengthScale, 0);
         benchmarks.validate();
+        replayRatio = replayRatioOption == null ? replayRatioDefault : replayRatioOption;
         if (!(replayRatio >= 0 && replayRatio <= 16)) {
             throw new OptionException(
                     "--replay-ratio",
