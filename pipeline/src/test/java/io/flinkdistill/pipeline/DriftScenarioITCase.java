@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -65,7 +66,9 @@ class DriftScenarioITCase {
                         "3e-4",
                         "--out",
                         out.toString())) {
-            exit = c.exitCode();
+            // The whole demo: head fit, job, baseline, test files, export, cascade (about 2
+            // minutes on 2 cores, 3.5 when they are shared).
+            exit = c.exitCode(Duration.ofMinutes(8));
             output = c.output();
         }
         assertThat(exit).isZero();

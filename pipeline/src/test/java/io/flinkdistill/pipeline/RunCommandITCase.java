@@ -348,8 +348,13 @@ class RunCommandITCase {
         }
 
         int exitCode() throws InterruptedException {
-            if (!process.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-                throw new AssertionError("distill still running after " + DEADLINE);
+            return exitCode(DEADLINE);
+        }
+
+        /** The exit code, waiting at most {@code deadline} for the command to end. */
+        int exitCode(Duration deadline) throws InterruptedException {
+            if (!process.waitFor(deadline.toSeconds(), TimeUnit.SECONDS)) {
+                throw new AssertionError("distill still running after " + deadline);
             }
             reader.join(5000);
             return process.exitValue();
