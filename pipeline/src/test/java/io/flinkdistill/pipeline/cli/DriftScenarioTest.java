@@ -48,19 +48,7 @@ class DriftScenarioTest {
         // step 7 (700 samples: 250 after the freeze); the agreement detector never fires.
         List<ControlCommand> commands =
                 List.of(realign("input-drift-student-2"), realign("input-drift-student-7"));
-        Path test = dir.resolve("yelp-test.tsv");
-        Files.writeString(test, "great food\t1\nawful service\t0\n");
-        DriftScenario scenario =
-                DriftScenario.load("yelp", TsvDataset.read(test), TsvDataset.read(test), 1);
-
-        JsonNode d =
-                scenario.summary(
-                        records,
-                        commands,
-                        480,
-                        FROZEN_AT,
-                        "sst2",
-                        new TestSetEvaluation(2, 0.92, Map.of(), 0.85, 0.9, 1, 1, 1, 0.8));
+        JsonNode d = summary(dir, records, commands);
 
         JsonNode sst2 = d.get("benchmarks").get("sst2");
         assertThat(sst2.get("student_at_shift").asDouble()).isEqualTo(0.80);
@@ -91,17 +79,7 @@ class DriftScenarioTest {
                     List.of(result("sst2", sst2[i], null, 0.88), result("yelp", 0.9, null, 0.92)));
             records.add(m);
         }
-        Path test = dir.resolve("yelp-test.tsv");
-        Files.writeString(test, "great food\t1\nawful service\t0\n");
-        JsonNode d =
-                DriftScenario.load("yelp", TsvDataset.read(test), TsvDataset.read(test), 1)
-                        .summary(
-                                records,
-                                List.of(),
-                                480,
-                                FROZEN_AT,
-                                "sst2",
-                                new TestSetEvaluation(2, 0.92, Map.of(), 0.9, 0.9, 1, 1, 1, 0.8));
+        JsonNode d = summary(dir, records, List.of());
         // 400 samples is the last record before the freeze at 450.
         assertThat(d.get("benchmarks").get("sst2").get("student_at_shift").asDouble())
                 .isEqualTo(0.80);
@@ -109,6 +87,25 @@ class DriftScenarioTest {
                 .isEqualTo(-0.03);
         // Within 2 points of the teacher from the first record after the freeze (600 samples).
         assertThat(d.get("samples_to_recover").asLong()).isEqualTo(150);
+    }
+
+    /**
+     * The drift section of a scenario whose second domain is "yelp", the shift at 480 and the
+     * freeze at {@link #FROZEN_AT}, from these records and commands.
+     */
+    private static JsonNode summary(
+            Path dir, List<DistillMetrics> records, List<ControlCommand> commands)
+            throws Exception {
+        Path test = dir.resolve("yelp-test.tsv");
+        Files.writeString(test, "great food\t1\nawful service\t0\n");
+        return DriftScenario.load("yelp", TsvDataset.read(test), TsvDataset.read(test), 1)
+                .summary(
+                        records,
+                        commands,
+                        480,
+                        FROZEN_AT,
+                        "sst2",
+                        new TestSetEvaluation(2, 0.92, Map.of(), 0.85, 0.9, 1, 1, 1, 0.8));
     }
 
     private static List<DistillMetrics> recording(Path dir) throws Exception {
