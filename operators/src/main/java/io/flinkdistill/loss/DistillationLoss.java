@@ -27,6 +27,17 @@ public final class DistillationLoss {
         return kl.mean().mul(NativeArrays.scalar(student, tau * tau));
     }
 
+    /**
+     * Squared distance between student and teacher logits, summed over classes and averaged over
+     * the batch: {@code mean_b ||s_b - t_b||^2} (Tang et al. 2019's distillation objective).
+     *
+     * @param student student logits [B, C]
+     * @param teacher teacher logits [B, C] (no gradient)
+     */
+    public static NDArray logitMse(NDArray student, NDArray teacher) {
+        return student.sub(teacher).square().sum(new int[] {1}).mean();
+    }
+
     /** Mean squared error between projected student features and teacher features, [B, D] each. */
     public static NDArray featureMse(NDArray student, NDArray teacher) {
         return student.sub(teacher).square().mean();

@@ -12,11 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The loss a batch of teacher-scored samples puts on the student: the temperature-scaled KL on
- * logits, the MSE between projected student and teacher features, cross-entropy on gold labels,
- * and, when the teacher sent attention maps, the attention-transfer term, weighted and summed. Runs
- * the student's forward pass; call it inside the step's gradient collector, with the step's manager
- * owning every array.
+ * The loss a batch of teacher-scored samples puts on the student: the soft term on logits (the
+ * temperature-scaled KL, or the MSE of the logits, as {@link TrainerSettings#softLoss} says), the
+ * MSE between projected student and teacher features, cross-entropy on gold labels, and, when the
+ * teacher sent attention maps, the attention-transfer term, weighted and summed. Runs the student's
+ * forward pass; call it inside the step's gradient collector, with the step's manager owning every
+ * array.
  */
 final class DistillationObjective {
     private final TrainerSettings settings;
@@ -51,7 +52,7 @@ final class DistillationObjective {
         var out = model.forward(step, tokens, true);
         NDArray teacherLogits = NativeArrays.owned(step, tl, new Shape(b, classes));
         NDArray teacherFeatures = NativeArrays.owned(step, tf, new Shape(b, dim));
-        NDArray softLoss = DistillationLoss.softKl(out.logits(), teacherLogits, temperature);
+        NDArray softLoss = settings.softLoss().of(out.logits(), teacherLogits, temperature);
         NDArray featureLoss = DistillationLoss.featureMse(out.projectedFeatures(), teacherFeatures);
         NDArray hardLoss = DistillationLoss.hardCrossEntropy(out.logits(), labels);
         NDArray loss =

@@ -1,6 +1,7 @@
 package io.flinkdistill.training;
 
 import io.flinkdistill.loss.LossWeights;
+import io.flinkdistill.loss.SoftLoss;
 import io.flinkdistill.provenance.Provenance;
 import io.flinkdistill.student.StudentConfig;
 import java.io.Serializable;
@@ -27,6 +28,8 @@ import java.io.Serializable;
  *     design source found to hurt when weighted fully, count less; 0 weighs every sample fully
  * @param teacherNames the job's teachers in order, naming fusion weights and accuracies
  * @param lossPolicy the loss reweighting policy the job runs (reported in the metrics)
+ * @param softLoss how the soft term compares student and teacher logits (KL at the temperature, or
+ *     MSE on the logits)
  * @param threads libtorch intra-op threads of the trainer's task thread (0: libtorch's default, one
  *     per core of the machine; see {@link TorchThreads})
  * @param shufflePool training samples held beyond a batch, so that each batch is drawn at random
@@ -53,6 +56,7 @@ public record TrainerSettings(
         int attentionLengthScale,
         java.util.List<String> teacherNames,
         String lossPolicy,
+        SoftLoss softLoss,
         double replayRatio,
         int replayCapacity,
         boolean restartOnDrift,
@@ -87,6 +91,7 @@ public record TrainerSettings(
         b.attentionLengthScale = attentionLengthScale;
         b.teacherNames = teacherNames;
         b.lossPolicy = lossPolicy;
+        b.softLoss = softLoss;
         b.replayRatio = replayRatio;
         b.replayCapacity = replayCapacity;
         b.restartOnDrift = restartOnDrift;
@@ -119,6 +124,7 @@ public record TrainerSettings(
         private int attentionLengthScale;
         private java.util.List<String> teacherNames = java.util.List.of("teacher");
         private String lossPolicy = "fixed";
+        private SoftLoss softLoss = SoftLoss.KL;
         private double replayRatio;
         private int replayCapacity = 2000;
         private boolean restartOnDrift;
@@ -253,6 +259,12 @@ public record TrainerSettings(
             return this;
         }
 
+        /** How the soft term compares student and teacher logits (default {@code KL}). */
+        public Builder optSoftLoss(SoftLoss softLoss) {
+            this.softLoss = softLoss;
+            return this;
+        }
+
         public TrainerSettings build() {
             return new TrainerSettings(
                     student,
@@ -271,6 +283,7 @@ public record TrainerSettings(
                     attentionLengthScale,
                     teacherNames,
                     lossPolicy,
+                    softLoss,
                     replayRatio,
                     replayCapacity,
                     restartOnDrift,
@@ -310,6 +323,7 @@ public record TrainerSettings(
                     "attention-length-scale must be >= 0 (0: off), got " + attentionLengthScale);
         }
         java.util.Objects.requireNonNull(provenance, "provenance");
+        java.util.Objects.requireNonNull(softLoss, "softLoss");
         teacherNames = java.util.List.copyOf(teacherNames);
         if (teacherNames.isEmpty() || lossPolicy == null || lossPolicy.isBlank()) {
             throw new IllegalArgumentException(

@@ -52,6 +52,21 @@ class DistillationLossTest {
     }
 
     @Test
+    void logitMseSumsOverClassesAndAveragesOverTheBatch() {
+        // Row 0: student [1, 2] vs teacher [0, 0] -> 1 + 4 = 5; row 1: [3, 1] vs [0, 1] -> 9 + 0 =
+        // 9; mean (5 + 9) / 2 = 7.
+        NDArray student = manager.create(new float[] {1f, 2f, 3f, 1f}, new Shape(2, 2));
+        NDArray teacher = manager.create(new float[] {0f, 0f, 0f, 1f}, new Shape(2, 2));
+        assertThat((double) DistillationLoss.logitMse(student, teacher).getFloat())
+                .isCloseTo(7.0, within(1e-6));
+        // The soft-loss choice routes to it, ignoring the temperature; KL stays the KL.
+        assertThat((double) SoftLoss.MSE.of(student, teacher, 3f).getFloat())
+                .isCloseTo(7.0, within(1e-6));
+        assertThat((double) SoftLoss.KL.of(student, teacher, 3f).getFloat())
+                .isCloseTo(DistillationLoss.softKl(student, teacher, 3f).getFloat(), within(1e-7));
+    }
+
+    @Test
     void featureMseIsMeanOfSquaredDifferences() {
         NDArray a = manager.create(new float[] {1f, 2f, 3f, 4f}, new Shape(2, 2));
         NDArray b = manager.create(new float[] {1f, 0f, 0f, 4f}, new Shape(2, 2));

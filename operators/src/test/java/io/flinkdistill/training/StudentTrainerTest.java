@@ -32,6 +32,50 @@ class StudentTrainerTest {
         }
     }
 
+    @Test
+    void shouldMatchLogitsWithMseWhenAskedToIgnoringTheTemperature() {
+        List<ScoredSample> batch = SyntheticSamples.generate(8, 1, false);
+        double mseAt1 = firstStepSoftTerm(io.flinkdistill.loss.SoftLoss.MSE, 1, batch);
+        double mseAt10 = firstStepSoftTerm(io.flinkdistill.loss.SoftLoss.MSE, 10, batch);
+        double klAt1 = firstStepSoftTerm(io.flinkdistill.loss.SoftLoss.KL, 1, batch);
+        double klAt10 = firstStepSoftTerm(io.flinkdistill.loss.SoftLoss.KL, 10, batch);
+        assertThat(mseAt10).isEqualTo(mseAt1);
+        assertThat(klAt10).isNotCloseTo(klAt1, within(1e-3));
+        assertThat(mseAt1).isNotCloseTo(klAt1, within(1e-3));
+        // And a student trained on it learns the teacher's decision.
+        TrainerSettings mse =
+                TrainerFixtures.tinySettings().toBuilder()
+                        .optSoftLoss(io.flinkdistill.loss.SoftLoss.MSE)
+                        .build();
+        try (StudentTrainer trainer = new StudentTrainer("student", mse)) {
+            SyntheticSamples.generate(60, 99, true).forEach(trainer::accept);
+            SyntheticSamples.generate(800, 1, false).forEach(trainer::accept);
+            assertThat(trainer.evaluate().agreement()).isGreaterThan(0.9);
+        }
+    }
+
+    private static double firstStepSoftTerm(
+            io.flinkdistill.loss.SoftLoss loss, double temperature, List<ScoredSample> batch) {
+        io.flinkdistill.loss.LossWeights d = TrainerFixtures.tinySettings().lossWeights();
+        TrainerSettings settings =
+                TrainerFixtures.tinySettings().toBuilder()
+                        .optSoftLoss(loss)
+                        .optLossWeights(
+                                new io.flinkdistill.loss.LossWeights(
+                                        d.soft(),
+                                        d.feature(),
+                                        d.attention(),
+                                        d.hard(),
+                                        temperature))
+                        .build();
+        try (StudentTrainer trainer = new StudentTrainer("student", settings)) {
+            batch.forEach(trainer::accept);
+            LossTotals totals = trainer.drainTotals();
+            assertThat(totals.steps).isEqualTo(1);
+            return totals.mean(totals.soft);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(StudentConfig.Family.class)
     void shouldRestoreBitIdenticalWeightsAndTakeAnIdenticalNextStep(StudentConfig.Family family) {

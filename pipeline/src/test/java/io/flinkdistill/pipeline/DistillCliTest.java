@@ -272,6 +272,13 @@ class DistillCliTest {
     }
 
     @Test
+    void shouldNameTheSoftLossChoicesOnAnUnknownOne() {
+        Result r = run("demo", "--soft-loss", "hinge");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err).contains("--soft-loss").contains("kl, mse");
+    }
+
+    @Test
     void shouldRefuseAReplayRatioOutOfRangeInEveryScenario() {
         for (String scenario : List.of("default", "drift")) {
             Result r = run("demo", "--scenario", scenario, "--replay-ratio", "-1");

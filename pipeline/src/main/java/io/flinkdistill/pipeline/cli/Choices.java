@@ -52,6 +52,18 @@ final class Choices {
         }
     }
 
+    /** How the soft term compares logits ({@code --soft-loss}). */
+    enum SoftLoss implements Labelled {
+        KL(io.flinkdistill.loss.SoftLoss.KL),
+        MSE(io.flinkdistill.loss.SoftLoss.MSE);
+
+        final io.flinkdistill.loss.SoftLoss loss;
+
+        SoftLoss(io.flinkdistill.loss.SoftLoss loss) {
+            this.loss = loss;
+        }
+    }
+
     /** The training schedule ({@code --schedule}). */
     enum Schedule implements Labelled {
         COSINE,
@@ -111,6 +123,7 @@ final class Choices {
         add(cli, EmbeddingInit.class);
         add(cli, StudentFamily.class);
         add(cli, Schedule.class);
+        add(cli, SoftLoss.class);
         add(cli, ServeFormat.class);
         add(cli, Selection.class);
         add(cli, LongText.class);

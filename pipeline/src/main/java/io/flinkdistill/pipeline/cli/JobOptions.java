@@ -270,8 +270,16 @@ public class JobOptions {
     @Option(
             names = "--temperature",
             defaultValue = "3",
-            description = "Softmax temperature of the KL term (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Softmax temperature of the KL term; unused with --soft-loss mse (default: ${DEFAULT-VALUE}).")
     double temperature;
+
+    @Option(
+            names = "--soft-loss",
+            defaultValue = "kl",
+            description =
+                    "How the soft term compares student and teacher logits: kl (KL divergence of the distributions softened by --temperature, times its square) or mse (squared distance of the logits, summed over classes, as Tang et al. 2019) (default: ${DEFAULT-VALUE}).")
+    Choices.SoftLoss softLoss;
 
     @Option(
             names = "--metrics-every-seconds",
@@ -819,6 +827,7 @@ public class JobOptions {
                 .option("schedule", schedule.label())
                 .option("seed", Long.toString(seed))
                 .option("student_family", studentFamily.label())
+                .option("soft_loss", softLoss.label())
                 .option(
                         "samples_topic",
                         inputs.pattern() != null
@@ -859,6 +868,7 @@ public class JobOptions {
                         .optAttentionLengthScale(attentionLengthScale)
                         .optTeacherNames(t.names())
                         .optLossPolicy(lossPolicy.label())
+                        .optSoftLoss(softLoss.loss)
                         .optReplay(replayRatio, replayCapacity)
                         .optRestartOnDrift(restartOnDrift)
                         .optThreads(trainerThreads)
