@@ -279,6 +279,14 @@ class DistillCliTest {
     }
 
     @Test
+    void shouldRefuseAnOutOfDomainTestThatIsNeitherYelpNorAFile() {
+        Result r = run("demo", "--out-of-domain-test", "no-such-file.tsv");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err)
+                .contains("Invalid option --out-of-domain-test: must be 'yelp' or a readable file");
+    }
+
+    @Test
     void shouldRefuseAReplayRatioOutOfRangeInEveryScenario() {
         for (String scenario : List.of("default", "drift")) {
             Result r = run("demo", "--scenario", scenario, "--replay-ratio", "-1");

@@ -62,6 +62,10 @@ class DriftScenarioITCase {
                         yelpTrain.toString(),
                         "--shift-test",
                         yelpTest.toString(),
+                        // The second domain's test file again, as an out-of-domain test: the two
+                        // paths must measure the same student the same way.
+                        "--out-of-domain-test",
+                        yelpTest.toString(),
                         "--baseline-learning-rates",
                         "3e-4",
                         "--out",
@@ -125,6 +129,22 @@ class DriftScenarioITCase {
                                     - summary.get("frozen_at_end").asDouble(),
                             org.assertj.core.data.Offset.offset(1e-3));
         }
+        JsonNode otherDomain = report.get("out_of_domain");
+        JsonNode secondTest = drift.get("test");
+        for (String figure :
+                List.of(
+                        "size",
+                        "teacher_accuracy",
+                        "student_accuracy",
+                        "baseline_accuracy",
+                        "agreement")) {
+            assertThat(otherDomain.get(figure).asDouble())
+                    .as("out_of_domain.%s", figure)
+                    .isEqualTo(secondTest.get(figure).asDouble());
+        }
+        assertThat(otherDomain.get("size").asInt())
+                .isEqualTo(Files.readAllLines(yelpTest).size() - 1);
+        assertThat(output).anyMatch(l -> l.startsWith("Out of domain (yelp-test.tsv, "));
         assertThat(drift.get("detectors").get("input").get("alarms_before_shift").isInt()).isTrue();
         assertThat(output).anyMatch(l -> l.startsWith("Forgetting: on sst2 the student went from"));
     }

@@ -142,6 +142,12 @@ public final class DemoCommand implements Callable<Integer> {
     Path shiftTest;
 
     @Option(
+            names = "--out-of-domain-test",
+            description =
+                    "A labelled file of another domain (text<TAB>label, the training file's labels), or 'yelp' for the bundled Yelp test.tsv (2,000 restaurant-review sentences): teacher, student and baseline are also measured on it at the end, as a user sending the student whatever arrives would see them (report.json: out_of_domain). Nothing trains on it.")
+    String outOfDomainTest;
+
+    @Option(
             names = "--baseline-learning-rates",
             split = ",",
             defaultValue = "3e-4,1e-3,3e-3",
@@ -157,6 +163,7 @@ public final class DemoCommand implements Callable<Integer> {
         Data data = loadData();
         Teachers teachers = teachers(data);
         DriftScenario drift = scenario == Choices.Scenario.DRIFT ? loadDrift(data) : null;
+        TsvDataset outOfDomain = loadOutOfDomain(data);
         long shiftOffset = (long) teachers.stream().size() * passes;
         long frozenAt = 0;
         if (drift != null) {
@@ -254,6 +261,11 @@ public final class DemoCommand implements Callable<Integer> {
                             ? null
                             : testSet(teachers, settings, run, baseline.file())
                                     .apply(drift.test().rows());
+            TestSetEvaluation otherDomain =
+                    outOfDomain == null
+                            ? null
+                            : testSet(teachers, settings, run, baseline.file())
+                                    .apply(outOfDomain.rows());
             DemoReport report =
                     new DemoReport(
                             job,
@@ -271,6 +283,9 @@ public final class DemoCommand implements Callable<Integer> {
                     io.flinkdistill.pipeline.monitor.MetricsRecords.onePerStep(
                             List.copyOf(recorded));
             com.fasterxml.jackson.databind.node.ObjectNode json = report.toJson();
+            if (otherDomain != null) {
+                otherDomain.writeTo(json.putObject("out_of_domain"), outOfDomain.file());
+            }
             com.fasterxml.jackson.databind.node.ObjectNode driftSummary = null;
             if (drift != null) {
                 driftSummary =
@@ -295,6 +310,18 @@ public final class DemoCommand implements Callable<Integer> {
             io.flinkdistill.pipeline.monitor.HtmlReport.write(
                     html, "flink-distill demo: " + job.student, seen);
             report.print(reportFile, html, recording);
+            if (otherDomain != null) {
+                System.out.printf(
+                        java.util.Locale.ROOT,
+                        "Out of domain (%s, %d sentences, not trained on): teacher %.1f %%,"
+                                + " student %.1f %%, baseline %.1f %%, agreement %.1f %%.%n",
+                        outOfDomain.file().getFileName(),
+                        otherDomain.size(),
+                        100 * otherDomain.teacherAccuracy(),
+                        100 * otherDomain.studentAccuracy(),
+                        100 * otherDomain.baselineAccuracy(),
+                        100 * otherDomain.agreement());
+            }
             if (driftSummary != null) {
                 printDrift(driftSummary);
             }
@@ -590,6 +617,29 @@ public final class DemoCommand implements Callable<Integer> {
         return DriftScenario.load(name, after, afterTest, job.seed);
     }
 
+    /** The {@code --out-of-domain-test} file (the bundled Yelp test for 'yelp'), or null. */
+    private TsvDataset loadOutOfDomain(Data data) throws IOException {
+        if (outOfDomainTest == null) {
+            return null;
+        }
+        TsvDataset d =
+                TsvDataset.read(
+                        outOfDomainTest.equals("yelp")
+                                ? bundled("yelp", "test.tsv")
+                                : Path.of(outOfDomainTest));
+        d.warnAboutMalformedLines();
+        if (!data.train().classes().containsAll(d.classes())) {
+            throw new JobOptions.OptionException(
+                    "--out-of-domain-test",
+                    d.file()
+                            + " has labels "
+                            + d.classes()
+                            + ", not all of the training file's "
+                            + data.train().classes());
+        }
+        return d;
+    }
+
     /** The first domain's benchmark name. */
     private String firstDomain() {
         return train == null ? "sst2" : "first";
@@ -865,6 +915,13 @@ public final class DemoCommand implements Callable<Integer> {
                                         : p == shiftTrain ? "--shift-train" : "--shift-test",
                         "file " + p + " does not exist or is not readable");
             }
+        }
+        if (outOfDomainTest != null
+                && !outOfDomainTest.equals("yelp")
+                && !Files.isReadable(Path.of(outOfDomainTest))) {
+            throw new JobOptions.OptionException(
+                    "--out-of-domain-test",
+                    "must be 'yelp' or a readable file, got " + outOfDomainTest);
         }
         if (scenario != Choices.Scenario.DRIFT && (shiftTrain != null || shiftTest != null)) {
             throw new JobOptions.OptionException(

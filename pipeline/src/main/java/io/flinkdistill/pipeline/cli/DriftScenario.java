@@ -157,13 +157,7 @@ record DriftScenario(String name, TsvDataset train, List<TsvRow> rows, TsvDatase
                 o.put("change_since_shift", DemoReport.round(end.getAccuracy() - atShift));
             }
         }
-        ObjectNode t = d.putObject("test");
-        t.put("file", test.file().getFileName().toString());
-        t.put("size", shiftTest.size());
-        t.put("teacher_accuracy", DemoReport.round(shiftTest.teacherAccuracy()));
-        t.put("student_accuracy", DemoReport.round(shiftTest.studentAccuracy()));
-        t.put("baseline_accuracy", DemoReport.round(shiftTest.baselineAccuracy()));
-        t.put("agreement", DemoReport.round(shiftTest.agreement()));
+        shiftTest.writeTo(d.putObject("test"), test.file());
         return d;
     }
 

@@ -186,6 +186,11 @@ public final class QualityBench implements Callable<Integer> {
         f.put(
                 "cascade.validation_as_measured.t97.test_agreement",
                 "/cascade/validation_targets_as_measured/1/test_agreement");
+        // --out-of-domain-test: the same student on another domain's test file.
+        for (String k :
+                List.of("teacher_accuracy", "student_accuracy", "baseline_accuracy", "agreement")) {
+            f.put("out_of_domain." + k, "/out_of_domain/" + k);
+        }
         // Drift events on a stationary run are false alarms.
         f.put("student.drift_events", "/student/drift_events");
         // The drift scenario (--scenario drift, bundled domains).

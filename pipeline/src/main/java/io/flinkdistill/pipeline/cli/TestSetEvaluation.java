@@ -39,6 +39,19 @@ record TestSetEvaluation(
         double baselineAccuracy) {
 
     /**
+     * The file's name, its size and the teacher's, student's and baseline's accuracy and the
+     * agreement, rounded, into {@code o}.
+     */
+    void writeTo(com.fasterxml.jackson.databind.node.ObjectNode o, Path file) {
+        o.put("file", file.getFileName().toString());
+        o.put("size", size);
+        o.put("teacher_accuracy", DemoReport.round(teacherAccuracy));
+        o.put("student_accuracy", DemoReport.round(studentAccuracy));
+        o.put("baseline_accuracy", DemoReport.round(baselineAccuracy));
+        o.put("agreement", DemoReport.round(agreement));
+    }
+
+    /**
      * @param heads one per teacher (null for one with its own classifier)
      * @param fusionWeights how the teachers' distributions are fused (one per teacher)
      * @param baselineFile a second student to score on the same sentences, or null
