@@ -216,6 +216,7 @@ final class DemoReport {
             v.put("student_accuracy", round(validation.studentAccuracy()));
             v.put("baseline_accuracy", round(validation.baselineAccuracy()));
             v.put("agreement", round(validation.agreement()));
+            validation.byLength().writeTo(v.putObject("by_length"));
             v.put(
                     "accuracy_retained",
                     round(validation.studentAccuracy() / validation.teacherAccuracy()));
@@ -224,6 +225,7 @@ final class DemoReport {
                     round(validation.studentAccuracy() - validation.baselineAccuracy()));
         }
         report.put("agreement", round(eval.agreement()));
+        eval.byLength().writeTo(report.putObject("by_length"));
         report.put("accuracy_retained", round(eval.studentAccuracy() / eval.teacherAccuracy()));
         report.put("distillation_gain", round(eval.studentAccuracy() - eval.baselineAccuracy()));
         report.put("size_ratio", round(eval.studentParams() / (double) eval.teacherParams()));

@@ -186,6 +186,15 @@ public final class QualityBench implements Callable<Integer> {
         f.put(
                 "cascade.validation_as_measured.t97.test_agreement",
                 "/cascade/validation_targets_as_measured/1/test_agreement");
+        // By input length in words (where the student parts from the teacher).
+        for (String range : LengthBreakdown.labels()) {
+            for (String k : List.of("teacher_accuracy", "student_accuracy", "agreement")) {
+                f.put("test.by_length." + range + "." + k, "/by_length/" + range + "/" + k);
+                f.put(
+                        "validation.by_length." + range + "." + k,
+                        "/validation/by_length/" + range + "/" + k);
+            }
+        }
         // --out-of-domain-test: the same student on another domain's test file.
         for (String k :
                 List.of("teacher_accuracy", "student_accuracy", "baseline_accuracy", "agreement")) {

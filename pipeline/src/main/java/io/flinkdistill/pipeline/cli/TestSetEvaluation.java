@@ -26,6 +26,7 @@ import java.util.Map;
  * @param teacherAccuracies each teacher's own accuracy, by name, in order
  * @param teacherParams parameters of the primary teacher
  * @param allTeacherParams parameters of all teachers together
+ * @param byLength the same figures by input length (null when not computed)
  */
 record TestSetEvaluation(
         int size,
@@ -36,7 +37,8 @@ record TestSetEvaluation(
         long teacherParams,
         long allTeacherParams,
         long studentParams,
-        double baselineAccuracy) {
+        double baselineAccuracy,
+        LengthBreakdown byLength) {
 
     /**
      * The file's name, its size and the teacher's, student's and baseline's accuracy and the
@@ -49,6 +51,9 @@ record TestSetEvaluation(
         o.put("student_accuracy", DemoReport.round(studentAccuracy));
         o.put("baseline_accuracy", DemoReport.round(baselineAccuracy));
         o.put("agreement", DemoReport.round(agreement));
+        if (byLength != null) {
+            byLength.writeTo(o.putObject("by_length"));
+        }
     }
 
     /**
@@ -143,7 +148,12 @@ record TestSetEvaluation(
                 teacherParams,
                 allParams,
                 student.params,
-                baseline);
+                baseline,
+                LengthBreakdown.of(
+                        labelled.stream().map(TsvRow::text).toList(),
+                        gold,
+                        teacherPred,
+                        student.classes));
     }
 
     private record Predictions(int[] classes, long params) {}

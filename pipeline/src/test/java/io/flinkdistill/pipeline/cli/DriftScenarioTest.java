@@ -105,7 +105,7 @@ class DriftScenarioTest {
                         480,
                         FROZEN_AT,
                         "sst2",
-                        new TestSetEvaluation(2, 0.92, Map.of(), 0.85, 0.9, 1, 1, 1, 0.8));
+                        new TestSetEvaluation(2, 0.92, Map.of(), 0.85, 0.9, 1, 1, 1, 0.8, null));
     }
 
     private static List<DistillMetrics> recording(Path dir) throws Exception {
