@@ -273,16 +273,14 @@ class DistillCliTest {
 
     @Test
     void shouldNameTheSoftLossChoicesOnAnUnknownOne() {
-        Result r = run("demo", "--soft-loss", "hinge");
-        assertThat(r.code).isEqualTo(2);
-        assertThat(r.err).contains("--soft-loss").contains("kl, mse");
+        assertThat(refusal("demo", "--soft-loss", "hinge"))
+                .contains("--soft-loss")
+                .contains("kl, mse");
     }
 
     @Test
     void shouldRefuseAnOutOfDomainTestThatIsNeitherYelpNorAFile() {
-        Result r = run("demo", "--out-of-domain-test", "no-such-file.tsv");
-        assertThat(r.code).isEqualTo(2);
-        assertThat(r.err)
+        assertThat(refusal("demo", "--out-of-domain-test", "no-such-file.tsv"))
                 .contains("Invalid option --out-of-domain-test: must be 'yelp' or a readable file");
     }
 
@@ -674,6 +672,13 @@ class DistillCliTest {
     }
 
     private record Result(int code, String err) {}
+
+    /** What a command refused at start-up (exit code 2) printed on stderr. */
+    private static String refusal(String... args) {
+        Result r = run(args);
+        assertThat(r.code).as("exit code of %s", String.join(" ", args)).isEqualTo(2);
+        return r.err;
+    }
 
     private static Result run(String... args) {
         PrintStream saved = System.err;
