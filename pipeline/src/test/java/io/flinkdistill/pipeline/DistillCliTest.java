@@ -279,6 +279,17 @@ class DistillCliTest {
     }
 
     @Test
+    void shouldLeaveTheSeedAndOutputToBenchQualityButPassOtherOptionsOn() {
+        assertThat(refusal("bench", "quality", "--seed", "4"))
+                .contains("Invalid option --seed: is set per run by bench quality");
+        assertThat(refusal("bench", "quality", "--seed=4"))
+                .contains("Invalid option --seed: is set per run by bench quality");
+        // An option that only starts like them reaches the demo, which judges it.
+        assertThat(refusal("bench", "quality", "--out-of-domain-test", "no-such-file.tsv"))
+                .contains("Invalid option --out-of-domain-test: must be 'yelp' or a readable file");
+    }
+
+    @Test
     void shouldRefuseAnOutOfDomainTestThatIsNeitherYelpNorAFile() {
         assertThat(refusal("demo", "--out-of-domain-test", "no-such-file.tsv"))
                 .contains("Invalid option --out-of-domain-test: must be 'yelp' or a readable file");

@@ -58,9 +58,10 @@ public final class QualityBench implements Callable<Integer> {
     public Integer call() throws Exception {
         JobOptions.atLeastOption("--seeds", seeds, 1);
         for (String o : demoOptions) {
-            if (o.startsWith("--seed") || o.startsWith("--out")) {
+            String name = o.split("=")[0];
+            if (name.equals("--seed") || name.equals("--out")) {
                 throw new JobOptions.OptionException(
-                        o.split("=")[0], "is set per run by bench quality (--first-seed, --out)");
+                        name, "is set per run by bench quality (--first-seed, --out)");
             }
         }
         ArrayNode runs = JSON.createArrayNode();
