@@ -20,11 +20,24 @@ public final class DistillationLoss {
      * @param teacher teacher logits [B, C] (no gradient)
      */
     public static NDArray softKl(NDArray student, NDArray teacher, float tau) {
+        return softKl(student, teacher, tau, null);
+    }
+
+    /**
+     * {@link #softKl(NDArray, NDArray, float)} with a weight per row.
+     *
+     * @param rowWeights [B], mean 1 over the batch, or null for equal rows
+     */
+    public static NDArray softKl(NDArray student, NDArray teacher, float tau, NDArray rowWeights) {
         NDArray inverseTau = NativeArrays.scalar(student, 1f / tau);
         NDArray logPt = teacher.mul(inverseTau).logSoftmax(1);
         NDArray logPs = student.mul(inverseTau).logSoftmax(1);
         NDArray kl = logPt.exp().mul(logPt.sub(logPs)).sum(new int[] {1});
-        return kl.mean().mul(NativeArrays.scalar(student, tau * tau));
+        return weighted(kl, rowWeights).mean().mul(NativeArrays.scalar(student, tau * tau));
+    }
+
+    private static NDArray weighted(NDArray perRow, NDArray rowWeights) {
+        return rowWeights == null ? perRow : perRow.mul(rowWeights);
     }
 
     /**
@@ -35,7 +48,12 @@ public final class DistillationLoss {
      * @param teacher teacher logits [B, C] (no gradient)
      */
     public static NDArray logitMse(NDArray student, NDArray teacher) {
-        return student.sub(teacher).square().sum(new int[] {1}).mean();
+        return logitMse(student, teacher, null);
+    }
+
+    /** {@link #logitMse(NDArray, NDArray)} with a weight per row ([B], mean 1, or null). */
+    public static NDArray logitMse(NDArray student, NDArray teacher, NDArray rowWeights) {
+        return weighted(student.sub(teacher).square().sum(new int[] {1}), rowWeights).mean();
     }
 
     /** Mean squared error between projected student features and teacher features, [B, D] each. */
@@ -43,11 +61,27 @@ public final class DistillationLoss {
         return student.sub(teacher).square().mean();
     }
 
+    /** {@link #featureMse(NDArray, NDArray)} with a weight per row ([B], mean 1, or null). */
+    public static NDArray featureMse(NDArray student, NDArray teacher, NDArray rowWeights) {
+        if (rowWeights == null) {
+            return featureMse(student, teacher);
+        }
+        return student.sub(teacher).square().mean(new int[] {1}).mul(rowWeights).mean();
+    }
+
     /**
      * Cross-entropy on gold labels for the labelled rows only; {@code labels[b] < 0} marks an
      * unlabelled row. Averaged over the whole batch, so a batch with few labels contributes little.
      */
     public static NDArray hardCrossEntropy(NDArray student, int[] labels) {
+        return hardCrossEntropy(student, labels, null);
+    }
+
+    /**
+     * {@link #hardCrossEntropy(NDArray, int[])} with a weight per row ([B], mean 1 over the whole
+     * batch, or null).
+     */
+    public static NDArray hardCrossEntropy(NDArray student, int[] labels, NDArray rowWeights) {
         int classes = (int) student.getShape().get(1);
         float[] oneHot = new float[labels.length * classes];
         for (int b = 0; b < labels.length; b++) {
@@ -56,10 +90,12 @@ public final class DistillationLoss {
             }
         }
         NDArray target = NativeArrays.owned(student.getManager(), oneHot, student.getShape());
-        return student.logSoftmax(1)
-                .mul(target)
-                .sum()
-                .mul(NativeArrays.scalar(student, -1f / labels.length));
+        NDArray logLikelihood = student.logSoftmax(1).mul(target);
+        NDArray total =
+                rowWeights == null
+                        ? logLikelihood.sum()
+                        : logLikelihood.sum(new int[] {1}).mul(rowWeights).sum();
+        return total.mul(NativeArrays.scalar(student, -1f / labels.length));
     }
 
     /**

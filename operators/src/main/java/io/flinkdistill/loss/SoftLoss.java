@@ -20,8 +20,13 @@ public enum SoftLoss {
 
     /** The soft term of these logits [B, C] (the teacher's without gradient). */
     public NDArray of(NDArray student, NDArray teacher, float temperature) {
+        return of(student, teacher, temperature, null);
+    }
+
+    /** The soft term with a weight per row ([B], mean 1 over the batch, or null). */
+    public NDArray of(NDArray student, NDArray teacher, float temperature, NDArray rowWeights) {
         return this == KL
-                ? DistillationLoss.softKl(student, teacher, temperature)
-                : DistillationLoss.logitMse(student, teacher);
+                ? DistillationLoss.softKl(student, teacher, temperature, rowWeights)
+                : DistillationLoss.logitMse(student, teacher, rowWeights);
     }
 }

@@ -52,9 +52,12 @@ final class DistillationObjective {
         var out = model.forward(step, tokens, true);
         NDArray teacherLogits = NativeArrays.owned(step, tl, new Shape(b, classes));
         NDArray teacherFeatures = NativeArrays.owned(step, tf, new Shape(b, dim));
-        NDArray softLoss = settings.softLoss().of(out.logits(), teacherLogits, temperature);
-        NDArray featureLoss = DistillationLoss.featureMse(out.projectedFeatures(), teacherFeatures);
-        NDArray hardLoss = DistillationLoss.hardCrossEntropy(out.logits(), labels);
+        NDArray rowWeights = lengthWeights(step, tokens);
+        NDArray softLoss =
+                settings.softLoss().of(out.logits(), teacherLogits, temperature, rowWeights);
+        NDArray featureLoss =
+                DistillationLoss.featureMse(out.projectedFeatures(), teacherFeatures, rowWeights);
+        NDArray hardLoss = DistillationLoss.hardCrossEntropy(out.logits(), labels, rowWeights);
         NDArray loss =
                 softLoss.mul(NativeArrays.scalar(softLoss, (float) w.soft()))
                         .add(featureLoss.mul(NativeArrays.scalar(featureLoss, (float) w.feature())))
@@ -68,6 +71,34 @@ final class DistillationObjective {
                                     NativeArrays.scalar(attentionLoss, (float) w.attention())));
         }
         return new Terms(loss, softLoss, featureLoss, hardLoss, attentionLoss);
+    }
+
+    /**
+     * Each row's weight {@code n^P} for a text of n tokens (up to the student's limit), normalised
+     * to mean 1 over the batch; null when {@link TrainerSettings#lengthWeighting} is 0.
+     */
+    private NDArray lengthWeights(NDManager step, List<int[]> tokens) {
+        double power = settings.lengthWeighting();
+        if (power == 0) {
+            return null;
+        }
+        float[] w = rowWeights(tokens, settings.student().maxTokens(), power);
+        return NativeArrays.owned(step, w, new Shape(w.length));
+    }
+
+    /** The weights {@link #lengthWeights} uses, as numbers. */
+    static float[] rowWeights(List<int[]> tokens, int maxTokens, double power) {
+        float[] w = new float[tokens.size()];
+        double sum = 0;
+        for (int i = 0; i < w.length; i++) {
+            int n = Math.max(1, Math.min(tokens.get(i).length, maxTokens));
+            w[i] = (float) Math.pow(n, power);
+            sum += w[i];
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (w[i] * w.length / sum);
+        }
+        return w;
     }
 
     private boolean hasTeacherAttention(List<ScoredSample> batch) {

@@ -30,6 +30,9 @@ import java.io.Serializable;
  * @param lossPolicy the loss reweighting policy the job runs (reported in the metrics)
  * @param softLoss how the soft term compares student and teacher logits (KL at the temperature, or
  *     MSE on the logits)
+ * @param lengthWeighting per-sample weighting by length: the soft, feature and hard terms of a text
+ *     of n tokens count in proportion to {@code n^P}, normalised to mean 1 over the batch (0: every
+ *     sample equal); a stream of short phrases then weighs its whole sentences more
  * @param threads libtorch intra-op threads of the trainer's task thread (0: libtorch's default, one
  *     per core of the machine; see {@link TorchThreads})
  * @param shufflePool training samples held beyond a batch, so that each batch is drawn at random
@@ -57,6 +60,7 @@ public record TrainerSettings(
         java.util.List<String> teacherNames,
         String lossPolicy,
         SoftLoss softLoss,
+        double lengthWeighting,
         double replayRatio,
         int replayCapacity,
         boolean restartOnDrift,
@@ -92,6 +96,7 @@ public record TrainerSettings(
         b.teacherNames = teacherNames;
         b.lossPolicy = lossPolicy;
         b.softLoss = softLoss;
+        b.lengthWeighting = lengthWeighting;
         b.replayRatio = replayRatio;
         b.replayCapacity = replayCapacity;
         b.restartOnDrift = restartOnDrift;
@@ -125,6 +130,7 @@ public record TrainerSettings(
         private java.util.List<String> teacherNames = java.util.List.of("teacher");
         private String lossPolicy = "fixed";
         private SoftLoss softLoss = SoftLoss.KL;
+        private double lengthWeighting;
         private double replayRatio;
         private int replayCapacity = 2000;
         private boolean restartOnDrift;
@@ -259,6 +265,12 @@ public record TrainerSettings(
             return this;
         }
 
+        /** Per-sample weight {@code tokens^power}, mean 1 over each batch (0: off). */
+        public Builder optLengthWeighting(double power) {
+            this.lengthWeighting = power;
+            return this;
+        }
+
         /** How the soft term compares student and teacher logits (default {@code KL}). */
         public Builder optSoftLoss(SoftLoss softLoss) {
             this.softLoss = softLoss;
@@ -284,6 +296,7 @@ public record TrainerSettings(
                     teacherNames,
                     lossPolicy,
                     softLoss,
+                    lengthWeighting,
                     replayRatio,
                     replayCapacity,
                     restartOnDrift,
@@ -324,6 +337,10 @@ public record TrainerSettings(
         }
         java.util.Objects.requireNonNull(provenance, "provenance");
         java.util.Objects.requireNonNull(softLoss, "softLoss");
+        if (!(lengthWeighting >= 0 && lengthWeighting <= 2)) {
+            throw new IllegalArgumentException(
+                    "length-weighting must be in [0, 2], got " + lengthWeighting);
+        }
         teacherNames = java.util.List.copyOf(teacherNames);
         if (teacherNames.isEmpty() || lossPolicy == null || lossPolicy.isBlank()) {
             throw new IllegalArgumentException(

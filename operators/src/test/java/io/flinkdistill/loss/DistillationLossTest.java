@@ -67,6 +67,32 @@ class DistillationLossTest {
     }
 
     @Test
+    void rowWeightsScaleEachRowsShareOfEveryTerm() {
+        // Weights [2, 0] (mean 1): each term is its first row's value alone.
+        NDArray w = manager.create(new float[] {2f, 0f}, new Shape(2));
+        NDArray teacher = manager.create(new float[] {2f, 0f, 5f, -5f}, new Shape(2, 2));
+        NDArray student = manager.create(new float[] {0f, 0f, 0f, 0f}, new Shape(2, 2));
+        // Row 0 is the hand-computed case above: 0.443773 at tau 2.
+        assertThat((double) DistillationLoss.softKl(student, teacher, 2f, w).getFloat())
+                .isCloseTo(0.443773, within(1e-5));
+        assertThat((double) DistillationLoss.logitMse(student, teacher, w).getFloat())
+                .isCloseTo(4.0, within(1e-6));
+        assertThat((double) DistillationLoss.featureMse(student, teacher, w).getFloat())
+                .isCloseTo(2.0, within(1e-6));
+        // CE: row 0 labelled class 0 with logits [0, 0] -> ln 2, weight 2, over a batch of 2.
+        assertThat(
+                        (double)
+                                DistillationLoss.hardCrossEntropy(student, new int[] {0, 1}, w)
+                                        .getFloat())
+                .isCloseTo(0.693147, within(1e-6));
+        // Null weights are the unweighted terms.
+        assertThat(DistillationLoss.softKl(student, teacher, 2f, null).getFloat())
+                .isEqualTo(DistillationLoss.softKl(student, teacher, 2f).getFloat());
+        assertThat(DistillationLoss.hardCrossEntropy(student, new int[] {0, 1}, null).getFloat())
+                .isEqualTo(DistillationLoss.hardCrossEntropy(student, new int[] {0, 1}).getFloat());
+    }
+
+    @Test
     void featureMseIsMeanOfSquaredDifferences() {
         NDArray a = manager.create(new float[] {1f, 2f, 3f, 4f}, new Shape(2, 2));
         NDArray b = manager.create(new float[] {1f, 0f, 0f, 4f}, new Shape(2, 2));

@@ -54,6 +54,32 @@ class StudentTrainerTest {
         }
     }
 
+    @Test
+    void shouldWeighLongSamplesMoreWhenAskedTo() {
+        // Tokens 1 and 3 (the second cut to a limit of 2): weights n^1 -> 1 and 2, mean 1.
+        assertThat(
+                        DistillationObjective.rowWeights(
+                                List.of(new int[] {5}, new int[] {5, 6, 7}), 2, 1.0))
+                .containsExactly(2f / 3, 4f / 3);
+        assertThat(
+                        DistillationObjective.rowWeights(
+                                List.of(new int[] {5}, new int[] {5, 6, 7}), 16, 0.0))
+                .containsExactly(1f, 1f);
+        // In a trainer: the same first batch gives another soft term once weighted.
+        List<ScoredSample> batch = SyntheticSamples.generate(8, 1, false);
+        assertThat(batch.stream().mapToInt(s -> s.tokens.length).distinct().count())
+                .as("the batch has several lengths")
+                .isGreaterThan(1);
+        TrainerSettings weighted =
+                TrainerFixtures.tinySettings().toBuilder().optLengthWeighting(1).build();
+        double plain = firstStepSoftTerm(io.flinkdistill.loss.SoftLoss.KL, 3, batch);
+        try (StudentTrainer trainer = new StudentTrainer("student", weighted)) {
+            batch.forEach(trainer::accept);
+            LossTotals totals = trainer.drainTotals();
+            assertThat(totals.mean(totals.soft)).isNotCloseTo(plain, within(1e-4));
+        }
+    }
+
     private static double firstStepSoftTerm(
             io.flinkdistill.loss.SoftLoss loss, double temperature, List<ScoredSample> batch) {
         io.flinkdistill.loss.LossWeights d = TrainerFixtures.tinySettings().lossWeights();

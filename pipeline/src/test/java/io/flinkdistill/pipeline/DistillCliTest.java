@@ -279,6 +279,12 @@ class DistillCliTest {
     }
 
     @Test
+    void shouldRefuseALengthWeightingOutOfRange() {
+        assertThat(refusal("demo", "--length-weighting", "3"))
+                .contains("Invalid option --length-weighting: must be in [0, 2], got 3.0");
+    }
+
+    @Test
     void shouldLeaveTheSeedAndOutputToBenchQualityButPassOtherOptionsOn() {
         assertThat(refusal("bench", "quality", "--seed", "4"))
                 .contains("Invalid option --seed: is set per run by bench quality");

@@ -313,6 +313,13 @@ public class JobOptions {
                             + " tokens counts min(1, N/n), so long texts count less; 0 = off (default: ${DEFAULT-VALUE}).")
     int attentionLengthScale;
 
+    @Option(
+            names = "--length-weighting",
+            defaultValue = "0",
+            description =
+                    "Per-sample weighting by length: the soft, feature and hard terms of a text of n tokens count in proportion to n^P, normalised to mean 1 over each batch, so a stream of many short phrases weighs its whole sentences more; 0 = every sample equal (default: ${DEFAULT-VALUE}).")
+    double lengthWeighting;
+
     /** Named benchmark sets and the frozen student measured on them. */
     @picocli.CommandLine.Mixin BenchmarkOptions benchmarks = new BenchmarkOptions();
 
@@ -486,6 +493,10 @@ public class JobOptions {
         atLeast("--metrics-every-seconds", metricsEverySeconds, 0);
         atLeast("--trainer-threads", trainerThreads, 0);
         atLeast("--attention-length-scale", attentionLengthScale, 0);
+        if (!(lengthWeighting >= 0 && lengthWeighting <= 2)) {
+            throw new OptionException(
+                    "--length-weighting", "must be in [0, 2], got " + lengthWeighting);
+        }
         benchmarks.validate();
         replayRatio = replayRatioOption == null ? replayRatioDefault : replayRatioOption;
         if (!(replayRatio >= 0 && replayRatio <= 16)) {
@@ -828,6 +839,7 @@ public class JobOptions {
                 .option("seed", Long.toString(seed))
                 .option("student_family", studentFamily.label())
                 .option("soft_loss", softLoss.label())
+                .option("length_weighting", Double.toString(lengthWeighting))
                 .option(
                         "samples_topic",
                         inputs.pattern() != null
@@ -869,6 +881,7 @@ public class JobOptions {
                         .optTeacherNames(t.names())
                         .optLossPolicy(lossPolicy.label())
                         .optSoftLoss(softLoss.loss)
+                        .optLengthWeighting(lengthWeighting)
                         .optReplay(replayRatio, replayCapacity)
                         .optRestartOnDrift(restartOnDrift)
                         .optThreads(trainerThreads)
