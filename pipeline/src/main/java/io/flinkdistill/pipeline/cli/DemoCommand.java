@@ -256,16 +256,11 @@ public final class DemoCommand implements Callable<Integer> {
                             exportDir.resolve("baseline.student"));
             DemoReport.Evaluations evaluations =
                     evaluate(client, data, teachers, settings, run, baseline.file());
-            TestSetEvaluation shiftTest =
-                    drift == null
-                            ? null
-                            : testSet(teachers, settings, run, baseline.file())
-                                    .apply(drift.test().rows());
+            java.util.function.Function<List<TsvRow>, TestSetEvaluation> measure =
+                    testSet(teachers, settings, run, baseline.file());
+            TestSetEvaluation shiftTest = drift == null ? null : measure.apply(drift.test().rows());
             TestSetEvaluation otherDomain =
-                    outOfDomain == null
-                            ? null
-                            : testSet(teachers, settings, run, baseline.file())
-                                    .apply(outOfDomain.rows());
+                    outOfDomain == null ? null : measure.apply(outOfDomain.rows());
             DemoReport report =
                     new DemoReport(
                             job,
@@ -601,18 +596,8 @@ public final class DemoCommand implements Callable<Integer> {
                 TsvDataset.read(shiftTrain != null ? shiftTrain : bundled("yelp", "train.tsv"));
         TsvDataset afterTest =
                 TsvDataset.read(shiftTest != null ? shiftTest : bundled("yelp", "test.tsv"));
-        for (TsvDataset d : List.of(after, afterTest)) {
-            d.warnAboutMalformedLines();
-            if (!data.train().classes().containsAll(d.classes())) {
-                throw new JobOptions.OptionException(
-                        d == after ? "--shift-train" : "--shift-test",
-                        d.file()
-                                + " has labels "
-                                + d.classes()
-                                + ", not all of the training file's "
-                                + data.train().classes());
-            }
-        }
+        requireTrainingLabels(after, "--shift-train", data);
+        requireTrainingLabels(afterTest, "--shift-test", data);
         String name = shiftTest == null && shiftTrain == null ? "yelp" : "second";
         return DriftScenario.load(name, after, afterTest, job.seed);
     }
@@ -627,17 +612,22 @@ public final class DemoCommand implements Callable<Integer> {
                         outOfDomainTest.equals("yelp")
                                 ? bundled("yelp", "test.tsv")
                                 : Path.of(outOfDomainTest));
+        requireTrainingLabels(d, "--out-of-domain-test", data);
+        return d;
+    }
+
+    /** Warns about d's malformed lines; refuses labels the training file does not have. */
+    private static void requireTrainingLabels(TsvDataset d, String option, Data data) {
         d.warnAboutMalformedLines();
         if (!data.train().classes().containsAll(d.classes())) {
             throw new JobOptions.OptionException(
-                    "--out-of-domain-test",
+                    option,
                     d.file()
                             + " has labels "
                             + d.classes()
                             + ", not all of the training file's "
                             + data.train().classes());
         }
-        return d;
     }
 
     /** The first domain's benchmark name. */
