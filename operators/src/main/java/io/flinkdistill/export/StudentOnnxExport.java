@@ -9,8 +9,9 @@ import java.util.Map;
  * sequence length): inputs {@code input_ids} and {@code attention_mask} (int64, [batch, tokens], at
  * most {@code maxTokens} tokens), outputs {@code logits} and {@code probabilities} ([batch,
  * classes]). The graph is the same computation as {@link io.flinkdistill.student.StudentModel}'s
- * inference forward pass (the feature projection, used only in training, is left out), for either
- * family: attention or a depthwise {@code Conv} (group = hidden) as the token mixer.
+ * inference forward pass (the feature projection, used only in training, is left out), for every
+ * family: attention or a depthwise {@code Conv} (group = hidden) as the token mixer, LayerNorm
+ * before each block or (BERT) after each residual sum.
  *
  * <p>{@link Precision#INT8} stores every weight matrix as 7-bit signed integers ({@link
  * #MATMUL_WEIGHT_LIMIT}) with a scale per output column and quantizes activations dynamically to
@@ -107,20 +108,28 @@ public final class StudentOnnxExport {
                                 g.int64s("axes_1_2", new long[] {1, 2}, 2))
                         : null;
         String m3 = g.op("Unsqueeze", mask, g.int64s("axes_2", new long[] {2}, 1));
+        if (c.postNorm()) {
+            x = layerNorm(x, "embed.ln");
+        }
         for (int l = 0; l < c.layers(); l++) {
             String p = "layer" + l + ".";
+            int ffn = w.get(p + "ffn.in.b").length;
+            if (c.postNorm()) {
+                x = layerNorm(g.op("Add", x, attention(x, keyBias, p + "attn.")), p + "ln1");
+                x = layerNorm(g.op("Add", x, feedForward(x, p, ffn)), p + "ln2");
+                continue;
+            }
             String a = layerNorm(x, p + "ln1");
             String mixed =
                     c.hasAttention()
                             ? attention(a, keyBias, p + "attn.")
                             : convolution(g.op("Mul", a, m3), p + "conv");
             x = g.op("Add", x, mixed);
-            String f = layerNorm(x, p + "ln2");
-            int ffn = w.get(p + "ffn.in.b").length;
-            String inner = gelu(linear(f, p + "ffn.in", h, ffn));
-            x = g.op("Add", x, linear(inner, p + "ffn.out", ffn, h));
+            x = g.op("Add", x, feedForward(layerNorm(x, p + "ln2"), p, ffn));
         }
-        x = layerNorm(x, "final.ln");
+        if (!c.postNorm()) {
+            x = layerNorm(x, "final.ln");
+        }
         String axis1 = g.int64s("axes_1", new long[] {1}, 1);
         OnnxMl.AttributeProto[] noKeep = {OnnxGraph.intAttr("keepdims", 0)};
         String sum = g.op("ReduceSum", noKeep, g.op("Mul", x, m3), axis1);
@@ -136,6 +145,11 @@ public final class StudentOnnxExport {
                 "probabilities");
         g.output("logits", FLOAT, "batch", c.numClasses());
         g.output("probabilities", FLOAT, "batch", c.numClasses());
+    }
+
+    private String feedForward(String x, String p, int ffn) {
+        String inner = gelu(linear(x, p + "ffn.in", c.hidden(), ffn));
+        return linear(inner, p + "ffn.out", ffn, c.hidden());
     }
 
     private String attention(String x, String keyBias, String p) {
@@ -196,7 +210,8 @@ public final class StudentOnnxExport {
         return g.op(
                 "LayerNormalization",
                 new OnnxMl.AttributeProto[] {
-                    OnnxGraph.intAttr("axis", -1), OnnxGraph.floatAttr("epsilon", 1e-5f)
+                    OnnxGraph.intAttr("axis", -1),
+                    OnnxGraph.floatAttr("epsilon", c.layerNormEpsilon())
                 },
                 x,
                 weight(name + ".g", c.hidden()),

@@ -17,6 +17,64 @@ public final class PrincipalComponents {
      */
     public static float[] project(
             float[] values, int rows, int dim, int k, double targetStd, long seed) {
+        Basis basis = basis(values, rows, dim, k, seed);
+        float[] out = new float[rows * k];
+        double sumSq = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < k; c++) {
+                double s = basis.coordinate(values, r, dim, c);
+                out[r * k + c] = (float) s;
+                sumSq += s * s;
+            }
+        }
+        double scale = targetStd / Math.sqrt(sumSq / out.length);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) (out[i] * scale);
+        }
+        return out;
+    }
+
+    /**
+     * A rank-k factorisation: {@code values ≈ coordinates · components + mean}.
+     *
+     * @param coordinates rows x k, row-major, unscaled
+     * @param components k x dim, orthonormal rows, largest variance first
+     * @param mean dim
+     */
+    public record Factors(float[] coordinates, float[] components, float[] mean) {}
+
+    /** The rows of {@code values} (rows x dim, row-major) on their top k principal components. */
+    public static Factors factorise(float[] values, int rows, int dim, int k, long seed) {
+        Basis basis = basis(values, rows, dim, k, seed);
+        float[] coordinates = new float[rows * k];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < k; c++) {
+                coordinates[r * k + c] = (float) basis.coordinate(values, r, dim, c);
+            }
+        }
+        float[] components = new float[k * dim];
+        float[] mean = new float[dim];
+        for (int d = 0; d < dim; d++) {
+            for (int c = 0; c < k; c++) {
+                components[c * dim + d] = (float) basis.q()[c][d];
+            }
+            mean[d] = (float) basis.mean()[d];
+        }
+        return new Factors(coordinates, components, mean);
+    }
+
+    /** Column means and the top k principal directions (orthonormal rows). */
+    private record Basis(double[] mean, double[][] q) {
+        double coordinate(float[] values, int row, int dim, int component) {
+            double s = 0;
+            for (int d = 0; d < dim; d++) {
+                s += (values[row * dim + d] - mean[d]) * q[component][d];
+            }
+            return s;
+        }
+    }
+
+    private static Basis basis(float[] values, int rows, int dim, int k, long seed) {
         if (k > dim) {
             throw new IllegalArgumentException(
                     "Cannot keep " + k + " components of " + dim + " dimensions");
@@ -72,23 +130,7 @@ public final class PrincipalComponents {
             orthonormalise(next);
             q = next;
         }
-        float[] out = new float[rows * k];
-        double sumSq = 0;
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < k; c++) {
-                double s = 0;
-                for (int d = 0; d < dim; d++) {
-                    s += (values[r * dim + d] - mean[d]) * q[c][d];
-                }
-                out[r * k + c] = (float) s;
-                sumSq += s * s;
-            }
-        }
-        double scale = targetStd / Math.sqrt(sumSq / out.length);
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) (out[i] * scale);
-        }
-        return out;
+        return new Basis(mean, q);
     }
 
     private static void orthonormalise(double[][] vectors) {

@@ -7,8 +7,9 @@ import java.io.Serializable;
  * hidden) because a full-width embedding over a 30k vocabulary would be most of the student's
  * parameters and half of each optimizer step. {@link Family#TRANSFORMER} mixes tokens by
  * self-attention over learned positions; {@link Family#CNN} by a depthwise convolution of width
- * {@code kernel} (no positions, no attention maps); both have the same feed-forward blocks, mean
- * pooling and heads.
+ * {@code kernel} (no positions, no attention maps); {@link Family#BERT} by self-attention in BERT's
+ * post-LayerNorm order, so that pre-trained layers can be loaded. All have the same feed-forward
+ * blocks, mean pooling and heads.
  */
 public record StudentConfig(
         int vocabSize,
@@ -31,7 +32,13 @@ public record StudentConfig(
         /** Pre-LayerNorm self-attention over learned position embeddings. */
         TRANSFORMER,
         /** Depthwise 1-D convolution over the token axis ("same" padding, masked), no positions. */
-        CNN;
+        CNN,
+        /**
+         * Post-LayerNorm self-attention as in BERT (a LayerNorm after the embeddings and after each
+         * residual sum, no final one), so that the layers of a pre-trained BERT-family encoder can
+         * be loaded as they are ({@code PretrainedStudent}).
+         */
+        BERT;
 
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -45,7 +52,7 @@ public record StudentConfig(
                 }
             }
             throw new IllegalArgumentException(
-                    "Unknown student family '" + label + "' (transformer or cnn)");
+                    "Unknown student family '" + label + "' (transformer, cnn or bert)");
         }
     }
 
@@ -98,7 +105,20 @@ public record StudentConfig(
 
     /** Whether this student has attention maps to align with the teacher's. */
     public boolean hasAttention() {
-        return family == Family.TRANSFORMER;
+        return family != Family.CNN;
+    }
+
+    /** Whether LayerNorm follows each residual sum (BERT) rather than opening each block. */
+    public boolean postNorm() {
+        return family == Family.BERT;
+    }
+
+    /**
+     * LayerNorm epsilon: BERT's 1e-12 for {@link Family#BERT}, so loaded layers compute as they
+     * did; 1e-5 otherwise.
+     */
+    public float layerNormEpsilon() {
+        return postNorm() ? 1e-12f : 1e-5f;
     }
 
     /** This student as another family (the kernel matters to {@link Family#CNN} only). */

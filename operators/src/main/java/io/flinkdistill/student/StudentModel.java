@@ -13,12 +13,14 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A small pre-LayerNorm encoder with mean pooling, a classification head and a projection of its
+ * A small encoder with mean pooling, a classification head and a projection of its
  * pooled features to the teacher's width (for the feature-matching loss). Its token mixer is
  * self-attention over learned positions ({@link StudentConfig.Family#TRANSFORMER}) or a depthwise
  * convolution ({@link StudentConfig.Family#CNN}: {@code x + conv(LN(x) * mask)}, padding zeroed
  * before every convolution so that it never reaches a real token); the feed-forward blocks are the
- * same.
+ * same. {@link StudentConfig.Family#BERT} is the attention student in BERT's post-LayerNorm order
+ * (LayerNorm after the embeddings and after each residual sum, none at the end), the order
+ * pre-trained BERT-family layers were trained in.
  *
  * <p>Parameters are plain named DJL arrays owned by this model's manager, so that weights and
  * optimizer state can be checkpointed by name and restored bit for bit. Every operation in {@link
@@ -45,6 +47,10 @@ public final class StudentModel implements AutoCloseable {
         if (config.hasAttention()) {
             m.add("embed.pos", rng, 0.02f, config.maxTokens(), h);
         }
+        if (config.postNorm()) {
+            m.constant("embed.ln.g", 1f, h);
+            m.constant("embed.ln.b", 0f, h);
+        }
         for (int l = 0; l < config.layers(); l++) {
             String p = "layer" + l + ".";
             m.constant(p + "ln1.g", 1f, h);
@@ -68,8 +74,10 @@ public final class StudentModel implements AutoCloseable {
             m.add(p + "ffn.out.w", rng, xavier(config.ffn(), h), config.ffn(), h);
             m.constant(p + "ffn.out.b", 0f, h);
         }
-        m.constant("final.ln.g", 1f, h);
-        m.constant("final.ln.b", 0f, h);
+        if (!config.postNorm()) {
+            m.constant("final.ln.g", 1f, h);
+            m.constant("final.ln.b", 0f, h);
+        }
         m.add("head.w", rng, xavier(h, config.numClasses()), h, config.numClasses());
         m.constant("head.b", 0f, config.numClasses());
         m.add("feature.proj.w", rng, xavier(h, config.teacherDim()), h, config.teacherDim());
@@ -139,6 +147,9 @@ public final class StudentModel implements AutoCloseable {
             NDArray positions = step.arange(0, len, 1, DataType.INT32);
             x = x.add(embed(positions, p("embed.pos")).expandDims(0));
         }
+        if (config.postNorm()) {
+            x = layerNorm(x, "embed.ln");
+        }
         x = dropout(x, training);
         NDArray m3 = maskArr.expandDims(2);
         // Additive mask: 0 on real tokens, a large negative number on padding keys.
@@ -148,18 +159,15 @@ public final class StudentModel implements AutoCloseable {
         List<NDArray> hiddenStates = new java.util.ArrayList<>(config.layers());
         for (int l = 0; l < config.layers(); l++) {
             String pre = "layer" + l + ".";
-            NDArray h = layerNorm(x, pre + "ln1");
-            NDArray mixed =
-                    config.hasAttention()
-                            ? attention(h, keyBias, pre + "attn.", attentionMaps)
-                            : convolution(h.mul(m3), pre + "conv");
-            x = x.add(dropout(mixed, training));
-            h = layerNorm(x, pre + "ln2");
-            NDArray f = linear(h, pre + "ffn.in").getNDArrayInternal().gelu();
-            x = x.add(dropout(linear(f, pre + "ffn.out"), training));
+            x =
+                    config.postNorm()
+                            ? postNormLayer(x, keyBias, pre, attentionMaps, training)
+                            : preNormLayer(x, keyBias, m3, pre, attentionMaps, training);
             hiddenStates.add(x);
         }
-        x = layerNorm(x, "final.ln");
+        if (!config.postNorm()) {
+            x = layerNorm(x, "final.ln");
+        }
         NDArray pooled = x.mul(m3).sum(new int[] {1}).div(m3.sum(new int[] {1}));
         NDArray logits = linear(dropout(pooled, training), "head");
         NDArray features = linear(pooled, "feature.proj");
@@ -226,6 +234,37 @@ public final class StudentModel implements AutoCloseable {
         }
     }
 
+    /** {@code x + mix(LN(x))}, then {@code x + FFN(LN(x))}. */
+    private NDArray preNormLayer(
+            NDArray x,
+            NDArray keyBias,
+            NDArray m3,
+            String pre,
+            List<NDArray> attentionMaps,
+            boolean training) {
+        NDArray h = layerNorm(x, pre + "ln1");
+        NDArray mixed =
+                config.hasAttention()
+                        ? attention(h, keyBias, pre + "attn.", attentionMaps)
+                        : convolution(h.mul(m3), pre + "conv");
+        x = x.add(dropout(mixed, training));
+        h = layerNorm(x, pre + "ln2");
+        return x.add(dropout(feedForward(h, pre), training));
+    }
+
+    /** BERT's order: {@code LN(x + attention(x))}, then {@code LN(x + FFN(x))}. */
+    private NDArray postNormLayer(
+            NDArray x, NDArray keyBias, String pre, List<NDArray> attentionMaps, boolean training) {
+        NDArray mixed = attention(x, keyBias, pre + "attn.", attentionMaps);
+        x = layerNorm(x.add(dropout(mixed, training)), pre + "ln1");
+        return layerNorm(x.add(dropout(feedForward(x, pre), training)), pre + "ln2");
+    }
+
+    private NDArray feedForward(NDArray h, String pre) {
+        NDArray f = linear(h, pre + "ffn.in").getNDArrayInternal().gelu();
+        return linear(f, pre + "ffn.out");
+    }
+
     private NDArray attention(NDArray h, NDArray keyBias, String pre, List<NDArray> maps) {
         long batch = h.getShape().get(0);
         long len = h.getShape().get(1);
@@ -279,7 +318,7 @@ public final class StudentModel implements AutoCloseable {
                                 new Shape(config.hidden()),
                                 p(name + ".g"),
                                 p(name + ".b"),
-                                1e-5f);
+                                config.layerNormEpsilon());
         return out.singletonOrThrow();
     }
 

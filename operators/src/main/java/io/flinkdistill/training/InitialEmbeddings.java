@@ -9,8 +9,9 @@ import io.flinkdistill.teacher.TeacherOutput;
 import io.flinkdistill.teacher.TeacherSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
-/** Where a new student's token embeddings start when they do not start from noise. */
+/** Where a new student's weights start when they do not start from noise. */
 final class InitialEmbeddings {
     private static final org.slf4j.Logger LOG =
             org.slf4j.LoggerFactory.getLogger(InitialEmbeddings.class);
@@ -21,17 +22,27 @@ final class InitialEmbeddings {
     private InitialEmbeddings() {}
 
     /**
-     * The table a new student starts from, as {@code --student-embedding-init} says, or null when
-     * it starts from its random initialisation.
+     * The parameters a new student starts from other than its random initialisation, by name, as
+     * {@code --student-embedding-init} says (empty when it starts from its random initialisation).
      */
-    static float[] forNewStudent(TrainerSettings settings) {
-        if (settings.embeddingInit().startsWith(TrainerSettings.TEACHER_EMBEDDINGS)) {
-            return fromTeacher(settings);
+    static Map<String, float[]> forNewStudent(TrainerSettings settings) {
+        String init = settings.embeddingInit();
+        if (init.startsWith(TrainerSettings.TEACHER_EMBEDDINGS)) {
+            return Map.of("embed.tokens", fromTeacher(settings));
         }
-        if (settings.embeddingInit().startsWith(TrainerSettings.TEACHER_OUTPUT_EMBEDDINGS)) {
-            return fromTeacherOutput(settings);
+        if (init.startsWith(TrainerSettings.TEACHER_OUTPUT_EMBEDDINGS)) {
+            return Map.of("embed.tokens", fromTeacherOutput(settings));
         }
-        return null;
+        if (init.startsWith(TrainerSettings.PRETRAINED_LAYERS)) {
+            String model = init.substring(TrainerSettings.PRETRAINED_LAYERS.length());
+            try {
+                return PretrainedStudent.weights(settings.student(), model);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(
+                        "Could not read the pre-trained layers of " + model, e);
+            }
+        }
+        return Map.of();
     }
 
     /**

@@ -12,6 +12,7 @@ import io.flinkdistill.student.StudentModel;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Trains one student from teacher-scored samples, independent of Flink: buffers training samples
@@ -67,10 +68,12 @@ public final class StudentTrainer implements AutoCloseable {
                         settings.student().seed());
         this.step =
                 new DistillationStep(settings, new StepGuard(name, settings.maxConsecutiveSkips()));
-        float[] table = initialise ? InitialEmbeddings.forNewStudent(settings) : null;
-        if (table != null) {
-            noGrad();
-            model.setParameter("embed.tokens", table);
+        if (initialise) {
+            Map<String, float[]> start = InitialEmbeddings.forNewStudent(settings);
+            if (!start.isEmpty()) {
+                noGrad();
+                start.forEach(model::setParameter);
+            }
         }
     }
 

@@ -20,7 +20,9 @@ import java.io.Serializable;
  *     its last good state and halves the learning rate
  * @param embeddingInit {@link #RANDOM_EMBEDDINGS}, or {@link #TEACHER_EMBEDDINGS} and a shipped
  *     teacher id: the student's token embeddings start as that teacher's, projected on their
- *     principal components to the student's embedding width
+ *     principal components to the student's embedding width; or {@link #PRETRAINED_LAYERS} and an
+ *     encoder: a bert-family student starts as that encoder's first layers ({@link
+ *     PretrainedStudent})
  * @param progressive follow the {@link ProgressiveSchedule} (warm-up, alignment, refinement, then
  *     continuous); otherwise everything trains from the start at a fixed temperature
  * @param attentionLengthScale per-sample weighting by input complexity: the attention term of a
@@ -321,6 +323,13 @@ public record TrainerSettings(
      */
     public static final String TEACHER_OUTPUT_EMBEDDINGS = "teacher-output:";
 
+    /**
+     * Prefix of {@code embeddingInit} naming the pre-trained encoder (a shipped id or a model
+     * location) whose embeddings and first layers a {@link StudentConfig.Family#BERT} student
+     * starts from.
+     */
+    public static final String PRETRAINED_LAYERS = "pretrained:";
+
     public TrainerSettings {
         students = java.util.Map.copyOf(students);
         for (TrainerSettings own : students.values()) {
@@ -380,11 +389,18 @@ public record TrainerSettings(
         if (embeddingInit == null
                 || !(embeddingInit.equals(RANDOM_EMBEDDINGS)
                         || embeddingInit.startsWith(TEACHER_EMBEDDINGS)
-                        || embeddingInit.startsWith(TEACHER_OUTPUT_EMBEDDINGS))) {
+                        || embeddingInit.startsWith(TEACHER_OUTPUT_EMBEDDINGS)
+                        || embeddingInit.startsWith(PRETRAINED_LAYERS))) {
             throw new IllegalArgumentException(
-                    "student embedding init must be 'random', 'teacher:<model>' or"
-                            + " 'teacher-output:<model>', got "
+                    "student embedding init must be 'random', 'teacher:<model>',"
+                            + " 'teacher-output:<model>' or 'pretrained:<model>', got "
                             + embeddingInit);
+        }
+        if (embeddingInit.startsWith(PRETRAINED_LAYERS) && !student.postNorm()) {
+            throw new IllegalArgumentException(
+                    "only a bert-family student can start from pre-trained layers, not a "
+                            + student.family().label()
+                            + " student");
         }
         if (!student.hasAttention() && lossWeights.attention() > 0) {
             throw new IllegalArgumentException(

@@ -268,7 +268,45 @@ class DistillCliTest {
         assertThat(kernel.err).contains("--student-kernel").contains("odd");
         Result family = run("demo", "--student-family", "lstm");
         assertThat(family.code).isEqualTo(2);
-        assertThat(family.err).contains("--student-family").contains("transformer, cnn");
+        assertThat(family.err).contains("--student-family").contains("transformer, cnn, bert");
+    }
+
+    @Test
+    void shouldRefusePretrainedLayersTheStudentCannotTake() {
+        assertThat(refusal("demo", "--student-pretrained", "all-minilm-l6-v2"))
+                .contains("Invalid option --student-pretrained")
+                .contains("add --student-family bert");
+        assertThat(
+                        refusal(
+                                "demo",
+                                "--student-family",
+                                "bert",
+                                "--student-pretrained",
+                                "all-minilm-l6-v2"))
+                .contains("Invalid option --student-pretrained")
+                .contains("hidden size (128) does not fit all-minilm-l6-v2 (384)");
+        assertThat(
+                        refusal(
+                                "demo",
+                                "--student-family",
+                                "bert",
+                                "--student-hidden",
+                                "384",
+                                "--student-heads",
+                                "12",
+                                "--student-layers",
+                                "7",
+                                "--student-pretrained",
+                                "all-minilm-l6-v2"))
+                .contains("layer count (7) does not fit all-minilm-l6-v2 (6)");
+        assertThat(
+                        refusal(
+                                "demo",
+                                "--student-family",
+                                "bert",
+                                "--student-pretrained",
+                                "no-such-model.onnx"))
+                .contains("Invalid option --student-pretrained: cannot read no-such-model.onnx");
     }
 
     @Test

@@ -43,7 +43,8 @@ final class Choices {
     /** How the student mixes tokens ({@code --student-family}). */
     enum StudentFamily implements Labelled {
         TRANSFORMER(io.flinkdistill.student.StudentConfig.Family.TRANSFORMER),
-        CNN(io.flinkdistill.student.StudentConfig.Family.CNN);
+        CNN(io.flinkdistill.student.StudentConfig.Family.CNN),
+        BERT(io.flinkdistill.student.StudentConfig.Family.BERT);
 
         final io.flinkdistill.student.StudentConfig.Family family;
 

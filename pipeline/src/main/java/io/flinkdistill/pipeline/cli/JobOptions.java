@@ -178,8 +178,14 @@ public class JobOptions {
             names = "--student-family",
             defaultValue = "transformer",
             description =
-                    "How the student mixes tokens: 'transformer' (self-attention over learned positions) or 'cnn' (a depthwise convolution of width --student-kernel, no positions, no attention term) (default: ${DEFAULT-VALUE}).")
+                    "How the student mixes tokens: 'transformer' (self-attention over learned positions), 'cnn' (a depthwise convolution of width --student-kernel, no positions, no attention term) or 'bert' (self-attention with BERT's post-LayerNorm order, which --student-pretrained needs) (default: ${DEFAULT-VALUE}).")
     Choices.StudentFamily studentFamily;
+
+    @Option(
+            names = "--student-pretrained",
+            description =
+                    "A bert-family student starts as this pre-trained encoder's first --student-layers layers (a shipped encoder id such as all-minilm-l6-v2, or an ONNX model location): its token embeddings projected on --student-embed principal components, its positions, and its feed-forward units with the largest weights when --student-ffn is narrower than its own. Needs --student-family bert and the encoder's width and heads (384 and 12 for the shipped ones); replaces --student-embedding-init (default: none).")
+    String studentPretrained;
 
     @Option(
             names = "--student-kernel",
@@ -402,6 +408,9 @@ public class JobOptions {
 
     /** The trainer's embedding-init setting for the primary teacher. */
     private String embeddingInit(TeacherSpec primary) {
+        if (studentPretrained != null) {
+            return TrainerSettings.PRETRAINED_LAYERS + studentPretrained;
+        }
         return switch (studentEmbeddingInit) {
             case TEACHER -> TrainerSettings.TEACHER_EMBEDDINGS + primary.model();
             case TEACHER_OUTPUT -> {
@@ -548,6 +557,14 @@ public class JobOptions {
                     "--student-kernel", "must be odd and at least 1, got " + studentKernel);
         }
         boolean cnn = studentFamily == Choices.StudentFamily.CNN;
+        if (studentPretrained != null && studentFamily != Choices.StudentFamily.BERT) {
+            throw new OptionException(
+                    "--student-pretrained",
+                    "pre-trained layers need a bert-family student: add --student-family bert"
+                            + " (got "
+                            + studentFamily.label()
+                            + ")");
+        }
         if (gammaOption == null) {
             gamma = cnn ? 0 : 0.2;
         } else {
@@ -586,29 +603,33 @@ public class JobOptions {
         selection.validate(publish.modelStore != null || publishesByDefault);
         augment.settings();
         routing.settings(student);
-        // Each student's settings on the job's shape and loss (the vocabulary, classes and
-        // teacher width are the teacher's, known once it is open).
+        // The job's student shape (the vocabulary, classes and teacher width are the teacher's,
+        // known once it is open); each student's settings on it and the job's loss.
+        StudentConfig shape =
+                new StudentConfig(
+                        1,
+                        studentEmbed,
+                        studentHidden,
+                        studentLayers,
+                        studentHeads,
+                        studentFfn,
+                        Math.max(2, maxTokens),
+                        2,
+                        1,
+                        0.1f,
+                        seed,
+                        studentFamily.family,
+                        studentKernel);
         routing.perStudent(
-                TrainerSettings.builder(
-                                new StudentConfig(
-                                        1,
-                                        studentEmbed,
-                                        studentHidden,
-                                        studentLayers,
-                                        studentHeads,
-                                        studentFfn,
-                                        Math.max(2, maxTokens),
-                                        2,
-                                        1,
-                                        0.1f,
-                                        seed,
-                                        studentFamily.family,
-                                        studentKernel))
+                TrainerSettings.builder(shape)
                         .optLossWeights(
                                 new LossWeights(alpha, beta, gamma, hardWeight, temperature))
                         .optLearningRate(learningRate)
                         .build(),
                 student);
+        if (studentPretrained != null) {
+            requirePretrainedFits(shape, 0);
+        }
         atLeast("--dedup-window-ms", dedupWindowMs, 0);
         atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 100);
         if (student == null || !student.matches("[A-Za-z0-9._-]+")) {
@@ -862,6 +883,9 @@ public class JobOptions {
                         seed,
                         studentFamily.family,
                         studentKernel);
+        if (studentPretrained != null) {
+            requirePretrainedFits(sc, vocabSize);
+        }
         TrainerSettings tr =
                 TrainerSettings.builder(sc)
                         .optLossWeights(
@@ -907,6 +931,39 @@ public class JobOptions {
                 .optAugmentation(augment.settings())
                 .optRouting(routing.settings(student))
                 .build();
+    }
+
+    /**
+     * Fails at start-up, naming the option, when the student cannot start from the encoder: its
+     * shape here, the teacher's vocabulary ({@code vocabSize > 0}) once the teacher is open.
+     */
+    private void requirePretrainedFits(StudentConfig shape, int vocabSize) {
+        io.flinkdistill.teacher.EncoderWeights encoder;
+        try {
+            encoder = io.flinkdistill.teacher.EncoderWeights.open(studentPretrained);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new OptionException(
+                    "--student-pretrained",
+                    "cannot read " + studentPretrained + ": " + e.getMessage());
+        }
+        try {
+            if (vocabSize > 0) {
+                io.flinkdistill.training.PretrainedStudent.requireVocabularyFits(
+                        vocabSize, encoder, studentPretrained);
+            } else {
+                io.flinkdistill.training.PretrainedStudent.requireShapeFits(
+                        shape, encoder, studentPretrained);
+            }
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            throw new OptionException(
+                    "--student-pretrained",
+                    e.getMessage()
+                            + (vocabSize > 0
+                                    ? " (the encoder must share the first teacher's tokenizer)"
+                                    : " (set --student-hidden, --student-heads, --student-layers,"
+                                            + " --student-ffn, --student-embed and --max-tokens"
+                                            + " to fit it)"));
+        }
     }
 
     /**

@@ -16,7 +16,7 @@ final class SelectionOptions {
             paramLabel = "SHARE|RATE",
             description =
                     "Teacher calls allowed on unlabelled training samples: a share of them (0.25 or"
-                            + " 25%) or a rate for the whole job (40/s). The others are not scored"
+                            + " 25%%) or a rate for the whole job (40/s). The others are not scored"
                             + " and not trained on, only counted (samples_skipped). Labelled and"
                             + " eval-slice samples always get the teacher (default: none, every"
                             + " sample is scored).")
