@@ -13,14 +13,14 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A small encoder with mean pooling, a classification head and a projection of its
- * pooled features to the teacher's width (for the feature-matching loss). Its token mixer is
- * self-attention over learned positions ({@link StudentConfig.Family#TRANSFORMER}) or a depthwise
- * convolution ({@link StudentConfig.Family#CNN}: {@code x + conv(LN(x) * mask)}, padding zeroed
- * before every convolution so that it never reaches a real token); the feed-forward blocks are the
- * same. {@link StudentConfig.Family#BERT} is the attention student in BERT's post-LayerNorm order
- * (LayerNorm after the embeddings and after each residual sum, none at the end), the order
- * pre-trained BERT-family layers were trained in.
+ * A small encoder with mean pooling, a classification head and a projection of its pooled features
+ * to the teacher's width (for the feature-matching loss). Its token mixer is self-attention over
+ * learned positions ({@link StudentConfig.Family#TRANSFORMER}) or a depthwise convolution ({@link
+ * StudentConfig.Family#CNN}: {@code x + conv(LN(x) * mask)}, padding zeroed before every
+ * convolution so that it never reaches a real token); the feed-forward blocks are the same. {@link
+ * StudentConfig.Family#BERT} is the attention student in BERT's post-LayerNorm order (LayerNorm
+ * after the embeddings and after each residual sum, none at the end), the order pre-trained
+ * BERT-family layers were trained in.
  *
  * <p>Parameters are plain named DJL arrays owned by this model's manager, so that weights and
  * optimizer state can be checkpointed by name and restored bit for bit. Every operation in {@link
