@@ -78,6 +78,31 @@ class PretrainedStudentTest {
     }
 
     @Test
+    void shouldStartANewTrainerFromTheEncoderButNotARestoredOne() throws Exception {
+        StudentConfig c = bert(1, 16, 256);
+        TrainerSettings settings =
+                TrainerSettings.builder(c)
+                        .optEmbeddingInit(
+                                TrainerSettings.PRETRAINED_LAYERS
+                                        + ShippedEncoder.ALL_MINILM_L6_V2.id())
+                        .optProvenance(io.flinkdistill.testing.ShippedTeacher.PROVENANCE)
+                        .build();
+        Map<String, float[]> pretrained =
+                PretrainedStudent.weights(c, ShippedEncoder.ALL_MINILM_L6_V2.id());
+        try (StudentTrainer trainer = new StudentTrainer("student", settings)) {
+            TrainerState state = trainer.snapshot();
+            pretrained.forEach(
+                    (name, w) -> assertThat(state.weights().get(name)).containsExactly(w));
+            // A restore keeps the snapshot's weights, it does not start over from the encoder.
+            float[] q = state.weights().get("layer0.attn.q.w");
+            q[0] += 1f;
+            try (StudentTrainer restored = StudentTrainer.restore(state, settings)) {
+                assertThat(restored.snapshot().weights().get("layer0.attn.q.w")).containsExactly(q);
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseAStudentThatDoesNotFitTheEncoder() {
         assertThatThrownBy(
                         () ->
