@@ -304,6 +304,22 @@ class DistillCliTest {
                                 "demo",
                                 "--student-family",
                                 "bert",
+                                "--student-hidden",
+                                "384",
+                                "--student-heads",
+                                "12",
+                                "--student-layers",
+                                "1",
+                                "--student-setting",
+                                "student:student-hidden=192",
+                                "--student-pretrained",
+                                "all-minilm-l6-v2"))
+                .contains("hidden size (192) does not fit all-minilm-l6-v2 (384)");
+        assertThat(
+                        refusal(
+                                "demo",
+                                "--student-family",
+                                "bert",
                                 "--student-pretrained",
                                 "no-such-model.onnx"))
                 .contains("Invalid option --student-pretrained: cannot read no-such-model.onnx");

@@ -620,15 +620,20 @@ public class JobOptions {
                         seed,
                         studentFamily.family,
                         studentKernel);
-        routing.perStudent(
-                TrainerSettings.builder(shape)
-                        .optLossWeights(
-                                new LossWeights(alpha, beta, gamma, hardWeight, temperature))
-                        .optLearningRate(learningRate)
-                        .build(),
-                student);
+        Map<String, TrainerSettings> students =
+                routing.perStudent(
+                        TrainerSettings.builder(shape)
+                                .optLossWeights(
+                                        new LossWeights(
+                                                alpha, beta, gamma, hardWeight, temperature))
+                                .optLearningRate(learningRate)
+                                .build(),
+                        student);
         if (studentPretrained != null) {
             requirePretrainedFits(shape, 0);
+            for (TrainerSettings one : students.values()) {
+                requirePretrainedFits(one.student(), 0);
+            }
         }
         atLeast("--dedup-window-ms", dedupWindowMs, 0);
         atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 100);
