@@ -1,5 +1,6 @@
 package io.flinkdistill.teacher;
 
+import static io.flinkdistill.testing.Vectors.cosine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -80,18 +81,6 @@ class OnnxTeacherTest {
             }
         }
         assertThat(AttentionOutputs.layerMap(6, 4)).containsExactly(1, 2, 4, 5);
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 
     @Test

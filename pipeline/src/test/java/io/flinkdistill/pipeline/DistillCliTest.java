@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -276,44 +277,30 @@ class DistillCliTest {
         assertThat(refusal("demo", "--student-pretrained", "all-minilm-l6-v2"))
                 .contains("Invalid option --student-pretrained")
                 .contains("add --student-family bert");
-        assertThat(
-                        refusal(
-                                "demo",
-                                "--student-family",
-                                "bert",
-                                "--student-pretrained",
-                                "all-minilm-l6-v2"))
+        assertThat(refusal(bertFromMiniLm()))
                 .contains("Invalid option --student-pretrained")
                 .contains("hidden size (128) does not fit all-minilm-l6-v2 (384)");
         assertThat(
                         refusal(
-                                "demo",
-                                "--student-family",
-                                "bert",
-                                "--student-hidden",
-                                "384",
-                                "--student-heads",
-                                "12",
-                                "--student-layers",
-                                "7",
-                                "--student-pretrained",
-                                "all-minilm-l6-v2"))
+                                bertFromMiniLm(
+                                        "--student-hidden",
+                                        "384",
+                                        "--student-heads",
+                                        "12",
+                                        "--student-layers",
+                                        "7")))
                 .contains("layer count (7) does not fit all-minilm-l6-v2 (6)");
         assertThat(
                         refusal(
-                                "demo",
-                                "--student-family",
-                                "bert",
-                                "--student-hidden",
-                                "384",
-                                "--student-heads",
-                                "12",
-                                "--student-layers",
-                                "1",
-                                "--student-setting",
-                                "student:student-hidden=192",
-                                "--student-pretrained",
-                                "all-minilm-l6-v2"))
+                                bertFromMiniLm(
+                                        "--student-hidden",
+                                        "384",
+                                        "--student-heads",
+                                        "12",
+                                        "--student-layers",
+                                        "1",
+                                        "--student-setting",
+                                        "student:student-hidden=192")))
                 .contains("hidden size (192) does not fit all-minilm-l6-v2 (384)");
         assertThat(
                         refusal(
@@ -323,6 +310,20 @@ class DistillCliTest {
                                 "--student-pretrained",
                                 "no-such-model.onnx"))
                 .contains("Invalid option --student-pretrained: cannot read no-such-model.onnx");
+    }
+
+    /** {@code demo} with a bert student from the shipped MiniLM and these options. */
+    private static String[] bertFromMiniLm(String... options) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "demo",
+                                "--student-family",
+                                "bert",
+                                "--student-pretrained",
+                                "all-minilm-l6-v2"));
+        args.addAll(List.of(options));
+        return args.toArray(String[]::new);
     }
 
     @Test
