@@ -630,10 +630,9 @@ public class JobOptions {
                                 .build(),
                         student);
         if (studentPretrained != null) {
-            requirePretrainedFits(shape, 0);
-            for (TrainerSettings one : students.values()) {
-                requirePretrainedFits(one.student(), 0);
-            }
+            List<StudentConfig> shapes = new java.util.ArrayList<>(List.of(shape));
+            students.values().forEach(one -> shapes.add(one.student()));
+            requirePretrainedFits(shapes, 0);
         }
         atLeast("--dedup-window-ms", dedupWindowMs, 0);
         atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 100);
@@ -889,7 +888,7 @@ public class JobOptions {
                         studentFamily.family,
                         studentKernel);
         if (studentPretrained != null) {
-            requirePretrainedFits(sc, vocabSize);
+            requirePretrainedFits(List.of(sc), vocabSize);
         }
         TrainerSettings tr =
                 TrainerSettings.builder(sc)
@@ -942,7 +941,7 @@ public class JobOptions {
      * Fails at start-up, naming the option, when the student cannot start from the encoder: its
      * shape here, the teacher's vocabulary ({@code vocabSize > 0}) once the teacher is open.
      */
-    private void requirePretrainedFits(StudentConfig shape, int vocabSize) {
+    private void requirePretrainedFits(List<StudentConfig> shapes, int vocabSize) {
         io.flinkdistill.teacher.EncoderWeights encoder;
         try {
             encoder = io.flinkdistill.teacher.EncoderWeights.open(studentPretrained);
@@ -956,8 +955,10 @@ public class JobOptions {
                 io.flinkdistill.training.PretrainedStudent.requireVocabularyFits(
                         vocabSize, encoder, studentPretrained);
             } else {
-                io.flinkdistill.training.PretrainedStudent.requireShapeFits(
-                        shape, encoder, studentPretrained);
+                for (StudentConfig shape : shapes) {
+                    io.flinkdistill.training.PretrainedStudent.requireShapeFits(
+                            shape, encoder, studentPretrained);
+                }
             }
         } catch (IllegalArgumentException | java.io.IOException e) {
             throw new OptionException(
