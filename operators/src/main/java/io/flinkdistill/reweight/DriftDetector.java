@@ -2,13 +2,19 @@ package io.flinkdistill.reweight;
 
 /**
  * Drift: windowed agreement with the teacher (mean of the last three records) falls more than
- * {@code margin} below its best since the start or the previous drift. At least {@code minRecords}
+ * {@code margin} below its best since the start or the previous drift, and further than the eval
+ * window's sampling noise explains ({@value #NOISE_Z} standard errors of the difference of two
+ * binomial proportions measured on that many samples: the best is the maximum of a noisy series, so
+ * a stationary stream falls a few points below it now and then). At least {@code minRecords}
  * records must have been seen since then, so that one noisy window does not count. State is a small
  * array, kept in Flink state by the caller.
  */
 public final class DriftDetector implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private static final int SMOOTHING = 3;
+
+    /** Standard errors a fall must exceed to be more than the eval window's sampling noise. */
+    static final double NOISE_Z = 3;
 
     private final double margin;
     private final int minRecords;
@@ -34,9 +40,10 @@ public final class DriftDetector implements java.io.Serializable {
     /**
      * Observes one record's agreement, updating {@code state} in place.
      *
+     * @param window the number of eval samples the agreement was measured on
      * @return the best windowed agreement that was lost, or NaN when there is no drift
      */
-    public double observe(double[] state, double agreement) {
+    public double observe(double[] state, double agreement, int window) {
         state[1]++;
         state[2] = state[3];
         state[3] = state[4];
@@ -50,12 +57,25 @@ public final class DriftDetector implements java.io.Serializable {
             state[0] = windowed;
             return Double.NaN;
         }
-        if (margin > 0 && state[1] >= minRecords && windowed < best - margin) {
+        double fall = best - windowed;
+        if (margin > 0
+                && state[1] >= minRecords
+                && fall > margin
+                && fall > noise(best, windowed, window)) {
             double[] fresh = initialState();
             System.arraycopy(fresh, 0, state, 0, state.length);
             return best;
         }
         return Double.NaN;
+    }
+
+    /**
+     * The fall two agreements measured on {@code window} samples each show by chance alone: {@value
+     * #NOISE_Z} standard errors of their difference. The three-record mean does not count as three
+     * times the samples: consecutive eval windows overlap.
+     */
+    double noise(double best, double now, int window) {
+        return NOISE_Z * Math.sqrt((best * (1 - best) + now * (1 - now)) / window);
     }
 
     public double margin() {

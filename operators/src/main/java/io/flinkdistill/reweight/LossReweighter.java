@@ -89,7 +89,7 @@ public final class LossReweighter
         if (m.getEvalWindow() >= MIN_DRIFT_WINDOW) {
             double[] d = driftState.value();
             d = d == null ? DriftDetector.initialState() : d;
-            lost = drift.observe(d, m.getEvalAgreement());
+            lost = drift.observe(d, m.getEvalAgreement(), m.getEvalWindow());
             driftState.update(d);
         }
         if (!Double.isNaN(lost)) {

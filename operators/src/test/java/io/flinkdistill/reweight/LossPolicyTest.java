@@ -91,7 +91,7 @@ class LossPolicyTest {
             0.70, 0.75, 0.80, 0.82, 0.83, 0.81, 0.82, 0.70, 0.68, 0.66, 0.66, 0.66
         };
         for (double a : agreements) {
-            if (!Double.isNaN(d.observe(s, a))) {
+            if (!Double.isNaN(d.observe(s, a, 10_000))) {
                 fired++;
             }
         }
@@ -99,8 +99,33 @@ class LossPolicyTest {
 
         double[] quiet = DriftDetector.initialState();
         for (double a : new double[] {0.8, 0.82, 0.79, 0.81, 0.78, 0.8, 0.79, 0.81}) {
-            assertThat(d.observe(quiet, a)).isNaN();
+            assertThat(d.observe(quiet, a, 10_000)).isNaN();
         }
         assertThatThrownBy(() -> new DriftDetector(1.5, 5)).hasMessageContaining("--drift-margin");
+    }
+
+    /**
+     * A fall beyond the margin that the eval window's sampling noise explains is not drift: with
+     * 100 samples a window's agreement near 0.8 has a standard error of 4 points, so a 7-point fall
+     * is noise; on windows of 5,000 samples (0.6 points) the same fall is drift.
+     */
+    @Test
+    void driftShouldNotFireOnAFallTheEvalWindowsNoiseExplains() {
+        DriftDetector d = new DriftDetector(0.05, 5);
+        double[] agreements = {0.80, 0.82, 0.84, 0.84, 0.84, 0.80, 0.77, 0.77, 0.77, 0.77, 0.77};
+        assertThat(firings(d, agreements, 100)).isZero();
+        assertThat(firings(d, agreements, 5_000)).isEqualTo(1);
+        assertThat(d.noise(0.8, 0.8, 100)).isCloseTo(3 * Math.sqrt(2 * 0.16 / 100), within(1e-12));
+    }
+
+    private static int firings(DriftDetector d, double[] agreements, int window) {
+        double[] state = DriftDetector.initialState();
+        int fired = 0;
+        for (double a : agreements) {
+            if (!Double.isNaN(d.observe(state, a, window))) {
+                fired++;
+            }
+        }
+        return fired;
     }
 }

@@ -307,8 +307,10 @@ public class JobOptions {
             names = "--drift-margin",
             defaultValue = "0.05",
             description =
-                    "Drift when windowed eval agreement falls this far below its best: the trainer"
-                            + " re-enters feature alignment; 0 turns it off (default: ${DEFAULT-VALUE}).")
+                    "Drift when windowed eval agreement falls this far below its best, and further"
+                            + " than the eval window's sampling noise explains (3 standard errors): the"
+                            + " trainer re-enters feature alignment; 0 turns it off (default:"
+                            + " ${DEFAULT-VALUE}).")
     double driftMargin;
 
     @Option(
