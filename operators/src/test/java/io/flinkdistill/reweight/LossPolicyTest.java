@@ -85,22 +85,12 @@ class LossPolicyTest {
     @Test
     void driftShouldFireOnceWhenAgreementFallsBeyondTheMargin() {
         DriftDetector d = new DriftDetector(0.05, 5);
-        double[] s = DriftDetector.initialState();
-        int fired = 0;
         double[] agreements = {
             0.70, 0.75, 0.80, 0.82, 0.83, 0.81, 0.82, 0.70, 0.68, 0.66, 0.66, 0.66
         };
-        for (double a : agreements) {
-            if (!Double.isNaN(d.observe(s, a, 10_000))) {
-                fired++;
-            }
-        }
-        assertThat(fired).isEqualTo(1);
-
-        double[] quiet = DriftDetector.initialState();
-        for (double a : new double[] {0.8, 0.82, 0.79, 0.81, 0.78, 0.8, 0.79, 0.81}) {
-            assertThat(d.observe(quiet, a, 10_000)).isNaN();
-        }
+        assertThat(firings(d, agreements, 10_000)).isEqualTo(1);
+        double[] quiet = {0.8, 0.82, 0.79, 0.81, 0.78, 0.8, 0.79, 0.81};
+        assertThat(firings(d, quiet, 10_000)).isZero();
         assertThatThrownBy(() -> new DriftDetector(1.5, 5)).hasMessageContaining("--drift-margin");
     }
 
