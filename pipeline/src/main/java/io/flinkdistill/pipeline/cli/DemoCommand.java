@@ -416,8 +416,17 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** Which streamed rows keep their gold label (by id hash, the same in every pass). */
     private java.util.function.Predicate<TsvRow> labelKept(TsvDataset data) {
-        EvalSplit keeper = new EvalSplit(Math.max(1e-4, Math.min(labelledFraction, 0.9999)));
-        return r -> labelledFraction > 0 && keeper.isEval("label:" + data.idOf(r));
+        return labelKept(data, labelledFraction);
+    }
+
+    /**
+     * Rows that have a gold label and keep it in the stream: {@code fraction} of them by id hash. A
+     * row without a label (a text-only line) has none to keep, so it is neither counted as labelled
+     * nor given to the label-only baseline.
+     */
+    static java.util.function.Predicate<TsvRow> labelKept(TsvDataset data, double fraction) {
+        EvalSplit keeper = new EvalSplit(Math.max(1e-4, Math.min(fraction, 0.9999)));
+        return r -> r.label() != null && fraction > 0 && keeper.isEval("label:" + data.idOf(r));
     }
 
     /** Replays the stream onto the samples topic, {@code --passes} times. */
