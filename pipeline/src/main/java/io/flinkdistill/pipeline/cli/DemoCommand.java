@@ -369,7 +369,30 @@ public final class DemoCommand implements Callable<Integer> {
      * stream), and the rows to stream.
      */
     private record Teachers(
-            List<TeacherSpec> specs, List<LinearHead> heads, List<TsvRow> stream, int headLabels) {}
+            List<TeacherSpec> specs,
+            List<LinearHead> heads,
+            List<TsvRow> stream,
+            List<TsvRow> headRows) {
+        /** Gold labels a fitted head used (0 when every head was given). */
+        int headLabels() {
+            return headRows.size();
+        }
+    }
+
+    /** Rows a head is fitted on, and the rows streamed after them, in order. */
+    record HeadSplit(List<TsvRow> head, List<TsvRow> stream) {}
+
+    /**
+     * The first labelled rows (at most {@code headSamples}, and at most half the labelled rows, so
+     * the stream keeps labels too) for the head; every other row, unlabelled ones included, for the
+     * stream.
+     */
+    static HeadSplit headSplit(List<TsvRow> rows, int headSamples) {
+        List<TsvRow> labelled = rows.stream().filter(r -> r.label() != null).toList();
+        List<TsvRow> head = labelled.subList(0, Math.min(headSamples, labelled.size() / 2));
+        java.util.Set<TsvRow> taken = new java.util.HashSet<>(head);
+        return new HeadSplit(head, rows.stream().filter(r -> !taken.contains(r)).toList());
+    }
 
     private Teachers teachers(Data data) throws IOException {
         List<TeacherSpec> specs = job.teacherSpecs();
@@ -377,7 +400,8 @@ public final class DemoCommand implements Callable<Integer> {
         Map<String, LinearHead> given = job.loadHeads();
         List<TsvRow> stream = rows;
         List<LinearHead> heads = new ArrayList<>();
-        int n = Math.min(headSamples, rows.size() / 2);
+        HeadSplit split = headSplit(rows, headSamples);
+        int n = split.head().size();
         boolean fittedHead = false;
         for (TeacherSpec spec : specs) {
             LinearHead head = given.get(spec.name());
@@ -386,11 +410,7 @@ public final class DemoCommand implements Callable<Integer> {
                 try {
                     head =
                             HeadTraining.fit(
-                                    spec,
-                                    rows.subList(0, n),
-                                    data.train().classes(),
-                                    job.maxTokens,
-                                    2);
+                                    spec, split.head(), data.train().classes(), job.maxTokens, 2);
                 } catch (IllegalArgumentException e) {
                     throw new JobOptions.OptionException("--teacher", e.getMessage());
                 }
@@ -404,14 +424,14 @@ public final class DemoCommand implements Callable<Integer> {
                         (System.nanoTime() - t0) / 1e9,
                         headFile);
                 // Rows a head was fitted on are not streamed: the stream stays unseen data.
-                stream = rows.subList(n, rows.size());
+                stream = split.stream();
                 fittedHead = true;
             }
             heads.add(head);
         }
         stream = stream.subList(0, Math.min(maxSamples, stream.size()));
         // Gold labels the run uses: the rows a head was fitted on, plus the stream's labels.
-        return new Teachers(specs, heads, stream, fittedHead ? n : 0);
+        return new Teachers(specs, heads, stream, fittedHead ? split.head() : List.of());
     }
 
     /** Which streamed rows keep their gold label (by id hash, the same in every pass). */
@@ -500,7 +520,7 @@ public final class DemoCommand implements Callable<Integer> {
         TsvDataset train = data.train();
         java.util.function.Predicate<TsvRow> kept = labelKept(train);
         EvalSplit evalSplit = new EvalSplit(job.evalFraction);
-        List<TsvRow> gold = new ArrayList<>(data.rows().subList(0, teachers.headLabels()));
+        List<TsvRow> gold = new ArrayList<>(teachers.headRows());
         for (int pass = 1; pass <= passes; pass++) {
             for (TsvRow r : teachers.stream()) {
                 String id = pass == 1 ? train.idOf(r) : train.idOf(r) + "/p" + pass;
