@@ -384,14 +384,15 @@ public final class DemoCommand implements Callable<Integer> {
 
     /**
      * The first labelled rows (at most {@code headSamples}, and at most half the labelled rows, so
-     * the stream keeps labels too) for the head; every other row, unlabelled ones included, for the
-     * stream.
+     * the stream keeps labels too) for the head, and the rows after the last of them for the
+     * stream. Unlabelled rows among the head's are not streamed: streaming them first would open
+     * the stream with unlabelled rows only, unlike the rest of it.
      */
     static HeadSplit headSplit(List<TsvRow> rows, int headSamples) {
         List<TsvRow> labelled = rows.stream().filter(r -> r.label() != null).toList();
-        List<TsvRow> head = labelled.subList(0, Math.min(headSamples, labelled.size() / 2));
-        java.util.Set<TsvRow> taken = new java.util.HashSet<>(head);
-        return new HeadSplit(head, rows.stream().filter(r -> !taken.contains(r)).toList());
+        int n = Math.min(headSamples, labelled.size() / 2);
+        int end = n == 0 ? 0 : rows.indexOf(labelled.get(n - 1)) + 1;
+        return new HeadSplit(labelled.subList(0, n), rows.subList(end, rows.size()));
     }
 
     private Teachers teachers(Data data) throws IOException {
